@@ -1,0 +1,212 @@
+"""Who may see and change what: the one place that decides, per kind of object.
+
+Views never filter by permission themselves; they ask here. An object outside
+the user's reach is a 404 (its existence is not revealed); a user who may read
+an object but not change it gets a 403.
+
+- administrators and the mayor's office (reviewers) read everything;
+- a vice-mayor reads the projects of their portfolio (supervised as a whole or
+  through a sub-item);
+- bureau clerks and heads read their own unit's work, and clerks report on
+  their own unit's milestones;
+- only administrators change plan data (in the admin).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from projects.models import Milestone, ProgressReport, Project, SubItem
+from responsibility import roles
+from responsibility.models import Unit, ViceMayor
+
+User = AbstractBaseUser | AnonymousUser
+
+
+class Reach(enum.Enum):
+    ALL = "all"
+    MAYOR = "mayor"
+    UNIT = "unit"
+    NONE = "none"
+
+
+@dataclasses.dataclass(frozen=True)
+class Scope:
+    """What part of the plan a user may read."""
+
+    reach: Reach
+    unit: Unit | None = None
+    mayor: ViceMayor | None = None
+
+    @property
+    def sees_all(self) -> bool:
+        return self.reach is Reach.ALL
+
+
+def scope_for(user: User) -> Scope:
+    """The user's reading scope. Cached on the user object for the request."""
+    cached = getattr(user, "_zhucheng_scope", None)
+    if cached is not None:
+        return cached
+    scope = _compute_scope(user)
+    if user.is_authenticated:
+        user._zhucheng_scope = scope
+    return scope
+
+
+def _compute_scope(user: User) -> Scope:
+    if not user.is_authenticated:
+        return Scope(Reach.NONE)
+    if roles.has_role(user, roles.ADMIN) or roles.has_role(user, roles.REVIEWER):
+        return Scope(Reach.ALL)
+    if roles.has_role(user, roles.VICE_MAYOR):
+        mayor = ViceMayor.objects.filter(user=user).first()
+        return Scope(Reach.MAYOR, mayor=mayor) if mayor else Scope(Reach.NONE)
+    membership = getattr(user, "membership", None) if hasattr(user, "membership") else None
+    if membership is not None and (
+        roles.has_role(user, roles.CLERK) or roles.has_role(user, roles.UNIT_HEAD)
+    ):
+        return Scope(Reach.UNIT, unit=membership.unit)
+    return Scope(Reach.NONE)
+
+
+def user_unit(user: User) -> Unit | None:
+    """The unit the user works for, or None."""
+    if not user.is_authenticated:
+        return None
+    try:
+        return user.membership.unit
+    except AttributeError:
+        return None
+    except Exception:  # RelatedObjectDoesNotExist
+        return None
+
+
+# --- Querysets the user may read ----------------------------------------------
+
+
+def visible_projects(user: User, queryset=None):
+    queryset = Project.objects.all() if queryset is None else queryset
+    scope = scope_for(user)
+    if scope.reach is Reach.ALL:
+        return queryset
+    if scope.reach is Reach.MAYOR:
+        return queryset.for_mayor(scope.mayor)
+    if scope.reach is Reach.UNIT:
+        return queryset.for_unit(scope.unit)
+    return queryset.none()
+
+
+def visible_subitems(user: User, queryset=None):
+    queryset = SubItem.objects.all() if queryset is None else queryset
+    scope = scope_for(user)
+    if scope.reach is Reach.ALL:
+        return queryset
+    if scope.reach is Reach.MAYOR:
+        return queryset.for_mayor(scope.mayor)
+    if scope.reach is Reach.UNIT:
+        return queryset.filter(project__in=Project.objects.for_unit(scope.unit).values("pk"))
+    return queryset.none()
+
+
+def visible_milestones(user: User, queryset=None):
+    queryset = Milestone.objects.all() if queryset is None else queryset
+    scope = scope_for(user)
+    if scope.reach is Reach.ALL:
+        return queryset
+    if scope.reach is Reach.MAYOR:
+        return queryset.for_mayor(scope.mayor)
+    if scope.reach is Reach.UNIT:
+        return queryset.for_unit(scope.unit)
+    return queryset.none()
+
+
+def visible_reports(user: User, queryset=None):
+    queryset = ProgressReport.objects.all() if queryset is None else queryset
+    return queryset.filter(milestone__in=visible_milestones(user).values("pk"))
+
+
+def visible_units(user: User, queryset=None):
+    queryset = Unit.objects.all() if queryset is None else queryset
+    scope = scope_for(user)
+    if scope.reach is Reach.ALL:
+        return queryset
+    if scope.reach is Reach.MAYOR:
+        projects = Project.objects.for_mayor(scope.mayor)
+        return queryset.filter(assignments__project__in=projects.values("pk")).distinct()
+    if scope.reach is Reach.UNIT:
+        return queryset.filter(pk=scope.unit.pk)
+    return queryset.none()
+
+
+def visible_mayors(user: User, queryset=None):
+    queryset = ViceMayor.objects.all() if queryset is None else queryset
+    scope = scope_for(user)
+    if scope.reach is Reach.ALL:
+        return queryset
+    if scope.reach is Reach.MAYOR:
+        return queryset.filter(pk=scope.mayor.pk)
+    return queryset.none()
+
+
+# --- Fetch and authorise one object -------------------------------------------
+
+
+def _get_or_404(queryset, pk):
+    try:
+        return queryset.get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def get_project(user: User, pk, queryset=None) -> Project:
+    return _get_or_404(visible_projects(user, queryset), pk)
+
+
+def get_unit(user: User, pk, queryset=None) -> Unit:
+    return _get_or_404(visible_units(user, queryset), pk)
+
+
+def get_mayor(user: User, pk, queryset=None) -> ViceMayor:
+    return _get_or_404(visible_mayors(user, queryset), pk)
+
+
+def get_milestone(user: User, pk, *, for_report: bool = False, queryset=None) -> Milestone:
+    """The milestone if the user may read it (404 otherwise).
+
+    With ``for_report=True`` the user must also be a clerk of the milestone's
+    unit (403 for readers who may not report).
+    """
+    milestone = _get_or_404(visible_milestones(user, queryset), pk)
+    if for_report and not can_report(user, milestone):
+        raise PermissionDenied
+    return milestone
+
+
+def can_report(user: User, milestone: Milestone) -> bool:
+    """Clerks (and heads) of the milestone's unit may report on it."""
+    unit = user_unit(user)
+    return (
+        unit is not None
+        and unit.pk == milestone.unit_id
+        and (roles.has_role(user, roles.CLERK) or roles.has_role(user, roles.UNIT_HEAD))
+    )
+
+
+def can_review(user: User) -> bool:
+    """The mayor's office accepts and returns reports."""
+    return roles.has_role(user, roles.REVIEWER) or roles.has_role(user, roles.ADMIN)
+
+
+def can_head_approve(user: User, report: ProgressReport) -> bool:
+    unit = user_unit(user)
+    return (
+        unit is not None
+        and unit.pk == report.milestone.unit_id
+        and roles.has_role(user, roles.UNIT_HEAD)
+    )

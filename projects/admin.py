@@ -1,0 +1,217 @@
+"""The administrators' back office for the year's plan.
+
+Project pages carry their units, sub-items and milestones as inlines; a
+sub-item's page carries its milestones and indicators.
+"""
+
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from projects.models import (
+    Evidence,
+    Indicator,
+    IndicatorValue,
+    Milestone,
+    PlanYear,
+    ProgressReport,
+    Project,
+    ProjectUnit,
+    SubItem,
+)
+
+
+class ParentLimitedInline:
+    """Limits the sub-item choices of an inline to the project being edited."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        self._parent_project = obj if isinstance(obj, Project) else getattr(obj, "project", None)
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        project = getattr(self, "_parent_project", None)
+        if db_field.name == "subitem":
+            kwargs["queryset"] = (
+                SubItem.objects.filter(project=project) if project else SubItem.objects.none()
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(PlanYear)
+class PlanYearAdmin(SimpleHistoryAdmin):
+    list_display = ["year", "doc_number", "title", "issue_date", "project_count", "is_closed"]
+    list_filter = ["is_closed"]
+    search_fields = ["year", "doc_number", "title"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_project_count=Count("projects"))
+
+    @admin.display(description=_("项目数"), ordering="_project_count")
+    def project_count(self, obj):
+        return obj._project_count
+
+
+class ProjectUnitInline(admin.TabularInline):
+    model = ProjectUnit
+    extra = 0
+    autocomplete_fields = ["unit", "person"]
+    fields = ["unit", "person", "is_lead", "order"]
+
+
+class SubItemInline(admin.TabularInline):
+    model = SubItem
+    extra = 0
+    show_change_link = True
+    autocomplete_fields = ["unit", "person", "mayor"]
+    fields = ["number", "name", "unit", "person", "mayor"]
+
+
+class MilestoneInline(ParentLimitedInline, admin.TabularInline):
+    model = Milestone
+    extra = 0
+    autocomplete_fields = ["unit"]
+    fields = ["subitem", "name", "unit", "start_date", "due_date", "status", "done_date"]
+
+
+class IndicatorInline(ParentLimitedInline, admin.TabularInline):
+    model = Indicator
+    extra = 0
+    fields = ["subitem", "name", "measure", "baseline", "target", "direction", "actual"]
+
+
+class StatusColourFilter(admin.SimpleListFilter):
+    title = _("状态")
+    parameter_name = "colour"
+
+    def lookups(self, request, model_admin):
+        return [("red", _("有逾期节点")), ("amber", _("有临期节点")), ("green", _("正常"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "red":
+            return queryset.filter(ms_red__gt=0)
+        if self.value() == "amber":
+            return queryset.filter(ms_red=0, ms_amber__gt=0)
+        if self.value() == "green":
+            return queryset.filter(ms_red=0, ms_amber=0)
+        return queryset
+
+
+@admin.register(Project)
+class ProjectAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "__str__",
+        "plan",
+        "category",
+        "lead_unit",
+        "mayor",
+        "progress",
+        "status_label",
+    ]
+    list_display_links = ["__str__"]
+    list_filter = ["plan", "category", StatusColourFilter, "mayor", "units", "is_sample"]
+    search_fields = ["name", "target", "measures", "trades", "units__name"]
+    autocomplete_fields = ["mayor"]
+    inlines = [ProjectUnitInline, SubItemInline, MilestoneInline, IndicatorInline]
+    fieldsets = [
+        (None, {"fields": ["plan", "number", "name", "category", "mayor", "is_sample"]}),
+        (_("任务与措施"), {"fields": ["target", "measures", "guarantees", "trades"]}),
+    ]
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_list().with_progress()
+
+    @admin.display(description=_("牵头单位"))
+    def lead_unit(self, obj):
+        lead = obj.lead_assignment()
+        return lead.unit.name if lead else "—"
+
+    @admin.display(description=_("完成率"), ordering="ms_done")
+    def progress(self, obj):
+        return f"{obj.percent}%（{obj.ms_done}/{obj.ms_total}）"
+
+    @admin.display(description=_("状态"))
+    def status_label(self, obj):
+        return obj.colour.label
+
+
+@admin.register(SubItem)
+class SubItemAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "project", "unit", "person", "mayor"]
+    list_filter = ["project__plan", "unit", "mayor"]
+    search_fields = ["name", "description", "project__name", "unit__name", "person__name"]
+    autocomplete_fields = ["project", "unit", "person", "mayor"]
+    list_select_related = ["project__plan", "unit", "person__unit", "mayor"]
+    inlines = [MilestoneInline, IndicatorInline]
+
+
+class OpenFilter(admin.SimpleListFilter):
+    title = _("完成情况")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("未完成")), ("done", _("已完成"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(done_date__isnull=True)
+        if self.value() == "done":
+            return queryset.filter(done_date__isnull=False)
+        return queryset
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "project", "subitem", "unit", "due_date", "status", "done_date"]
+    list_filter = ["project__plan", OpenFilter, "status", "unit"]
+    search_fields = ["name", "project__name", "subitem__name", "unit__name"]
+    date_hierarchy = "due_date"
+    autocomplete_fields = ["project", "subitem", "unit"]
+    list_select_related = ["project", "subitem__project", "unit"]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "project", "subitem", "measure", "baseline", "target", "actual"]
+    list_filter = ["project__plan", "direction"]
+    search_fields = ["name", "project__name", "subitem__name"]
+    autocomplete_fields = ["project", "subitem"]
+    list_select_related = ["project", "subitem__project"]
+
+
+class EvidenceInline(admin.TabularInline):
+    model = Evidence
+    extra = 0
+    can_delete = False
+    fields = ["original_name", "content_type", "size", "uploaded_at"]
+    readonly_fields = fields
+
+
+class IndicatorValueInline(admin.TabularInline):
+    model = IndicatorValue
+    extra = 0
+    can_delete = False
+    fields = ["indicator", "value"]
+    readonly_fields = fields
+
+
+@admin.register(ProgressReport)
+class ProgressReportAdmin(SimpleHistoryAdmin):
+    """Read-only: reports are append-only and reviewed in the web pages."""
+
+    list_display = ["milestone", "author", "created_at", "status", "percent", "review_state"]
+    list_filter = ["review_state", "status", "milestone__unit"]
+    search_fields = ["narrative", "milestone__name", "author__username"]
+    list_select_related = ["milestone", "author"]
+    date_hierarchy = "created_at"
+    inlines = [IndicatorValueInline, EvidenceInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,794 @@
+"""The year's plan: the red-header document, its projects, sub-items,
+milestones and indicators, and the progress reported against them.
+
+Reads go through the querysets below (``Project.objects.for_year(2010)``);
+writes go through ``projects.services``.
+"""
+
+import datetime as dt
+import os
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from projects import clock
+from projects.status import (
+    Colour,
+    colour_from_counts,
+    indicator_met,
+    milestone_colour,
+    percent_done,
+)
+from responsibility.models import Person, Unit, ViceMayor
+
+
+class PlanYear(models.Model):
+    """One year's red-header document (年度责任制文件), e.g. 诸政发〔2010〕12号."""
+
+    year = models.PositiveSmallIntegerField(
+        _("年度"),
+        unique=True,
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+    )
+    doc_number = models.CharField(_("文号"), max_length=60, blank=True)
+    title = models.CharField(_("文件标题"), max_length=200)
+    issue_date = models.DateField(_("印发日期"), null=True, blank=True)
+    is_closed = models.BooleanField(
+        _("已结束"), default=False, help_text=_("结束后不再接受进展填报。")
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("年度责任制文件")
+        verbose_name_plural = _("年度责任制文件")
+        ordering = ["-year"]
+        constraints = [
+            # Plans are yearly; anything else is a typing error.
+            models.CheckConstraint(
+                condition=Q(year__gte=2000) & Q(year__lte=2100), name="planyear_year_sane"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}年 {self.title}"
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, 1, 1)
+
+    @property
+    def last_day(self) -> dt.date:
+        return dt.date(self.year, 12, 31)
+
+
+class Category(models.TextChoices):
+    PRODUCT = "product", _("产品质量")
+    ENGINEERING = "engineering", _("工程质量")
+    SERVICE = "service", _("服务质量")
+    ENVIRONMENT = "environment", _("生态环境质量")
+    FOUNDATION = "foundation", _("质量基础")
+    BRAND = "brand", _("品牌建设")
+    OTHER = "other", _("其他")
+
+
+class ProjectQuerySet(models.QuerySet):
+    def for_year(self, year: int):
+        return self.filter(plan__year=year)
+
+    def for_unit(self, unit: Unit):
+        """Projects the unit is responsible for, or carries a sub-item of."""
+        return self.filter(
+            Exists(ProjectUnit.objects.filter(project=OuterRef("pk"), unit=unit))
+            | Exists(SubItem.objects.filter(project=OuterRef("pk"), unit=unit))
+        )
+
+    def for_mayor(self, mayor: ViceMayor):
+        """Projects the vice-mayor supervises, whole or through a sub-item."""
+        return self.filter(
+            Q(mayor=mayor) | Exists(SubItem.objects.filter(project=OuterRef("pk"), mayor=mayor))
+        )
+
+    def overdue(self, today: dt.date | None = None):
+        """Projects with at least one milestone past due and not done."""
+        today = today or clock.today()
+        return self.filter(Exists(Milestone.objects.filter(project=OuterRef("pk")).overdue(today)))
+
+    def due_within(self, days: int, today: dt.date | None = None):
+        """Projects with an open milestone due in the next ``days`` days."""
+        today = today or clock.today()
+        return self.filter(
+            Exists(Milestone.objects.filter(project=OuterRef("pk")).due_within(days, today))
+        )
+
+    def with_progress(self, today: dt.date | None = None, window_days: int | None = None):
+        """Annotate milestone counts: ``ms_total``, ``ms_done``, ``ms_red``, ``ms_amber``.
+
+        One join on milestones; ``Project.colour`` and ``Project.percent`` read them.
+        """
+        return self.annotate(**milestone_counts("milestones", today, window_days))
+
+    def for_list(self):
+        """What a list of projects shows: plan, mayor, units and persons, in a fixed
+        number of queries."""
+        return self.select_related("plan", "mayor").prefetch_related(
+            models.Prefetch(
+                "assignments",
+                queryset=ProjectUnit.objects.select_related("unit", "person").order_by(
+                    "-is_lead", "order", "pk"
+                ),
+            )
+        )
+
+
+def milestone_counts(prefix: str, today: dt.date | None, window_days: int | None) -> dict:
+    """Count annotations for the milestones reached through ``prefix``.
+
+    The boundaries are those of :func:`projects.status.milestone_colour`.
+    """
+    today = today or clock.today()
+    window_days = clock.warning_days() if window_days is None else window_days
+    open_ = Q(**{f"{prefix}__done_date__isnull": True})
+    return {
+        "ms_total": Count(prefix, distinct=True),
+        "ms_done": Count(prefix, filter=~open_, distinct=True),
+        "ms_red": Count(
+            prefix, filter=open_ & Q(**{f"{prefix}__due_date__lt": today}), distinct=True
+        ),
+        "ms_amber": Count(
+            prefix,
+            filter=open_
+            & Q(**{f"{prefix}__due_date__gte": today})
+            & Q(**{f"{prefix}__due_date__lte": today + dt.timedelta(days=window_days)}),
+            distinct=True,
+        ),
+    }
+
+
+class ProgressMixin:
+    """Colour and percentage from the ``with_progress()`` annotations."""
+
+    @property
+    def colour(self) -> Colour:
+        return colour_from_counts(red=self.ms_red, amber=self.ms_amber)
+
+    @property
+    def percent(self) -> int:
+        return percent_done(self.ms_done, self.ms_total)
+
+
+class Project(ProgressMixin, models.Model):
+    """A project (项目) of the year's plan, numbered 1–33 in the document."""
+
+    plan = models.ForeignKey(
+        PlanYear, verbose_name=_("年度"), on_delete=models.PROTECT, related_name="projects"
+    )
+    number = models.PositiveSmallIntegerField(_("序号"), validators=[MinValueValidator(1)])
+    name = models.CharField(_("项目名称"), max_length=120)
+    category = models.CharField(
+        _("类别"), max_length=16, choices=Category.choices, default=Category.OTHER
+    )
+    target = models.TextField(_("任务目标"), blank=True)
+    measures = models.TextField(_("推进措施"), blank=True)
+    guarantees = models.TextField(_("组织领导和政策保障"), blank=True)
+    trades = models.TextField(
+        _("涉及行业"), blank=True, help_text=_("以顿号分隔，如：超市、旅游、金融")
+    )
+    mayor = models.ForeignKey(
+        ViceMayor,
+        verbose_name=_("分管市长"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="projects",
+    )
+    units = models.ManyToManyField(
+        Unit, through="ProjectUnit", verbose_name=_("责任单位"), related_name="projects"
+    )
+    is_sample = models.BooleanField(
+        _("示例数据"), default=False, help_text=_("演示用的虚构内容，非文件原文。")
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("项目")
+        verbose_name_plural = _("项目")
+        ordering = ["plan__year", "number"]
+        constraints = [
+            # The document numbers its projects once per year: 第16项 is one project.
+            models.UniqueConstraint(
+                fields=["plan", "number"], name="project_number_unique_per_year"
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="project_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"第{self.number}项 {self.name}"
+
+    @property
+    def trade_list(self) -> list[str]:
+        from projects.text import split_names
+
+        return split_names(self.trades)
+
+    def lead_assignment(self) -> "ProjectUnit | None":
+        """The lead unit's assignment. Uses the ``assignments`` prefetch when present."""
+        for assignment in self.assignments.all():
+            if assignment.is_lead:
+                return assignment
+        return None
+
+
+class ProjectUnit(models.Model):
+    """A responsible unit of a project, with that unit's responsible person."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("责任单位"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("责任人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assignments",
+    )
+    is_lead = models.BooleanField(_("牵头单位"), default=False)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("项目责任单位")
+        verbose_name_plural = _("项目责任单位")
+        ordering = ["-is_lead", "order", "pk"]
+        constraints = [
+            # A unit is named once per project.
+            models.UniqueConstraint(fields=["project", "unit"], name="projectunit_unit_once"),
+            # A project has at most one lead unit (牵头单位).
+            models.UniqueConstraint(
+                fields=["project"], condition=Q(is_lead=True), name="projectunit_one_lead"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        person = f" · {self.person.name}" if self.person_id else ""
+        lead = "（牵头）" if self.is_lead else ""
+        return f"{self.unit.name}{lead}{person}"
+
+    def clean(self) -> None:
+        if self.person_id and self.unit_id and self.person.unit_id != self.unit_id:
+            raise ValidationError(
+                {
+                    "person": _("责任人“%(person)s”不属于“%(unit)s”。")
+                    % {"person": self.person.name, "unit": self.unit.name}
+                }
+            )
+
+
+class SubItemQuerySet(models.QuerySet):
+    def for_year(self, year: int):
+        return self.filter(project__plan__year=year)
+
+    def for_unit(self, unit: Unit):
+        return self.filter(unit=unit)
+
+    def for_mayor(self, mayor: ViceMayor):
+        return self.filter(Q(mayor=mayor) | Q(project__mayor=mayor))
+
+    def overdue(self, today: dt.date | None = None):
+        today = today or clock.today()
+        return self.filter(Exists(Milestone.objects.filter(subitem=OuterRef("pk")).overdue(today)))
+
+    def due_within(self, days: int, today: dt.date | None = None):
+        today = today or clock.today()
+        return self.filter(
+            Exists(Milestone.objects.filter(subitem=OuterRef("pk")).due_within(days, today))
+        )
+
+    def with_progress(self, today: dt.date | None = None, window_days: int | None = None):
+        return self.annotate(**milestone_counts("milestones", today, window_days))
+
+    def for_list(self):
+        return self.select_related(
+            "project__plan", "unit", "person__unit", "mayor", "project__mayor"
+        )
+
+
+class SubItem(ProgressMixin, models.Model):
+    """A sub-item (小项) of a project, with its own unit, person and mayor."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="subitems"
+    )
+    number = models.PositiveSmallIntegerField(_("小项序号"), default=1)
+    name = models.CharField(_("小项名称"), max_length=200)
+    description = models.TextField(_("具体内容"), blank=True)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("责任单位"), on_delete=models.PROTECT, related_name="subitems"
+    )
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("责任人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="subitems",
+    )
+    mayor = models.ForeignKey(
+        ViceMayor,
+        verbose_name=_("分管市长"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="subitems",
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = SubItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("小项")
+        verbose_name_plural = _("小项")
+        ordering = ["project__plan__year", "project__number", "number"]
+        constraints = [
+            # Sub-items are numbered once within their project (16-1, 16-2 …).
+            models.UniqueConstraint(fields=["project", "number"], name="subitem_number_unique"),
+        ]
+        indexes = [
+            # /my/ and the unit pages list a unit's sub-items.
+            models.Index(fields=["unit", "project"], name="subitem_unit_idx"),
+        ]
+
+    def __str__(self) -> str:
+        if self.project_id:
+            return f"{self.project.number}-{self.number} {self.name}"
+        return self.name
+
+    @property
+    def effective_mayor(self) -> ViceMayor | None:
+        return self.mayor or self.project.mayor
+
+    def clean(self) -> None:
+        errors = {}
+        if self.project_id and self.unit_id:
+            project_units = set(self.project.assignments.values_list("unit_id", flat=True))
+            if project_units and self.unit_id not in project_units:
+                errors["unit"] = _("“%(unit)s”不是该项目的责任单位，请先在项目中添加。") % {
+                    "unit": self.unit.name
+                }
+        if self.person_id and self.unit_id and self.person.unit_id != self.unit_id:
+            errors["person"] = _("责任人“%(person)s”不属于“%(unit)s”。") % {
+                "person": self.person.name,
+                "unit": self.unit.name,
+            }
+        if errors:
+            raise ValidationError(errors)
+
+
+class MilestoneQuerySet(models.QuerySet):
+    def for_year(self, year: int):
+        return self.filter(project__plan__year=year)
+
+    def for_unit(self, unit: Unit):
+        return self.filter(unit=unit)
+
+    def for_mayor(self, mayor: ViceMayor):
+        return self.filter(Q(project__mayor=mayor) | Q(subitem__mayor=mayor))
+
+    def open(self):
+        return self.filter(done_date__isnull=True)
+
+    def done(self):
+        return self.filter(done_date__isnull=False)
+
+    def overdue(self, today: dt.date | None = None):
+        """Past due and not done: red."""
+        today = today or clock.today()
+        return self.open().filter(due_date__lt=today)
+
+    def due_within(self, days: int, today: dt.date | None = None):
+        """Not done and due between today and ``days`` days from now (inclusive)."""
+        today = today or clock.today()
+        return self.open().filter(
+            due_date__gte=today, due_date__lte=today + dt.timedelta(days=days)
+        )
+
+    def for_list(self):
+        return self.select_related(
+            "project__plan", "project__mayor", "subitem__mayor", "subitem__person__unit", "unit"
+        )
+
+
+class Milestone(models.Model):
+    """A milestone (进度节点) on a sub-item's timetable, or on a project that has
+    no sub-items. ``unit`` is the unit that reports on it."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("未开始")
+        IN_PROGRESS = "in_progress", _("推进中")
+        DONE = "done", _("已完成")
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="milestones"
+    )
+    subitem = models.ForeignKey(
+        SubItem,
+        verbose_name=_("小项"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="milestones",
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("责任单位"), on_delete=models.PROTECT, related_name="milestones"
+    )
+    name = models.CharField(_("节点内容"), max_length=200)
+    start_date = models.DateField(_("开始日期"), null=True, blank=True)
+    due_date = models.DateField(_("完成时限"))
+    done_date = models.DateField(_("完成日期"), null=True, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.NOT_STARTED
+    )
+    percent = models.PositiveSmallIntegerField(
+        _("完成进度(%)"), default=0, validators=[MaxValueValidator(100)]
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = MilestoneQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("进度节点")
+        verbose_name_plural = _("进度节点")
+        ordering = ["due_date", "pk"]
+        constraints = [
+            # A milestone cannot be done before it starts.
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True)
+                | Q(done_date__isnull=True)
+                | Q(done_date__gte=F("start_date")),
+                name="milestone_done_not_before_start",
+            ),
+            # Nor fall due before it starts.
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True) | Q(due_date__gte=F("start_date")),
+                name="milestone_due_not_before_start",
+            ),
+            # "Done" and a done date go together; the status rule reads done_date.
+            models.CheckConstraint(
+                condition=(Q(status="done") & Q(done_date__isnull=False))
+                | (~Q(status="done") & Q(done_date__isnull=True)),
+                name="milestone_done_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(percent__gte=0) & Q(percent__lte=100), name="milestone_percent_range"
+            ),
+        ]
+        indexes = [
+            # Overdue / due-soon lists: open milestones by due date, per unit.
+            models.Index(fields=["unit", "due_date"], name="milestone_unit_due_idx"),
+            models.Index(fields=["due_date", "done_date"], name="milestone_due_done_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.due_date:%Y-%m-%d}）"
+
+    def colour(self, today: dt.date | None = None) -> Colour:
+        return milestone_colour(
+            due_date=self.due_date,
+            done_date=self.done_date,
+            today=today or clock.today(),
+            window_days=clock.warning_days(),
+        )
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_date is not None
+
+    def clean(self) -> None:
+        errors = {}
+        if self.project_id and self.due_date:
+            year = self.project.plan.year
+            if self.due_date.year != year:
+                errors["due_date"] = _("完成时限 %(date)s 不在 %(year)s 年度内。") % {
+                    "date": self.due_date.isoformat(),
+                    "year": year,
+                }
+        if self.subitem_id and self.project_id and self.subitem.project_id != self.project_id:
+            errors["subitem"] = _("该小项不属于所选项目。")
+        if self.subitem_id and self.unit_id and self.subitem.unit_id != self.unit_id:
+            errors["unit"] = _("进度节点的责任单位应与小项的责任单位一致（%(unit)s）。") % {
+                "unit": self.subitem.unit.name
+            }
+        if self.start_date and self.done_date and self.done_date < self.start_date:
+            errors["done_date"] = _("完成日期不能早于开始日期。")
+        if self.start_date and self.due_date and self.due_date < self.start_date:
+            errors["due_date"] = _("完成时限不能早于开始日期。")
+        if self.status == self.Status.DONE and not self.done_date:
+            errors["done_date"] = _("状态为“已完成”时须填写完成日期。")
+        if self.status != self.Status.DONE and self.done_date:
+            errors["status"] = _("已填写完成日期，状态应为“已完成”。")
+        if errors:
+            raise ValidationError(errors)
+
+
+class IndicatorQuerySet(models.QuerySet):
+    def for_year(self, year: int):
+        return self.filter(project__plan__year=year)
+
+    def for_unit(self, unit: Unit):
+        return self.filter(
+            Q(subitem__unit=unit)
+            | Q(subitem__isnull=True)
+            & Exists(ProjectUnit.objects.filter(project=OuterRef("project"), unit=unit))
+        )
+
+
+class Indicator(models.Model):
+    """A quantified indicator (量化指标) of a project or sub-item."""
+
+    class Direction(models.TextChoices):
+        INCREASE = "increase", _("越大越好")
+        DECREASE = "decrease", _("越小越好")
+        BINARY = "binary", _("完成/未完成")
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="indicators"
+    )
+    subitem = models.ForeignKey(
+        SubItem,
+        verbose_name=_("小项"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="indicators",
+    )
+    name = models.CharField(_("指标名称"), max_length=200)
+    measure = models.CharField(_("计量单位"), max_length=20, blank=True)
+    baseline = models.DecimalField(
+        _("基期值"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    target = models.DecimalField(
+        _("目标值"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    direction = models.CharField(
+        _("方向"), max_length=10, choices=Direction.choices, default=Direction.INCREASE
+    )
+    actual = models.DecimalField(
+        _("实际值"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("最近一次审核通过的填报值。"),
+    )
+    actual_date = models.DateField(_("实际值日期"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = IndicatorQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("量化指标")
+        verbose_name_plural = _("量化指标")
+        ordering = ["project__number", "pk"]
+        constraints = [
+            # Targets are counts and amounts; a negative one is a typing error.
+            models.CheckConstraint(
+                condition=Q(target__isnull=True) | Q(target__gte=0),
+                name="indicator_target_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(baseline__isnull=True) | Q(baseline__gte=0),
+                name="indicator_baseline_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = f" {self.target.normalize():f}{self.measure}" if self.target is not None else ""
+        return f"{self.name}{target}"
+
+    @property
+    def is_met(self) -> bool | None:
+        return indicator_met(direction=self.direction, target=self.target, actual=self.actual)
+
+    def clean(self) -> None:
+        if self.subitem_id and self.project_id and self.subitem.project_id != self.project_id:
+            raise ValidationError({"subitem": _("该小项不属于所选项目。")})
+
+
+class ProgressReportQuerySet(models.QuerySet):
+    def for_unit(self, unit: Unit):
+        return self.filter(milestone__unit=unit)
+
+    def for_year(self, year: int):
+        return self.filter(milestone__project__plan__year=year)
+
+    def waiting_for_review(self):
+        return self.filter(
+            review_state__in=[ProgressReport.Review.SUBMITTED, ProgressReport.Review.HEAD_APPROVED]
+        )
+
+    def for_list(self):
+        return self.select_related(
+            "milestone__project__plan", "milestone__subitem", "milestone__unit", "author"
+        )
+
+
+class ProgressReport(models.Model):
+    """One progress update (进展填报) on a milestone.
+
+    Append-only: the content of a report never changes once saved; a correction
+    is a new report. Only the review fields move (submitted → head approved →
+    accepted / returned); ``save()`` enforces this.
+    """
+
+    class Review(models.TextChoices):
+        SUBMITTED = "submitted", _("待审核")
+        HEAD_APPROVED = "head_approved", _("单位已审核")
+        ACCEPTED = "accepted", _("已通过")
+        RETURNED = "returned", _("已退回")
+
+    REVIEW_FIELDS = frozenset(
+        {
+            "review_state",
+            "head_approved_by",
+            "head_approved_at",
+            "reviewed_by",
+            "reviewed_at",
+            "return_reason",
+        }
+    )
+
+    milestone = models.ForeignKey(
+        Milestone, verbose_name=_("进度节点"), on_delete=models.PROTECT, related_name="reports"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("填报人"),
+        on_delete=models.PROTECT,
+        related_name="progress_reports",
+    )
+    created_at = models.DateTimeField(_("填报时间"), auto_now_add=True)
+    status = models.CharField(_("进展状态"), max_length=16, choices=Milestone.Status.choices)
+    percent = models.PositiveSmallIntegerField(
+        _("完成进度(%)"), validators=[MaxValueValidator(100)]
+    )
+    narrative = models.TextField(_("进展情况"))
+    done_date = models.DateField(_("完成日期"), null=True, blank=True)
+    review_state = models.CharField(
+        _("审核状态"), max_length=16, choices=Review.choices, default=Review.SUBMITTED
+    )
+    head_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("单位审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    head_approved_at = models.DateTimeField(_("单位审核时间"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    return_reason = models.TextField(_("退回原因"), blank=True)
+
+    history = HistoricalRecords()
+    objects = ProgressReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("进展填报")
+        verbose_name_plural = _("进展填报")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percent__gte=0) & Q(percent__lte=100), name="report_percent_range"
+            ),
+            # A "done" report says when it was done; that date becomes the milestone's.
+            models.CheckConstraint(
+                condition=~Q(status="done") | Q(done_date__isnull=False),
+                name="report_done_has_date",
+            ),
+            # A return always tells the unit why.
+            models.CheckConstraint(
+                condition=~Q(review_state="returned") | ~Q(return_reason=""),
+                name="report_return_has_reason",
+            ),
+        ]
+        indexes = [
+            # /review/ lists reports waiting, oldest first.
+            models.Index(fields=["review_state", "created_at"], name="report_review_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.milestone.name} · {self.get_status_display()} {self.percent}%"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            update_fields = kwargs.get("update_fields")
+            if update_fields is None or not set(update_fields) <= self.REVIEW_FIELDS:
+                raise ValueError(
+                    "ProgressReport is append-only: only review fields may change "
+                    "(pass update_fields)."
+                )
+        super().save(*args, **kwargs)
+
+
+def evidence_path(instance: "Evidence", filename: str) -> str:
+    """A random name under evidence/YYYY/MM/, keeping only a safe extension."""
+    ext = os.path.splitext(filename)[1].lower()
+    if not ext[1:].isalnum() or len(ext) > 6:
+        ext = ""
+    today = dt.date.today()
+    return f"evidence/{today:%Y/%m}/{uuid.uuid4().hex}{ext}"
+
+
+class Evidence(models.Model):
+    """A file attached to a progress report; served only through a checked view."""
+
+    report = models.ForeignKey(
+        ProgressReport,
+        verbose_name=_("进展填报"),
+        on_delete=models.PROTECT,
+        related_name="evidence",
+    )
+    file = models.FileField(_("文件"), upload_to=evidence_path, max_length=200)
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小(字节)"))
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("佐证材料")
+        verbose_name_plural = _("佐证材料")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class IndicatorValue(models.Model):
+    """An actual indicator value reported with a progress report."""
+
+    report = models.ForeignKey(
+        ProgressReport,
+        verbose_name=_("进展填报"),
+        on_delete=models.PROTECT,
+        related_name="indicator_values",
+    )
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("量化指标"), on_delete=models.PROTECT, related_name="values"
+    )
+    value = models.DecimalField(_("实际值"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("指标填报值")
+        verbose_name_plural = _("指标填报值")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "indicator"], name="indicatorvalue_once"),
+            models.CheckConstraint(condition=Q(value__gte=0), name="indicatorvalue_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.name}: {self.value}"

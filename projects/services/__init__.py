@@ -1,0 +1,1 @@
+"""Everything that changes plan data. Views, admin actions and commands call these."""

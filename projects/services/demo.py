@@ -1,0 +1,252 @@
+"""Load the 2010 Zhucheng demo plan from ``fixtures/demo_2010.json``.
+
+The fixture is written in the domain's terms (units by name, projects with
+their sub-items and milestones) rather than as a database dump, so it stays
+readable and survives schema changes. Loading is idempotent: running it again
+updates what is there and creates nothing twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from projects.models import (
+    Indicator,
+    Milestone,
+    PlanYear,
+    ProgressReport,
+    Project,
+    ProjectUnit,
+    SubItem,
+)
+from responsibility import roles
+from responsibility.models import Membership, Person, Unit, ViceMayor
+
+DEMO_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "demo_2010.json"
+DEMO_PASSWORD = "Zhucheng@2010"
+
+ROLE_GROUPS = {
+    "clerk": roles.CLERK,
+    "unit_head": roles.UNIT_HEAD,
+    "reviewer": roles.REVIEWER,
+    "vice_mayor": roles.VICE_MAYOR,
+    "admin": roles.ADMIN,
+}
+
+
+@dataclasses.dataclass
+class DemoSummary:
+    year: int
+    projects: int
+    subitems: int
+    milestones: int
+    units: int
+    persons: int
+    mayors: int
+    users: list[tuple[str, str, str]]  # (username, role label, unit)
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+@transaction.atomic
+def demo_load(*, path: Path = DEMO_FIXTURE, password: str = DEMO_PASSWORD) -> DemoSummary:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+
+    units = {}
+    for order, row in enumerate(data["units"], start=1):
+        units[row["name"]], _ = Unit.objects.update_or_create(
+            name=row["name"],
+            defaults={"full_name": row.get("full_name", ""), "kind": row["kind"], "order": order},
+        )
+    mayors = {}
+    for order, row in enumerate(data["mayors"], start=1):
+        mayors[row["name"]], _ = ViceMayor.objects.update_or_create(
+            name=row["name"],
+            defaults={
+                "title": row.get("title", "副市长"),
+                "portfolio": row.get("portfolio", ""),
+                "order": order,
+            },
+        )
+    persons = {}
+    for row in data["persons"]:
+        persons[(row["unit"], row["name"])], _ = Person.objects.update_or_create(
+            unit=units[row["unit"]],
+            name=row["name"],
+            defaults={"title": row.get("title", ""), "phone": row.get("phone", "")},
+        )
+
+    p = data["plan"]
+    plan, _ = PlanYear.objects.update_or_create(
+        year=p["year"],
+        defaults={
+            "doc_number": p.get("doc_number", ""),
+            "title": p["title"],
+            "issue_date": _date(p.get("issue_date")),
+        },
+    )
+
+    users = _load_users(data.get("users", []), units, mayors, password)
+    author_for_unit = {
+        u.membership.unit_id: u
+        for u in users.values()
+        if roles.has_role(u, roles.CLERK) and hasattr(u, "membership")
+    }
+    reviewer = next((u for u in users.values() if roles.has_role(u, roles.REVIEWER)), None)
+
+    for row in data["projects"]:
+        project, _ = Project.objects.update_or_create(
+            plan=plan,
+            number=row["number"],
+            defaults={
+                "name": row["name"],
+                "category": row.get("category", "other"),
+                "target": row.get("target", ""),
+                "measures": row.get("measures", ""),
+                "guarantees": row.get("guarantees", ""),
+                "trades": row.get("trades", ""),
+                "mayor": mayors.get(row.get("mayor")),
+                "is_sample": row.get("sample", True),
+            },
+        )
+        for order, (unit_name, person_name) in enumerate(row["units"]):
+            ProjectUnit.objects.update_or_create(
+                project=project,
+                unit=units[unit_name],
+                defaults={
+                    "person": persons.get((unit_name, person_name)),
+                    "is_lead": order == 0,
+                    "order": order,
+                },
+            )
+        lead_unit = units[row["units"][0][0]]
+        for number, sub in enumerate(row.get("subitems", []), start=1):
+            subitem, _ = SubItem.objects.update_or_create(
+                project=project,
+                number=number,
+                defaults={
+                    "name": sub["name"],
+                    "description": sub.get("description", ""),
+                    "unit": units[sub["unit"]],
+                    "person": persons.get((sub["unit"], sub.get("person"))),
+                    "mayor": mayors.get(sub.get("mayor")),
+                },
+            )
+            _load_milestones(
+                project, subitem, subitem.unit, sub.get("milestones", []), author_for_unit, reviewer
+            )
+            _load_indicators(project, subitem, sub.get("indicators", []))
+        _load_milestones(
+            project, None, lead_unit, row.get("milestones", []), author_for_unit, reviewer
+        )
+        _load_indicators(project, None, row.get("indicators", []))
+
+    return DemoSummary(
+        year=plan.year,
+        projects=plan.projects.count(),
+        subitems=SubItem.objects.filter(project__plan=plan).count(),
+        milestones=Milestone.objects.filter(project__plan=plan).count(),
+        units=len(units),
+        persons=len(persons),
+        mayors=len(mayors),
+        users=[
+            (
+                u.username,
+                next(r for r in roles.ALL_ROLES if roles.has_role(u, r)),
+                u.membership.unit.name if hasattr(u, "membership") else "",
+            )
+            for u in users.values()
+        ],
+    )
+
+
+def _load_milestones(project, subitem, unit, rows, author_for_unit, reviewer) -> None:
+    for row in rows:
+        done = _date(row.get("done"))
+        milestone, _ = Milestone.objects.update_or_create(
+            project=project,
+            subitem=subitem,
+            name=row["name"],
+            defaults={
+                "unit": unit,
+                "due_date": _date(row["due"]),
+                "done_date": done,
+                "status": Milestone.Status.DONE if done else Milestone.Status.NOT_STARTED,
+                "percent": 100 if done else 0,
+            },
+        )
+        author = author_for_unit.get(unit.pk) or reviewer
+        if done and author and not milestone.reports.exists():
+            _demo_report(milestone, author, reviewer, done)
+
+
+def _demo_report(milestone, author, reviewer, done: dt.date) -> None:
+    """An accepted "done" report, so the demo has history to show."""
+    reported_at = timezone.make_aware(dt.datetime.combine(done, dt.time(16, 30)))
+    report = ProgressReport.objects.create(
+        milestone=milestone,
+        author=author,
+        status=Milestone.Status.DONE,
+        percent=100,
+        narrative=f"{milestone.name}已按计划完成，相关材料已归档。",
+        done_date=done,
+    )
+    report.review_state = ProgressReport.Review.ACCEPTED
+    report.reviewed_by = reviewer
+    report.reviewed_at = reported_at + dt.timedelta(days=1)
+    report.save(update_fields=["review_state", "reviewed_by", "reviewed_at"])
+    # created_at is auto_now_add; give the demo a believable date.
+    ProgressReport.objects.filter(pk=report.pk).update(created_at=reported_at)
+
+
+def _decimal(row: dict, key: str) -> Decimal | None:
+    value = row.get(key)
+    return None if value is None else Decimal(str(value))
+
+
+def _load_indicators(project, subitem, rows) -> None:
+    for row in rows:
+        Indicator.objects.update_or_create(
+            project=project,
+            subitem=subitem,
+            name=row["name"],
+            defaults={
+                "measure": row.get("measure", ""),
+                "baseline": _decimal(row, "baseline"),
+                "target": _decimal(row, "target"),
+                "direction": row.get("direction", Indicator.Direction.INCREASE),
+                "actual": _decimal(row, "actual"),
+            },
+        )
+
+
+def _load_users(rows, units, mayors, password) -> dict:
+    User = get_user_model()
+    users = {}
+    for row in rows:
+        user, _ = User.objects.get_or_create(username=row["username"])
+        user.first_name = row.get("display", "")[:150]
+        user.email = f"{row['username']}@example.gov.cn"
+        user.is_staff = row["role"] == "admin"
+        user.is_superuser = row["role"] == "admin"
+        user.set_password(password)
+        user.save()
+        user.groups.set([Group.objects.get(name=ROLE_GROUPS[row["role"]])])
+        Membership.objects.update_or_create(user=user, defaults={"unit": units[row["unit"]]})
+        if row.get("mayor"):
+            ViceMayor.objects.filter(pk=mayors[row["mayor"]].pk).update(user=user)
+        user = User.objects.select_related("membership__unit").get(pk=user.pk)
+        users[row["username"]] = user
+    return users

@@ -1,0 +1,214 @@
+"""Synthetic data N times the size of a real year, for benchmarks and query-count tests.
+
+Factor 1 is one city's year: 33 projects over 20 bureaus and 5 vice-mayors,
+about 70 sub-items, 200 milestones and 120 progress reports. Factor 10 is
+about a province's worth of cities in one year. The data is deterministic for
+a given factor and year; rows are written with ``bulk_create`` (no history
+rows: this is not real work).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import random
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from projects.models import (
+    Category,
+    Indicator,
+    Milestone,
+    PlanYear,
+    ProgressReport,
+    Project,
+    ProjectUnit,
+    SubItem,
+)
+from responsibility import roles
+from responsibility.models import Membership, Person, Unit, ViceMayor
+
+PROJECTS_PER_FACTOR = 33
+UNITS_PER_FACTOR = 20
+MAYORS_PER_FACTOR = 5
+
+
+@dataclasses.dataclass
+class ScaleSummary:
+    year: int
+    projects: int
+    subitems: int
+    milestones: int
+    reports: int
+    units: int
+
+
+@transaction.atomic
+def scale_seed(*, factor: int, year: int, seed: int = 2010) -> ScaleSummary:
+    """Create (or replace) plan year ``year`` filled with synthetic data."""
+    if factor < 1:
+        raise ValueError("factor must be at least 1")
+    rng = random.Random(seed * 1000 + factor)
+    prefix = f"S{year}-"
+
+    _delete_year(year)
+    plan = PlanYear.objects.create(
+        year=year,
+        doc_number=f"示例〔{year}〕{factor}号",
+        title=f"{year}年压力测试数据（×{factor}）",
+    )
+
+    units = Unit.objects.bulk_create(
+        Unit(name=f"{prefix}单位{i:04d}", full_name=f"测试单位{i:04d}", order=i)
+        for i in range(1, UNITS_PER_FACTOR * factor + 1)
+    )
+    persons = Person.objects.bulk_create(
+        Person(name=f"责任人{i:04d}", title="局长", unit=unit) for i, unit in enumerate(units, 1)
+    )
+    person_of = {p.unit_id: p for p in persons}
+    mayors = ViceMayor.objects.bulk_create(
+        ViceMayor(name=f"{prefix}副市长{i:03d}", portfolio="测试分管领域", order=i)
+        for i in range(1, MAYORS_PER_FACTOR * factor + 1)
+    )
+    categories = [c.value for c in Category]
+
+    projects = Project.objects.bulk_create(
+        Project(
+            plan=plan,
+            number=i,
+            name=f"测试项目{i:04d}",
+            category=rng.choice(categories),
+            target=f"完成测试项目{i:04d}的年度目标任务。",
+            measures="分解任务，落实责任，按月调度。",
+            mayor=rng.choice(mayors),
+            is_sample=True,
+        )
+        for i in range(1, PROJECTS_PER_FACTOR * factor + 1)
+    )
+
+    assignments, project_units = [], {}
+    for project in projects:
+        chosen = rng.sample(units, rng.randint(1, 3))
+        project_units[project.pk] = chosen
+        assignments += [
+            ProjectUnit(project=project, unit=u, person=person_of[u.pk], is_lead=o == 0, order=o)
+            for o, u in enumerate(chosen)
+        ]
+    ProjectUnit.objects.bulk_create(assignments)
+
+    subitems = SubItem.objects.bulk_create(
+        SubItem(
+            project=project,
+            number=n,
+            name=f"{project.name}小项{n}",
+            unit=(unit := rng.choice(project_units[project.pk])),
+            person=person_of[unit.pk],
+            mayor=project.mayor,
+        )
+        for project in projects
+        for n in range(1, rng.randint(1, 3) + 1)
+    )
+
+    start = dt.date(year, 1, 1)
+    milestones = []
+    for subitem in subitems:
+        for n in range(1, rng.randint(2, 4) + 1):
+            due = start + dt.timedelta(days=rng.randint(30, 363))
+            done = due - dt.timedelta(days=rng.randint(0, 10)) if rng.random() < 0.45 else None
+            milestones.append(
+                Milestone(
+                    project_id=subitem.project_id,
+                    subitem=subitem,
+                    unit_id=subitem.unit_id,
+                    name=f"{subitem.name}节点{n}",
+                    due_date=due,
+                    done_date=done,
+                    status=Milestone.Status.DONE if done else Milestone.Status.NOT_STARTED,
+                    percent=100 if done else rng.choice([0, 20, 50, 80]),
+                )
+            )
+    milestones = Milestone.objects.bulk_create(milestones)
+
+    Indicator.objects.bulk_create(
+        Indicator(
+            project=project,
+            name=f"{project.name}量化指标",
+            measure="个",
+            baseline=Decimal(rng.randint(0, 20)),
+            target=Decimal(rng.randint(20, 40)),
+            actual=Decimal(rng.randint(0, 45)),
+        )
+        for project in projects
+    )
+
+    author = _scale_clerk(units[0], prefix)
+    reports = ProgressReport.objects.bulk_create(
+        ProgressReport(
+            milestone=m,
+            author=author,
+            status=m.status,
+            percent=m.percent,
+            narrative=f"{m.name}进展情况说明。",
+            done_date=m.done_date,
+            review_state=rng.choice(list(ProgressReport.Review.values))
+            if m.done_date is None
+            else ProgressReport.Review.ACCEPTED,
+            return_reason="材料不全，请补充。",
+        )
+        for m in milestones
+        if m.done_date or rng.random() < 0.2
+    )
+    # Spread report dates over the year (auto_now_add set them all to now).
+    for report in reports:
+        m = report.milestone
+        report.created_at = timezone.make_aware(
+            dt.datetime.combine(m.done_date or m.due_date - dt.timedelta(days=3), dt.time(10))
+        )
+    ProgressReport.objects.bulk_update(reports, ["created_at"], batch_size=1000)
+
+    return ScaleSummary(
+        year=year,
+        projects=len(projects),
+        subitems=len(subitems),
+        milestones=len(milestones),
+        reports=len(reports),
+        units=len(units),
+    )
+
+
+def _scale_clerk(unit: Unit, prefix: str):
+    User = get_user_model()
+    user, _ = User.objects.get_or_create(username=f"{prefix}clerk".lower().replace("-", "_"))
+    user.set_unusable_password()
+    user.save()
+    user.groups.add(Group.objects.get(name=roles.CLERK))
+    Membership.objects.update_or_create(user=user, defaults={"unit": unit})
+    return user
+
+
+def _delete_year(year: int) -> None:
+    """Remove an earlier synthetic run of this year, dependants first."""
+    prefix = f"S{year}-"
+    plan = PlanYear.objects.filter(year=year).first()
+    if plan is not None:
+        if not plan.projects.filter(is_sample=True).exists() and plan.projects.exists():
+            raise ValueError(f"{year} 年已有真实数据，不能用测试数据覆盖。")
+        from projects.models import Evidence, IndicatorValue
+
+        IndicatorValue.objects.filter(report__milestone__project__plan=plan).delete()
+        Evidence.objects.filter(report__milestone__project__plan=plan).delete()
+        ProgressReport.objects.filter(milestone__project__plan=plan).delete()
+        Milestone.objects.filter(project__plan=plan).delete()
+        Indicator.objects.filter(project__plan=plan).delete()
+        SubItem.objects.filter(project__plan=plan).delete()
+        ProjectUnit.objects.filter(project__plan=plan).delete()
+        Project.objects.filter(plan=plan).delete()
+        plan.delete()
+    Membership.objects.filter(unit__name__startswith=prefix).delete()
+    Person.objects.filter(unit__name__startswith=prefix).delete()
+    Unit.objects.filter(name__startswith=prefix).delete()
+    ViceMayor.objects.filter(name__startswith=prefix).delete()

@@ -1,0 +1,168 @@
+"""Who is responsible: units (bureaus, counties, townships), persons, vice-mayors,
+and which unit a user account belongs to.
+
+The assessment scheme and results also belong to this app (see the assessment
+issue); they live in their own module once they land.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Unit(models.Model):
+    """A responsible unit (责任单位).
+
+    Bureaus of the city government carry projects; counties and townships form
+    a jurisdiction tree (city → county → township) so that the Taizhou practice,
+    where townships are assessed, fits the same model.
+    """
+
+    class Kind(models.TextChoices):
+        BUREAU = "bureau", _("市直部门")
+        OFFICE = "office", _("市政府办公室")
+        COUNTY = "county", _("县市区")
+        TOWNSHIP = "township", _("乡镇(街道)")
+        OTHER = "other", _("其他单位")
+
+    name = models.CharField(_("简称"), max_length=60, unique=True)
+    full_name = models.CharField(_("全称"), max_length=120, blank=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.BUREAU)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    order = models.PositiveIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("责任单位")
+        verbose_name_plural = _("责任单位")
+        ordering = ["order", "name"]
+        constraints = [
+            # A unit cannot be its own parent (deeper cycles are refused in clean()).
+            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="unit_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        node, seen = self.parent, set()
+        while node is not None:
+            if node.pk == self.pk and self.pk is not None:
+                raise ValidationError({"parent": _("上级单位不能是本单位或其下级。")})
+            if node.pk in seen:
+                break
+            seen.add(node.pk)
+            node = node.parent
+        if (
+            self.kind == self.Kind.TOWNSHIP
+            and self.parent
+            and self.parent.kind not in (self.Kind.COUNTY,)
+        ):
+            raise ValidationError({"parent": _("乡镇(街道)的上级应为县市区。")})
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.name
+
+
+class Person(models.Model):
+    """A responsible person (责任人), usually the head of a unit."""
+
+    name = models.CharField(_("姓名"), max_length=40)
+    title = models.CharField(_("职务"), max_length=60, blank=True)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("所在单位"), on_delete=models.PROTECT, related_name="persons"
+    )
+    phone = models.CharField(_("联系电话"), max_length=40, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("责任人")
+        verbose_name_plural = _("责任人")
+        ordering = ["unit__order", "unit__name", "name"]
+        constraints = [
+            # The importer matches persons by (name, unit); two of them would be ambiguous.
+            models.UniqueConstraint(fields=["unit", "name"], name="person_unique_per_unit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.unit.name}）"
+
+
+class ViceMayorQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class ViceMayor(models.Model):
+    """A supervising vice-mayor (分管市长) and the portfolio they oversee."""
+
+    name = models.CharField(_("姓名"), max_length=40, unique=True)
+    title = models.CharField(_("职务"), max_length=60, default="副市长")
+    portfolio = models.CharField(_("分管领域"), max_length=200, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登录账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="vice_mayor",
+    )
+    order = models.PositiveIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("在任"), default=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    history = HistoricalRecords()
+    objects = ViceMayorQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("分管市长")
+        verbose_name_plural = _("分管市长")
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.title}）" if self.title else self.name
+
+
+class Membership(models.Model):
+    """Links a user account to the one unit it works for.
+
+    This link, together with the user's role group (see ``responsibility.roles``),
+    decides what the user may read and change.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登录账号"),
+        on_delete=models.CASCADE,
+        related_name="membership",
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("所属单位"), on_delete=models.PROTECT, related_name="memberships"
+    )
+    phone = models.CharField(_("联系电话"), max_length=40, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("账号所属单位")
+        verbose_name_plural = _("账号所属单位")
+
+    def __str__(self) -> str:
+        return f"{self.user.get_username()} → {self.unit.name}"

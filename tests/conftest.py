@@ -1,0 +1,120 @@
+"""Shared test setup: a fast hasher, and a small city of realistic people.
+
+- ``alice``: clerk of 质监局; ``bob``: clerk of 商务局 (another bureau);
+- ``helen``: head of 质监局;
+- ``olivia``: the mayor's office reviewer;
+- ``victor``: vice-mayor 王副市长, who supervises project 1 only;
+- ``adam``: administrator.
+
+``city`` holds the plan: project 1 (质监局 lead, 商务局 co-unit) with a sub-item of
+each, and project 2 (商务局 only) supervised by another vice-mayor.
+"""
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from projects.models import Milestone, PlanYear, Project, SubItem
+from responsibility import roles
+from responsibility.models import Unit, ViceMayor
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.ZHUCHENG_TODAY = ""
+
+
+@dataclasses.dataclass
+class City:
+    plan: PlanYear
+    zhijian: Unit
+    shangwu: Unit
+    office: Unit
+    mayor: ViceMayor
+    other_mayor: ViceMayor
+    project1: Project
+    project2: Project
+    sub_zhijian: SubItem
+    sub_shangwu: SubItem
+    ms_zhijian: Milestone
+    ms_shangwu: Milestone
+    ms_project2: Milestone
+    alice: object
+    bob: object
+    helen: object
+    olivia: object
+    victor: object
+    adam: object
+
+
+@pytest.fixture
+def city(db) -> City:
+    plan = factories.PlanYearFactory(year=2010)
+    zhijian = factories.UnitFactory(name="质监局")
+    shangwu = factories.UnitFactory(name="商务局")
+    office = factories.UnitFactory(name="市政府办公室", kind=Unit.Kind.OFFICE)
+    mayor = factories.ViceMayorFactory(name="王副市长")
+    other_mayor = factories.ViceMayorFactory(name="李副市长")
+
+    project1 = factories.ProjectFactory(plan=plan, number=1, name="提高产品质量", mayor=mayor)
+    factories.ProjectUnitFactory(project=project1, unit=zhijian, is_lead=True)
+    factories.ProjectUnitFactory(project=project1, unit=shangwu, is_lead=False, order=1)
+    project2 = factories.ProjectFactory(plan=plan, number=2, name="提高服务质量", mayor=other_mayor)
+    factories.ProjectUnitFactory(project=project2, unit=shangwu, is_lead=True)
+
+    sub_zhijian = factories.SubItemFactory(
+        project=project1, number=1, name="名牌培育", unit=zhijian
+    )
+    sub_shangwu = factories.SubItemFactory(
+        project=project1, number=2, name="商贸流通", unit=shangwu
+    )
+    ms_zhijian = factories.MilestoneFactory(
+        project=project1,
+        subitem=sub_zhijian,
+        unit=zhijian,
+        name="申报名牌",
+        due_date=dt.date(2010, 6, 30),
+    )
+    ms_shangwu = factories.MilestoneFactory(
+        project=project1,
+        subitem=sub_shangwu,
+        unit=shangwu,
+        name="超市评比",
+        due_date=dt.date(2010, 9, 30),
+    )
+    ms_project2 = factories.MilestoneFactory(
+        project=project2, unit=shangwu, name="服务承诺", due_date=dt.date(2010, 10, 31)
+    )
+
+    alice = factories.make_user("alice", roles.CLERK, zhijian)
+    bob = factories.make_user("bob", roles.CLERK, shangwu)
+    helen = factories.make_user("helen", roles.UNIT_HEAD, zhijian)
+    olivia = factories.make_user("olivia", roles.REVIEWER, office)
+    victor = factories.make_user("victor", roles.VICE_MAYOR, office)
+    mayor.user = victor
+    mayor.save()
+    adam = factories.make_user("adam", roles.ADMIN, office, is_staff=True, is_superuser=True)
+    return City(
+        plan,
+        zhijian,
+        shangwu,
+        office,
+        mayor,
+        other_mayor,
+        project1,
+        project2,
+        sub_zhijian,
+        sub_shangwu,
+        ms_zhijian,
+        ms_shangwu,
+        ms_project2,
+        alice,
+        bob,
+        helen,
+        olivia,
+        victor,
+        adam,
+    )
