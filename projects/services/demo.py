@@ -162,12 +162,8 @@ def demo_load(*, path: Path = DEMO_FIXTURE, password: str = DEMO_PASSWORD) -> De
         persons=len(persons),
         mayors=len(mayors),
         users=[
-            (
-                u.username,
-                next(r for r in roles.ALL_ROLES if roles.has_role(u, r)),
-                u.membership.unit.name if hasattr(u, "membership") else "",
-            )
-            for u in users.values()
+            (row["username"], ROLE_GROUPS[row["role"]], row["unit"])
+            for row in data.get("users", [])
         ],
     )
 
