@@ -25,6 +25,9 @@ from tests import factories
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.ZHUCHENG_TODAY = ""
+    # django-axes refuses authenticate() without a request, which Client.login() makes;
+    # the login-throttling tests (tests/security/) switch it back on.
+    settings.AXES_ENABLED = False
 
 
 @dataclasses.dataclass

@@ -4,6 +4,8 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    # POST-only language switch (set_language) used by the form in base.html.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("responsibility.urls")),
     path("", include("projects.urls")),
 ]

@@ -1,0 +1,143 @@
+"""Production settings come from the environment and pass `manage.py check --deploy`.
+
+Each case runs Django in a subprocess, because settings are read once at start-up.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+GOOD_KEY = "k7#Qz9!vR2@mT5$wX8^bN1&cJ4*fH6(pL3)sD0-gY2+eU7=aV9_iO5~rK8"
+
+
+def production_env(tmp_path, **overrides) -> dict:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DEBUG", "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE")
+    }
+    env.update(
+        DJANGO_ENV="production",
+        SECRET_KEY=GOOD_KEY,
+        ALLOWED_HOSTS="zhucheng.example.gov.cn",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+        STATIC_ROOT=str(tmp_path / "static"),
+        DJANGO_SETTINGS_MODULE="zhucheng.settings",
+    )
+    for name, value in overrides.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
+
+
+def run(args, env) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_check_deploy_reports_no_issues_in_production(tmp_path):
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], production_env(tmp_path)
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_catches_an_insecure_override(tmp_path):
+    """The test above can fail: with HTTPS redirect off, --deploy warns (security.W008)."""
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        production_env(tmp_path, SECURE_SSL_REDIRECT="false"),
+    )
+    assert result.returncode != 0
+    assert "security.W008" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"])
+def test_production_refuses_to_start_without_required_setting(tmp_path, missing):
+    result = run(["manage.py", "check"], production_env(tmp_path, **{missing: None}))
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert missing in result.stderr
+
+
+@pytest.mark.parametrize(
+    "key", ["dev-only-insecure-key-change-me", "short-key", "a" * 60], ids=["dev", "short", "dull"]
+)
+def test_production_refuses_a_weak_secret_key(tmp_path, key):
+    result = run(["manage.py", "check"], production_env(tmp_path, SECRET_KEY=key))
+    assert result.returncode != 0
+    assert "SECRET_KEY must be a random string" in result.stderr
+
+
+def test_production_refuses_debug(tmp_path):
+    result = run(["manage.py", "check"], production_env(tmp_path, DEBUG="true"))
+    assert result.returncode != 0
+    assert "DEBUG must be off" in result.stderr
+
+
+PROBE = r"""
+import django
+django.setup()
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client
+
+call_command("collectstatic", "--noinput", verbosity=0)
+print("DEBUG", settings.DEBUG)
+print("HSTS", settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, settings.SECURE_HSTS_PRELOAD)
+print("COOKIES", settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE)
+print("PROXY", getattr(settings, "SECURE_PROXY_SSL_HEADER", None))
+client = Client(HTTP_HOST="zhucheng.example.gov.cn")
+plain = client.get("/accounts/login/")
+print("PLAIN", plain.status_code, plain.headers.get("Location"))
+page = client.get("/accounts/login/", secure=True)
+print("PAGE", page.status_code)
+print("HSTSHEADER", page.headers.get("Strict-Transport-Security"))
+print("CSP", page.headers.get("Content-Security-Policy"))
+css = client.get("/static/css/app.css", secure=True)
+print("CSS", css.status_code, css.headers.get("Content-Type"))
+from django.templatetags.static import static
+hashed = static("css/app.css")
+print("HASHED", hashed)
+print("HASHEDCACHE", client.get(hashed, secure=True).headers.get("Cache-Control"))
+behind = client.get("/accounts/login/", HTTP_X_FORWARDED_PROTO="https")
+print("BEHIND", behind.status_code)
+"""
+
+
+def probe(tmp_path, **overrides) -> dict[str, str]:
+    result = run(["-c", PROBE], production_env(tmp_path, **overrides))
+    assert result.returncode == 0, result.stderr
+    return dict(line.split(" ", 1) for line in result.stdout.splitlines() if " " in line)
+
+
+def test_production_serves_https_only_with_hsts_csp_and_whitenoise_static(tmp_path):
+    out = probe(tmp_path)
+    assert out["DEBUG"] == "False"
+    assert out["HSTS"] == "31536000 True True"
+    assert out["COOKIES"] == "True True"
+    assert out["PLAIN"].startswith("301 https://zhucheng.example.gov.cn/accounts/login/")
+    assert out["PAGE"] == "200"
+    assert out["HSTSHEADER"] == "max-age=31536000; includeSubDomains; preload"
+    assert "script-src 'self'" in out["CSP"] and "unsafe-inline" not in out["CSP"]
+    assert out["CSS"].startswith("200 text/css")
+    # Manifest storage: pages link the hashed copy, which WhiteNoise caches for ever.
+    assert out["HASHED"] != "/static/css/app.css" and out["HASHED"].endswith(".css")
+    assert "immutable" in out["HASHEDCACHE"]
+    # Without SECURE_PROXY_SSL_HEADER the forwarded header is not trusted: still a redirect.
+    assert out["PROXY"] == "None"
+    assert out["BEHIND"] == "301"
+
+
+def test_secure_proxy_ssl_header_trusts_the_forwarded_protocol(tmp_path):
+    out = probe(tmp_path, SECURE_PROXY_SSL_HEADER="1")
+    assert out["PROXY"] == "('HTTP_X_FORWARDED_PROTO', 'https')"
+    assert out["BEHIND"] == "200"
