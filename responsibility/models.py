@@ -166,3 +166,15 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user.get_username()} → {self.unit.name}"
+
+
+# The annual assessment lives in its own module; importing it here registers the models.
+from responsibility.models_assessment import (  # noqa: E402, F401
+    AssessmentCategory,
+    AssessmentEntry,
+    AssessmentItem,
+    AssessmentResult,
+    AssessmentScheme,
+    ItemScore,
+    TitleAward,
+)
