@@ -210,3 +210,100 @@ def can_head_approve(user: User, report: ProgressReport) -> bool:
         and unit.pk == report.milestone.unit_id
         and roles.has_role(user, roles.UNIT_HEAD)
     )
+
+
+# --- Work list, review and reminders (issue 4) --------------------------------
+
+
+def head_approval_on() -> bool:
+    """Whether reports pass the unit head (单位负责人) before the mayor's office."""
+    from django.conf import settings
+
+    return bool(getattr(settings, "ZHUCHENG_HEAD_APPROVAL", True))
+
+
+def has_work_list(user: User) -> bool:
+    """Clerks and heads of a unit have a work list (/my/)."""
+    return scope_for(user).reach is Reach.UNIT
+
+
+def _is_unit_head(user: User) -> bool:
+    return user_unit(user) is not None and roles.has_role(user, roles.UNIT_HEAD)
+
+
+def can_open_review(user: User) -> bool:
+    """The review page is for the mayor's office, and for unit heads when they approve."""
+    return can_review(user) or (head_approval_on() and _is_unit_head(user))
+
+
+def office_waiting_states() -> list[str]:
+    """Review states in which a report waits for the mayor's office."""
+    if head_approval_on():
+        return [ProgressReport.Review.HEAD_APPROVED]
+    return [ProgressReport.Review.SUBMITTED, ProgressReport.Review.HEAD_APPROVED]
+
+
+def reports_to_review(user: User, queryset=None):
+    """Reports waiting for this user's decision (403 for users with no review role)."""
+    queryset = ProgressReport.objects.all() if queryset is None else queryset
+    if can_review(user):
+        return queryset.filter(review_state__in=office_waiting_states())
+    if head_approval_on() and _is_unit_head(user):
+        return queryset.filter(
+            milestone__unit=user_unit(user), review_state=ProgressReport.Review.SUBMITTED
+        )
+    raise PermissionDenied
+
+
+class ReviewAction(enum.StrEnum):
+    APPROVE = "approve"  # unit head passes the report on to the mayor's office
+    ACCEPT = "accept"  # mayor's office accepts
+    RETURN = "return"  # back to the clerk, with a reason
+
+
+def review_actions(user: User, report: ProgressReport) -> set[ReviewAction]:
+    """What the user may do with the report now (empty when nothing)."""
+    state = report.review_state
+    if can_review(user) and state in office_waiting_states():
+        return {ReviewAction.ACCEPT, ReviewAction.RETURN}
+    if (
+        head_approval_on()
+        and state == ProgressReport.Review.SUBMITTED
+        and can_head_approve(user, report)
+    ):
+        return {ReviewAction.APPROVE, ReviewAction.RETURN}
+    return set()
+
+
+def get_report(user: User, pk, queryset=None) -> ProgressReport:
+    """A report the user may read (that of a milestone they may read), else 404."""
+    return _get_or_404(visible_reports(user, queryset), pk)
+
+
+def get_report_for_review(user: User, pk, queryset=None) -> ProgressReport:
+    """A report the user may read and holds a review role for, else 404 / 403.
+
+    Whether the report's current state allows an action is for the caller to
+    ask (:func:`review_actions`): a report already decided is not a 403.
+    """
+    report = get_report(user, pk, queryset)
+    if not (can_review(user) or can_head_approve(user, report)):
+        raise PermissionDenied
+    return report
+
+
+def get_evidence(user: User, pk):
+    """An evidence file of a report on a milestone the user may read, else 404."""
+    from projects.models import Evidence
+
+    return _get_or_404(
+        Evidence.objects.select_related("report").filter(
+            report__milestone__in=visible_milestones(user).values("pk")
+        ),
+        pk,
+    )
+
+
+def can_remind(user: User) -> bool:
+    """The mayor's office sends 督办单."""
+    return can_review(user)

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -413,6 +413,33 @@ class MilestoneQuerySet(models.QuerySet):
             "project__plan", "project__mayor", "subitem__mayor", "subitem__person__unit", "unit"
         )
 
+    def with_latest_report(self):
+        """Annotate the newest report: ``latest_report_id``, ``latest_review``
+        (its review state) and ``latest_reason`` (its return reason). Subqueries
+        in the same SELECT, no extra query per row."""
+        latest = ProgressReport.objects.filter(milestone=OuterRef("pk")).order_by(
+            "-created_at", "-pk"
+        )
+        return self.annotate(
+            latest_report_id=Subquery(latest.values("pk")[:1]),
+            latest_review=Subquery(latest.values("review_state")[:1]),
+            latest_reason=Subquery(latest.values("return_reason")[:1]),
+        )
+
+    def by_urgency(self, today: dt.date | None = None, window_days: int | None = None):
+        """Overdue first, then due within the warning window, then the rest (done
+        last), each by due date. Same boundaries as ``status.milestone_colour``."""
+        today = today or clock.today()
+        window_days = clock.warning_days() if window_days is None else window_days
+        return self.annotate(
+            urgency=Case(
+                When(done_date__isnull=False, then=Value(3)),
+                When(due_date__lt=today, then=Value(0)),
+                When(due_date__lte=today + dt.timedelta(days=window_days), then=Value(1)),
+                default=Value(2),
+            )
+        ).order_by("urgency", "due_date", "pk")
+
 
 class Milestone(models.Model):
     """A milestone (进度节点) on a sub-item's timetable, or on a project that has
@@ -792,3 +819,57 @@ class IndicatorValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator.name}: {self.value}"
+
+
+class Reminder(models.Model):
+    """A reminder (督办催办) about one milestone, sent to the unit's clerks.
+
+    ``auto`` reminders come from the daily ``send_reminders`` run, at most one
+    per milestone per day; ``manual`` ones (督办单) are sent by the mayor's
+    office from the milestone's page and record who sent them.
+    """
+
+    class Kind(models.TextChoices):
+        AUTO = "auto", _("自动催办")
+        MANUAL = "manual", _("督办单")
+
+    milestone = models.ForeignKey(
+        Milestone, verbose_name=_("进度节点"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    sent_to = models.ForeignKey(
+        Unit, verbose_name=_("发送单位"), on_delete=models.PROTECT, related_name="reminders"
+    )
+    kind = models.CharField(_("方式"), max_length=8, choices=Kind.choices)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发送人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    sent_on = models.DateField(_("发送日期"))
+    created_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
+    recipients = models.TextField(_("收件人"), blank=True)
+    message = models.TextField(_("督办内容"), blank=True)
+
+    class Meta:
+        verbose_name = _("督办催办")
+        verbose_name_plural = _("督办催办")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # The daily run reminds about a milestone once per day, however often cron fires.
+            models.UniqueConstraint(
+                fields=["milestone", "sent_on"],
+                condition=Q(kind="auto"),
+                name="reminder_auto_once_per_day",
+            ),
+            # A 督办单 always says who sent it.
+            models.CheckConstraint(
+                condition=Q(kind="auto") | Q(sent_by__isnull=False),
+                name="reminder_manual_has_sender",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.milestone.name} · {self.sent_on:%Y-%m-%d}"

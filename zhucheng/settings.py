@@ -115,6 +115,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "projects.context_processors.nav",
             ],
         },
     },
@@ -252,6 +253,12 @@ ZHUCHENG_WARNING_DAYS = envint("ZHUCHENG_WARNING_DAYS", 7)
 # Pin "today" (YYYY-MM-DD) for a demo of a past year; unset in production.
 # `make run` pins it to 2010-09-30 so the 2010 demo plan looks mid-year.
 ZHUCHENG_TODAY = os.environ.get("ZHUCHENG_TODAY", "")
+
+# Reports go to the unit head (单位负责人) for approval before the mayor's office reviews them.
+ZHUCHENG_HEAD_APPROVAL = envbool("ZHUCHENG_HEAD_APPROVAL", "true")
+
+# Largest evidence file (佐证材料) a clerk may upload, in bytes.
+ZHUCHENG_EVIDENCE_MAX_BYTES = envint("ZHUCHENG_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,

@@ -1,18 +1,325 @@
-"""Bureau staff's work list and progress reports."""
+"""Bureau staff's work list and progress reports; the review of reports by the
+unit head and the mayor's office; reminders (督办单) and evidence downloads.
 
+Every view fetches and authorises through ``projects.access`` and writes
+through ``projects.services``; changing requests are POST (CSRF-checked).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
 from projects import access, clock
-from projects.models import Milestone
+from projects.forms import ProgressReportForm, ReminderForm, ReturnForm
+from projects.models import Evidence, IndicatorValue, Milestone, ProgressReport
+from projects.services import progress, reminders
+from projects.timeline import milestone_timeline
+
+Review = ProgressReport.Review
+
+REVIEW_PAGE_SIZE = 50
+
+
+def waiting_for(review_state: str | None, reason: str | None = "") -> str:
+    """What a milestone waits for, from its newest report (in words, for /my/)."""
+    if review_state is None:
+        return _("未填报")
+    if review_state == Review.SUBMITTED:
+        return _("待单位审核") if access.head_approval_on() else _("待市府办审核")
+    if review_state == Review.HEAD_APPROVED:
+        return _("待市府办审核")
+    if review_state == Review.RETURNED:
+        return _("已退回：%(reason)s") % {"reason": reason or ""}
+    return _("已通过")
+
+
+def _year_param(request, default: int) -> int:
+    try:
+        year = int(request.GET.get("year", default))
+    except (TypeError, ValueError):
+        return default
+    return year if 2000 <= year <= 2100 else default
 
 
 @login_required
 def my_work(request):
+    """The unit's milestones of the year: overdue first, then due soon, then the rest."""
+    if not access.has_work_list(request.user):
+        return redirect("review" if access.can_open_review(request.user) else "home")
     today = clock.today()
-    milestones = (
-        access.visible_milestones(request.user, Milestone.objects.for_year(today.year))
+    year = _year_param(request, today.year)
+    milestones = list(
+        access.visible_milestones(request.user, Milestone.objects.for_year(year))
         .for_list()
-        .order_by("done_date", "due_date")
+        .with_latest_report()
+        .by_urgency(today)
     )
-    return render(request, "projects/my_work.html", {"milestones": milestones, "today": today})
+    counts = {"red": 0, "amber": 0, "returned": 0, "waiting": 0, "unreported": 0}
+    for m in milestones:
+        m.current_colour = m.colour(today)
+        m.waiting = waiting_for(m.latest_review, m.latest_reason)
+        m.can_report = access.can_report(request.user, m) and not m.project.plan.is_closed
+        if not m.is_done:
+            counts[m.current_colour.css] = counts.get(m.current_colour.css, 0) + 1
+        if m.latest_review == Review.RETURNED:
+            counts["returned"] += 1
+        elif m.latest_review in (Review.SUBMITTED, Review.HEAD_APPROVED):
+            counts["waiting"] += 1
+        elif m.latest_review is None and not m.is_done:
+            counts["unreported"] += 1
+    return render(
+        request,
+        "projects/my_work.html",
+        {
+            "milestones": milestones,
+            "today": today,
+            "year": year,
+            "unit": access.user_unit(request.user),
+            "counts": counts,
+            "years": [year - 1, year, year + 1],
+        },
+    )
+
+
+def _values_prefetch() -> Prefetch:
+    return Prefetch("indicator_values", queryset=IndicatorValue.objects.select_related("indicator"))
+
+
+def _reports_for_page(milestone: Milestone):
+    return milestone.reports.select_related(
+        "author", "head_approved_by", "reviewed_by"
+    ).prefetch_related("evidence", _values_prefetch())
+
+
+def _milestone_context(request, milestone: Milestone) -> dict:
+    reports = list(_reports_for_page(milestone))
+    return {
+        "milestone": milestone,
+        "colour": milestone.colour(),
+        "reports": reports,
+        "timeline": milestone_timeline(milestone, reports),
+        "can_report": access.can_report(request.user, milestone),
+        "can_remind": access.can_remind(request.user),
+        "closed": milestone.project.plan.is_closed,
+        "today": clock.today(),
+    }
+
+
+@login_required
+def milestone_detail(request, pk: int):
+    milestone = access.get_milestone(request.user, pk, queryset=Milestone.objects.for_list())
+    context = _milestone_context(request, milestone)
+    context["remind_form"] = ReminderForm() if context["can_remind"] else None
+    return render(request, "projects/milestone_detail.html", context)
+
+
+def _latest_report_id(milestone: Milestone) -> int | None:
+    return milestone.reports.order_by("-created_at", "-pk").values_list("pk", flat=True).first()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def milestone_report(request, pk: int):
+    """GET: the report form with the milestone's history. POST: submit a report."""
+    milestone = access.get_milestone(
+        request.user, pk, for_report=True, queryset=Milestone.objects.for_list()
+    )
+    indicators = progress.milestone_indicators(milestone)
+    latest_id = _latest_report_id(milestone)
+    newer_report = None
+    if request.method == "POST":
+        form = ProgressReportForm(
+            request.POST, request.FILES, milestone=milestone, indicators=indicators
+        )
+        if form.is_valid():
+            seen = form.cleaned_data.get("seen_report")
+            if (
+                latest_id is not None
+                and seen != latest_id
+                and not form.cleaned_data["confirm_newer"]
+            ):
+                # Someone reported on this milestone since the form was opened. Reports
+                # are append-only, so nothing would be overwritten; still, make the
+                # clerk look before adding another one. Their input stays in the form.
+                newer_report = milestone.reports.select_related("author").get(pk=latest_id)
+                data = request.POST.copy()
+                data["seen_report"] = str(latest_id)
+                form = ProgressReportForm(
+                    data, request.FILES, milestone=milestone, indicators=indicators
+                )
+                form.is_valid()
+                form.add_error(
+                    None,
+                    _(
+                        "在您填写期间，%(who)s 已于 %(when)s 提交了该节点的新填报（见下方记录）。"
+                        "您填写的内容仍在表单中；请核对后勾选“仍要提交”再提交，附件需重新选择。"
+                    )
+                    % {
+                        "who": newer_report.author.get_full_name()
+                        or newer_report.author.get_username(),
+                        "when": f"{newer_report.created_at:%Y-%m-%d %H:%M}",
+                    },
+                )
+            else:
+                try:
+                    progress.progress_report_submit(
+                        milestone=milestone,
+                        author=request.user,
+                        status=form.cleaned_data["status"],
+                        percent=form.cleaned_data["percent"],
+                        narrative=form.cleaned_data["narrative"],
+                        done_date=form.cleaned_data["done_date"],
+                        indicator_values=form.indicator_values(),
+                        files=form.cleaned_data["evidence"],
+                    )
+                except ValidationError as exc:
+                    form.add_error(None, exc)
+                else:
+                    messages.success(request, _("进展已提交，等待审核。"))
+                    return redirect("milestone_detail", pk=milestone.pk)
+    else:
+        form = ProgressReportForm(
+            initial={
+                "status": milestone.status,
+                "percent": milestone.percent,
+                "done_date": milestone.done_date,
+                "seen_report": latest_id,
+            },
+            milestone=milestone,
+            indicators=indicators,
+        )
+    context = _milestone_context(request, milestone)
+    context.update(form=form, newer_report=newer_report)
+    return render(request, "projects/milestone_report.html", context)
+
+
+@login_required
+@require_POST
+def milestone_remind(request, pk: int):
+    """The mayor's office sends a 督办单 about one milestone."""
+    milestone = access.get_milestone(request.user, pk, queryset=Milestone.objects.for_list())
+    if not access.can_remind(request.user):
+        raise PermissionDenied
+    form = ReminderForm(request.POST)
+    if not form.is_valid():
+        context = _milestone_context(request, milestone)
+        context["remind_form"] = form
+        return render(request, "projects/milestone_detail.html", context)
+    reminder = reminders.reminder_send_manual(
+        milestone=milestone, sender=request.user, message=form.cleaned_data["message"]
+    )
+    if reminder.recipients:
+        messages.success(request, _("督办单已发送至%(unit)s。") % {"unit": milestone.unit.name})
+    else:
+        messages.warning(
+            request,
+            _("督办单已记录，但%(unit)s没有填写邮箱的填报员，未发出邮件。")
+            % {"unit": milestone.unit.name},
+        )
+    return redirect("milestone_detail", pk=milestone.pk)
+
+
+@login_required
+def evidence_download(request, pk: int):
+    """An evidence file, to users who may read its milestone; never inline."""
+    item: Evidence = access.get_evidence(request.user, pk)
+    try:
+        handle = item.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(
+        handle, as_attachment=True, filename=item.original_name, content_type=item.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+def review_list(request):
+    """Reports waiting for this user's decision, oldest first."""
+    reports = (
+        access.reports_to_review(request.user)
+        .for_list()
+        .select_related("milestone__subitem__project")
+        .order_by("created_at", "pk")
+    )
+    page = Paginator(reports, REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
+    as_head = not access.can_review(request.user)
+    return render(
+        request,
+        "projects/review_list.html",
+        {"page": page, "as_head": as_head, "head_approval": access.head_approval_on()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_review(request, pk: int):
+    """One report with its decision forms. POST ``action``: approve / accept / return."""
+    queryset = (
+        ProgressReport.objects.for_list()
+        .select_related("head_approved_by", "reviewed_by", "milestone__subitem__person")
+        .prefetch_related("evidence", _values_prefetch())
+    )
+    report = access.get_report_for_review(request.user, pk, queryset=queryset)
+    allowed = access.review_actions(request.user, report)
+    return_form = ReturnForm()
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action not in {a.value for a in access.ReviewAction}:
+            raise PermissionDenied
+        action = access.ReviewAction(action)
+        if action not in allowed:
+            if not allowed and report.review_state not in (Review.SUBMITTED, Review.HEAD_APPROVED):
+                messages.error(request, _("该填报已处理，无需重复操作。"))
+                return redirect("report_review", pk=report.pk)
+            raise PermissionDenied
+        try:
+            if action is access.ReviewAction.APPROVE:
+                progress.progress_report_head_approve(report=report, user=request.user)
+                messages.success(request, _("已审核通过，报送市政府办公室。"))
+            elif action is access.ReviewAction.ACCEPT:
+                progress.progress_report_accept(report=report, user=request.user)
+                messages.success(request, _("已审核通过。"))
+            else:
+                return_form = ReturnForm(request.POST)
+                if return_form.is_valid():
+                    progress.progress_report_return(
+                        report=report,
+                        user=request.user,
+                        reason=return_form.cleaned_data["reason"],
+                        by_head=access.ReviewAction.APPROVE in allowed,
+                    )
+                    messages.success(request, _("已退回填报单位。"))
+        except progress.ReviewStateError as exc:
+            messages.error(request, exc.messages[0])
+            return redirect("report_review", pk=report.pk)
+        if not return_form.errors:
+            return redirect("review")
+    milestone = report.milestone
+    return render(
+        request,
+        "projects/review_detail.html",
+        {
+            "report": report,
+            "milestone": milestone,
+            "colour": milestone.colour(),
+            "allowed": {a.value for a in allowed},
+            "return_form": return_form,
+            "earlier": milestone.reports.exclude(pk=report.pk)
+            .select_related("author")
+            .prefetch_related("evidence", _values_prefetch())
+            .order_by("-created_at", "-pk")[:10],
+            "back": reverse("review"),
+        },
+    )

@@ -1,0 +1,219 @@
+"""Forms of the reporting and review pages. They check input and say what is
+wrong in Chinese next to the field; the services do the writing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from projects import clock, evidence
+from projects.models import Indicator, Milestone
+
+NARRATIVE_MAX = 2000
+REASON_MAX = 1000
+MAX_FILES = 10
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented recipe)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+def _accept_attr() -> str:
+    return ",".join(evidence.ALLOWED_EXTENSIONS)
+
+
+class ProgressReportForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("进展状态"),
+        choices=Milestone.Status.choices,
+        error_messages={"required": _("请选择进展状态。"), "invalid_choice": _("进展状态无效。")},
+    )
+    percent = forms.IntegerField(
+        label=_("完成进度(%)"),
+        min_value=0,
+        max_value=100,
+        error_messages={
+            "required": _("请填写完成进度。"),
+            "invalid": _("完成进度应为0到100之间的整数。"),
+            "min_value": _("完成进度不能小于0。"),
+            "max_value": _("完成进度不能大于100。"),
+        },
+    )
+    narrative = forms.CharField(
+        label=_("进展情况"),
+        max_length=NARRATIVE_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("最多%(max)s字。") % {"max": NARRATIVE_MAX},
+        error_messages={
+            "required": _("请填写进展情况。"),
+            "max_length": _("进展情况最多%(limit_value)d字（现有%(show_value)d字）。"),
+        },
+    )
+    done_date = forms.DateField(
+        label=_("完成日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("状态为“已完成”时必填。"),
+        error_messages={"invalid": _("请按 年-月-日 格式填写日期，如 2010-06-30。")},
+    )
+    evidence = MultipleFileField(
+        label=_("佐证材料"),
+        required=False,
+        error_messages={"invalid": _("上传的文件无效。"), "empty": _("上传的文件是空的。")},
+    )
+    seen_report = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    confirm_newer = forms.BooleanField(
+        label=_("我已看到新的填报，仍要提交本次填报"), required=False
+    )
+
+    def __init__(self, *args, milestone: Milestone, indicators, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.milestone = milestone
+        self.indicators: list[Indicator] = list(indicators)
+        max_bytes = settings.ZHUCHENG_EVIDENCE_MAX_BYTES
+        self.fields["evidence"].help_text = _(
+            "可多选，最多%(count)s个；PDF、图片(jpg/png)、Word/Excel/PowerPoint/WPS 文档，"
+            "每个不超过%(size)s。表单有误时需重新选择文件。"
+        ) % {"count": MAX_FILES, "size": filesizeformat(max_bytes)}
+        self.fields["evidence"].widget.attrs["accept"] = _accept_attr()
+        for indicator in self.indicators:
+            label = indicator.name + (f"（{indicator.measure}）" if indicator.measure else "")
+            help_text = ""
+            if indicator.target is not None:
+                help_text = _("目标值 %(target)s") % {"target": indicator.target.normalize()}
+            self.fields[self.indicator_field(indicator)] = forms.DecimalField(
+                label=label,
+                required=False,
+                min_value=Decimal(0),
+                max_digits=14,
+                decimal_places=2,
+                help_text=help_text,
+                error_messages={
+                    "invalid": _("请填写数字。"),
+                    "min_value": _("实际值不能为负数。"),
+                    "max_digits": _("数值过大。"),
+                    "max_decimal_places": _("最多保留两位小数。"),
+                    "max_whole_digits": _("数值过大。"),
+                },
+            )
+
+    @staticmethod
+    def indicator_field(indicator: Indicator) -> str:
+        return f"indicator_{indicator.pk}"
+
+    def indicator_bound_fields(self):
+        return [self[self.indicator_field(i)] for i in self.indicators]
+
+    def clean_narrative(self) -> str:
+        text = self.cleaned_data["narrative"].strip()
+        if not text:
+            raise forms.ValidationError(_("请填写进展情况。"))
+        return text
+
+    def clean_done_date(self):
+        value = self.cleaned_data.get("done_date")
+        if value is None:
+            return None
+        if value > clock.today():
+            raise forms.ValidationError(_("完成日期不能晚于今天。"))
+        plan = self.milestone.project.plan
+        floor = self.milestone.start_date or plan.first_day
+        if value < floor:
+            raise forms.ValidationError(
+                _("完成日期不能早于%(date)s。")
+                % {"date": f"{floor.year}年{floor.month}月{floor.day}日"}
+            )
+        return value
+
+    def clean_evidence(self):
+        files = self.cleaned_data.get("evidence") or []
+        if len(files) > MAX_FILES:
+            raise forms.ValidationError(_("一次最多上传%(count)s个文件。") % {"count": MAX_FILES})
+        max_bytes = settings.ZHUCHENG_EVIDENCE_MAX_BYTES
+        errors = []
+        for upload in files:
+            if upload.size > max_bytes:
+                errors.append(
+                    _("“%(name)s”超过大小限制%(size)s。")
+                    % {"name": upload.name, "size": filesizeformat(max_bytes)}
+                )
+                continue
+            try:
+                evidence.sniff(upload.name, upload)
+            except evidence.EvidenceRejected as exc:
+                errors.append(str(exc))
+        if errors:
+            raise forms.ValidationError(errors)
+        return files
+
+    def clean(self):
+        cleaned = super().clean()
+        status = cleaned.get("status")
+        if status == Milestone.Status.DONE:
+            if not cleaned.get("done_date") and "done_date" not in self.errors:
+                self.add_error("done_date", _("状态为“已完成”时须填写完成日期。"))
+            if cleaned.get("percent") not in (None, 100) and "percent" not in self.errors:
+                self.add_error("percent", _("状态为“已完成”时完成进度应为100。"))
+        elif status:
+            cleaned["done_date"] = None
+        if self.milestone.project.plan.is_closed:
+            raise forms.ValidationError(
+                _("%(year)s年度已结束，不再接受进展填报。")
+                % {"year": self.milestone.project.plan.year}
+            )
+        return cleaned
+
+    def indicator_values(self) -> dict[int, Decimal]:
+        values = {}
+        for indicator in self.indicators:
+            value = self.cleaned_data.get(self.indicator_field(indicator))
+            if value is not None:
+                values[indicator.pk] = value
+        return values
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(
+        label=_("退回原因"),
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": _("退回时必须填写退回原因。"),
+            "max_length": _("退回原因最多%(limit_value)d字。"),
+        },
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("退回时必须填写退回原因。"))
+        return reason
+
+
+class ReminderForm(forms.Form):
+    message = forms.CharField(
+        label=_("督办要求"),
+        max_length=REASON_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("可留空，将发送标准督办内容。"),
+        error_messages={"max_length": _("督办要求最多%(limit_value)d字。")},
+    )

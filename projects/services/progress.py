@@ -1,0 +1,246 @@
+"""Progress reports: a clerk submits, the unit head approves, the mayor's office
+accepts or returns.
+
+Reports are append-only (``ProgressReport.save`` enforces it): a correction is
+a new report, and only the review fields of a report move. Every function here
+locks the milestone row (``select_for_update``) first, so that two decisions
+about one milestone — two reviewers, or a review racing a new report — happen
+one after the other.
+
+Only an accepted report changes the milestone (status, %, done date) and the
+indicators' actual values; the milestone and indicator history rows name the
+reviewer as the user who made the change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from projects import clock, evidence
+from projects.models import Evidence, Indicator, IndicatorValue, Milestone, ProgressReport
+
+Review = ProgressReport.Review
+
+
+class ReviewStateError(ValidationError):
+    """The report is not (any more) in a state that allows this decision."""
+
+
+def _lock_milestone(milestone_id: int) -> Milestone:
+    return (
+        Milestone.objects.select_for_update().select_related("project__plan").get(pk=milestone_id)
+    )
+
+
+def _check_open_year(milestone: Milestone) -> None:
+    plan = milestone.project.plan
+    if plan.is_closed:
+        raise ValidationError(
+            _("%(year)s年度已结束，不再接受进展填报。") % {"year": plan.year}, code="closed"
+        )
+
+
+def milestone_indicators(milestone: Milestone):
+    """The indicators a report on this milestone gives actual values for: those of
+    its sub-item, or of its project when it has no sub-item."""
+    if milestone.subitem_id:
+        return Indicator.objects.filter(subitem_id=milestone.subitem_id).order_by("pk")
+    return Indicator.objects.filter(project_id=milestone.project_id, subitem__isnull=True).order_by(
+        "pk"
+    )
+
+
+def progress_report_submit(
+    *,
+    milestone: Milestone,
+    author: AbstractBaseUser,
+    status: str,
+    percent: int,
+    narrative: str,
+    done_date: dt.date | None = None,
+    indicator_values: Mapping[int, Decimal] | None = None,
+    files: Sequence[UploadedFile] = (),
+) -> ProgressReport:
+    """Store a new report with its indicator values and evidence files.
+
+    ``indicator_values`` maps indicator ids (of :func:`milestone_indicators`) to
+    values. Raises ``ValidationError`` for a closed year or a value the form
+    should already have refused; then nothing is stored, files included.
+    """
+    indicator_values = dict(indicator_values or {})
+    if status not in Milestone.Status.values:
+        raise ValidationError(_("进展状态无效。"), code="status")
+    if not 0 <= percent <= 100:
+        raise ValidationError(_("完成进度应在0到100之间。"), code="percent")
+    if status == Milestone.Status.DONE:
+        if done_date is None:
+            raise ValidationError(_("状态为“已完成”时须填写完成日期。"), code="done_date")
+        if done_date > clock.today():
+            raise ValidationError(_("完成日期不能晚于今天。"), code="done_date")
+    else:
+        done_date = None
+    if any(v < 0 for v in indicator_values.values()):
+        raise ValidationError(_("指标实际值不能为负数。"), code="indicator")
+    checked = [(f, evidence.sniff(f.name, f)) for f in files]
+
+    saved_files: list[str] = []
+    try:
+        with transaction.atomic():
+            locked = _lock_milestone(milestone.pk)
+            _check_open_year(locked)
+            floor = locked.start_date or locked.project.plan.first_day
+            if done_date is not None and done_date < floor:
+                raise ValidationError(
+                    _("完成日期不能早于%(date)s。") % {"date": floor.isoformat()},
+                    code="done_date",
+                )
+            allowed = set(milestone_indicators(locked).values_list("pk", flat=True))
+            if set(indicator_values) - allowed:
+                raise ValidationError(_("指标不属于该进度节点。"), code="indicator")
+
+            report = ProgressReport(
+                milestone=locked,
+                author=author,
+                status=status,
+                percent=100 if status == Milestone.Status.DONE else percent,
+                narrative=narrative,
+                done_date=done_date,
+                review_state=Review.SUBMITTED,
+            )
+            report._history_user = author
+            report.save()
+            IndicatorValue.objects.bulk_create(
+                IndicatorValue(report=report, indicator_id=pk, value=value)
+                for pk, value in indicator_values.items()
+            )
+            for upload, content_type in checked:
+                item = Evidence(
+                    report=report,
+                    original_name=upload.name[:200],
+                    content_type=content_type,
+                    size=upload.size,
+                )
+                item.file.save(upload.name, upload, save=False)
+                saved_files.append(item.file.name)
+                item.save()
+    except BaseException:
+        # The rows are rolled back; do not leave their files behind.
+        for name in saved_files:
+            Evidence.file.field.storage.delete(name)
+        raise
+    return report
+
+
+def _lock_report(report: ProgressReport) -> tuple[ProgressReport, Milestone]:
+    milestone = _lock_milestone(report.milestone_id)
+    fresh = ProgressReport.objects.select_for_update().get(pk=report.pk)
+    fresh.milestone = milestone
+    return fresh, milestone
+
+
+def _require_state(report: ProgressReport, states: Sequence[str]) -> None:
+    if report.review_state not in states:
+        raise ReviewStateError(
+            _("该填报当前状态为“%(state)s”，不能执行此操作（可能已被他人处理）。")
+            % {"state": report.get_review_state_display()},
+            code="state",
+        )
+
+
+@transaction.atomic
+def progress_report_head_approve(
+    *, report: ProgressReport, user: AbstractBaseUser
+) -> ProgressReport:
+    """The unit head passes a submitted report on to the mayor's office."""
+    report, _milestone = _lock_report(report)
+    _require_state(report, [Review.SUBMITTED])
+    report.review_state = Review.HEAD_APPROVED
+    report.head_approved_by = user
+    report.head_approved_at = timezone.now()
+    report._history_user = user
+    report.save(update_fields=["review_state", "head_approved_by", "head_approved_at"])
+    return report
+
+
+@transaction.atomic
+def progress_report_return(
+    *, report: ProgressReport, user: AbstractBaseUser, reason: str, by_head: bool = False
+) -> ProgressReport:
+    """Send a report back to the clerk with a reason (required).
+
+    ``by_head``: the unit head returns a submitted report; otherwise the mayor's
+    office returns a report waiting for it.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("退回时必须填写退回原因。"), code="reason")
+    report, _milestone = _lock_report(report)
+    _require_state(report, [Review.SUBMITTED] if by_head else _office_states())
+    report.review_state = Review.RETURNED
+    report.return_reason = reason
+    fields = ["review_state", "return_reason"]
+    if by_head:
+        report.head_approved_by, report.head_approved_at = user, timezone.now()
+        fields += ["head_approved_by", "head_approved_at"]
+    else:
+        report.reviewed_by, report.reviewed_at = user, timezone.now()
+        fields += ["reviewed_by", "reviewed_at"]
+    report._history_user = user
+    report.save(update_fields=fields)
+    return report
+
+
+def _office_states() -> list[str]:
+    from projects.access import office_waiting_states
+
+    return office_waiting_states()
+
+
+@transaction.atomic
+def progress_report_accept(*, report: ProgressReport, user: AbstractBaseUser) -> ProgressReport:
+    """The mayor's office accepts a report.
+
+    The milestone takes the report's status and % (a "done" report also its
+    done date), and the indicators take the reported actual values — unless a
+    newer report on the milestone was accepted already, which stays in force.
+    """
+    report, milestone = _lock_report(report)
+    _require_state(report, _office_states())
+    report.review_state = Review.ACCEPTED
+    report.reviewed_by = user
+    report.reviewed_at = timezone.now()
+    report._history_user = user
+    report.save(update_fields=["review_state", "reviewed_by", "reviewed_at"])
+
+    newer_accepted = (
+        ProgressReport.objects.filter(milestone=milestone, review_state=Review.ACCEPTED)
+        .filter(created_at__gt=report.created_at)
+        .exists()
+    )
+    if newer_accepted:
+        return report
+
+    done = report.status == Milestone.Status.DONE
+    milestone.status = report.status
+    milestone.percent = 100 if done else report.percent
+    milestone.done_date = report.done_date if done else None
+    milestone._history_user = user
+    milestone.save(update_fields=["status", "percent", "done_date", "updated_at"])
+
+    as_of = report.done_date or timezone.localtime(report.created_at).date()
+    for value in report.indicator_values.select_related("indicator"):
+        indicator = value.indicator
+        indicator.actual = value.value
+        indicator.actual_date = as_of
+        indicator._history_user = user
+        indicator.save(update_fields=["actual", "actual_date", "updated_at"])
+    return report

@@ -1,0 +1,210 @@
+"""Reminders (督办催办): the daily e-mail to units about milestones due soon or
+overdue, and the 督办单 the mayor's office sends about one milestone.
+
+Mail goes through Django's e-mail settings (console backend by default). A
+``Reminder`` row records every reminder; the daily run writes at most one per
+milestone per day (a unique constraint), so running it twice sends nothing new.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from collections import defaultdict
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext as _
+
+from projects import clock
+from projects.models import Milestone, Reminder
+from responsibility import roles
+from responsibility.models import Unit
+
+logger = logging.getLogger("zhucheng.reminders")
+
+
+@dataclasses.dataclass
+class UnitReminder:
+    unit: Unit
+    milestones: list[Milestone]
+    recipients: list[str]
+
+
+@dataclasses.dataclass
+class ReminderRun:
+    today: dt.date
+    sent: list[UnitReminder] = dataclasses.field(default_factory=list)
+    no_recipient: list[UnitReminder] = dataclasses.field(default_factory=list)
+    failed: list[UnitReminder] = dataclasses.field(default_factory=list)
+
+    @property
+    def milestones_sent(self) -> int:
+        return sum(len(u.milestones) for u in self.sent)
+
+
+def clerk_emails(unit_ids) -> dict[int, list[str]]:
+    """E-mail addresses of the active clerks of each unit, in one query."""
+    User = get_user_model()
+    rows = (
+        User.objects.filter(
+            is_active=True, groups__name=roles.CLERK, membership__unit_id__in=list(unit_ids)
+        )
+        .exclude(email="")
+        .values_list("membership__unit_id", "email")
+        .order_by("membership__unit_id", "email")
+        .distinct()
+    )
+    emails: dict[int, list[str]] = defaultdict(list)
+    for unit_id, email in rows:
+        emails[unit_id].append(email)
+    return emails
+
+
+def _line(milestone: Milestone, today: dt.date) -> str:
+    where = str(milestone.project)
+    if milestone.subitem_id:
+        where += f" / {milestone.subitem.number} {milestone.subitem.name}"
+    due = f"{milestone.due_date.year}年{milestone.due_date.month}月{milestone.due_date.day}日"
+    days = (milestone.due_date - today).days
+    if days < 0:
+        state, when = _("【逾期】"), _("已逾期%(n)s天") % {"n": -days}
+    elif days == 0:
+        state, when = _("【临期】"), _("今天到期")
+    else:
+        state, when = _("【临期】"), _("还有%(n)s天到期") % {"n": days}
+    return f"{state}{where}：{milestone.name}，完成时限{due}，{when}"
+
+
+def _date_cn(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _due_body(unit: Unit, milestones: list[Milestone], today: dt.date) -> str:
+    lines = [
+        f"{unit.display_name}：",
+        "",
+        _(
+            "截至%(date)s，贵单位以下%(n)s个进度节点临期或逾期，请抓紧推进，并及时登录"
+            "质量兴市项目化推进工作平台填报进展。"
+        )
+        % {"date": _date_cn(today), "n": len(milestones)},
+        "",
+        *(_line(m, today) for m in milestones),
+        "",
+        _("市政府办公室（督查室）"),
+    ]
+    return "\n".join(lines)
+
+
+def _open_due(today: dt.date):
+    window = clock.warning_days()
+    already = Reminder.objects.filter(
+        milestone=OuterRef("pk"), kind=Reminder.Kind.AUTO, sent_on=today
+    )
+    return (
+        Milestone.objects.open()
+        .filter(due_date__lte=today + dt.timedelta(days=window), project__plan__is_closed=False)
+        .filter(~Exists(already))
+        .select_related("project", "subitem", "unit")
+        .order_by("unit__order", "unit__name", "due_date", "pk")
+    )
+
+
+def reminders_send_due(*, today: dt.date | None = None) -> ReminderRun:
+    """E-mail each unit's clerks their milestones due within the warning window or
+    overdue, one e-mail per unit, once per milestone per day.
+
+    A unit whose clerks have no e-mail address is reported and not recorded, so
+    it is reminded as soon as someone adds an address.
+    """
+    today = today or clock.today()
+    run = ReminderRun(today=today)
+    by_unit: dict[int, list[Milestone]] = defaultdict(list)
+    units: dict[int, Unit] = {}
+    for milestone in _open_due(today):
+        by_unit[milestone.unit_id].append(milestone)
+        units[milestone.unit_id] = milestone.unit
+    emails = clerk_emails(by_unit)
+
+    for unit_id, milestones in by_unit.items():
+        item = UnitReminder(units[unit_id], milestones, emails.get(unit_id, []))
+        if not item.recipients:
+            run.no_recipient.append(item)
+            continue
+        body = _due_body(item.unit, milestones, today)
+        try:
+            with transaction.atomic():
+                Reminder.objects.bulk_create(
+                    Reminder(
+                        milestone=m,
+                        sent_to=item.unit,
+                        kind=Reminder.Kind.AUTO,
+                        sent_on=today,
+                        recipients=", ".join(item.recipients),
+                        message=body,
+                    )
+                    for m in milestones
+                )
+                EmailMessage(
+                    subject=_("【督办催办】%(unit)s有%(n)s个进度节点临期或逾期")
+                    % {"unit": item.unit.name, "n": len(milestones)},
+                    body=body,
+                    from_email=settings.DEFAULT_FROM_EMAIL,
+                    to=item.recipients,
+                ).send()
+        except IntegrityError:
+            # Another run reminded this unit today meanwhile: nothing to add.
+            continue
+        except Exception:
+            logger.exception("reminder e-mail to %s failed", item.unit.name)
+            run.failed.append(item)
+            continue
+        run.sent.append(item)
+    return run
+
+
+@transaction.atomic
+def reminder_send_manual(
+    *, milestone: Milestone, sender: AbstractBaseUser, message: str = ""
+) -> Reminder:
+    """Record a 督办单 about one milestone and e-mail it to the unit's clerks."""
+    today = clock.today()
+    recipients = clerk_emails([milestone.unit_id]).get(milestone.unit_id, [])
+    text = message.strip() or _("请抓紧推进该进度节点，并及时在平台填报进展情况。")
+    body = "\n".join(
+        [
+            f"{milestone.unit.display_name}：",
+            "",
+            _("市政府办公室督办以下进度节点："),
+            _line(milestone, today),
+            "",
+            _("督办要求：%(text)s") % {"text": text},
+            "",
+            _("督办人：%(name)s，%(date)s")
+            % {"name": sender.get_full_name() or sender.get_username(), "date": _date_cn(today)},
+        ]
+    )
+    reminder = Reminder.objects.create(
+        milestone=milestone,
+        sent_to=milestone.unit,
+        kind=Reminder.Kind.MANUAL,
+        sent_by=sender,
+        sent_on=today,
+        recipients=", ".join(recipients),
+        message=body,
+    )
+    if recipients:
+        EmailMessage(
+            subject=_("【督办单】%(unit)s：%(name)s")
+            % {"unit": milestone.unit.name, "name": milestone.name},
+            body=body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=recipients,
+        ).send()
+    return reminder

@@ -1,0 +1,165 @@
+"""A milestone's timeline: its own change history (django-simple-history), the
+reports on it and their review, and the reminders about it, newest first.
+
+Costs a fixed number of queries: the milestone's history rows, its reports (the
+caller may pass them prefetched), its reminders, and one per foreign key that
+changed (rare: the unit or sub-item of a milestone).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from projects.models import Milestone, ProgressReport
+
+HIDDEN_FIELDS = {"id", "updated_at"}
+
+
+@dataclasses.dataclass
+class Event:
+    when: dt.datetime
+    who: str
+    kind: str  # css hook: change, report, review, return, reminder
+    title: str
+    details: list[str] = dataclasses.field(default_factory=list)
+
+
+def _who(user) -> str:
+    if user is None:
+        return _("系统")
+    return user.get_full_name() or user.get_username()
+
+
+def _show(field: models.Field, value, names: dict) -> str:
+    if value is None or value == "":
+        return "—"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, models.ForeignKey):
+        return names.get((field.related_model, value), f"#{value}")
+    if isinstance(value, dt.date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    return str(value)
+
+
+def _history_events(milestone: Milestone) -> list[Event]:
+    records = list(
+        milestone.history.select_related("history_user").order_by("history_date", "history_id")
+    )
+    fields = {f.name: f for f in Milestone._meta.concrete_fields if f.name not in HIDDEN_FIELDS}
+    deltas = []
+    previous = None
+    for record in records:
+        deltas.append(record.diff_against(previous) if previous is not None else None)
+        previous = record
+
+    # Names of the related rows that appear in changes, one query per model.
+    wanted: dict[type, set] = {}
+    for delta in deltas:
+        for change in delta.changes if delta else ():
+            field = fields.get(change.field)
+            if isinstance(field, models.ForeignKey):
+                wanted.setdefault(field.related_model, set()).update({change.old, change.new})
+    names = {}
+    for model, pks in wanted.items():
+        for obj in model._default_manager.filter(pk__in=[p for p in pks if p is not None]):
+            names[(model, obj.pk)] = str(obj)
+
+    events = []
+    for record, delta in zip(records, deltas, strict=True):
+        who = _who(record.history_user)
+        if record.history_type == "+":
+            events.append(Event(record.history_date, who, "change", _("创建进度节点")))
+        elif record.history_type == "-":
+            events.append(Event(record.history_date, who, "change", _("删除进度节点")))
+        else:
+            details = [
+                f"{fields[c.field].verbose_name}：{_show(fields[c.field], c.old, names)} → "
+                f"{_show(fields[c.field], c.new, names)}"
+                for c in delta.changes
+                if c.field in fields
+            ]
+            if details:
+                title = _("修改进度节点")
+                if record.history_change_reason:
+                    title += f"（{record.history_change_reason}）"
+                events.append(Event(record.history_date, who, "change", title, details))
+    return events
+
+
+def _report_events(report: ProgressReport) -> list[Event]:
+    summary = f"{report.get_status_display()} {report.percent}%"
+    if report.done_date:
+        summary += _("，完成日期 %(date)s") % {
+            "date": f"{report.done_date.year}年{report.done_date.month}月{report.done_date.day}日"
+        }
+    events = [Event(report.created_at, _who(report.author), "report", _("提交进展填报"), [summary])]
+    Review = ProgressReport.Review
+    head_returned = report.review_state == Review.RETURNED and report.reviewed_at is None
+    if report.head_approved_at:
+        if head_returned:
+            events.append(
+                Event(
+                    report.head_approved_at,
+                    _who(report.head_approved_by),
+                    "return",
+                    _("单位负责人退回"),
+                    [_("退回原因：%(reason)s") % {"reason": report.return_reason}],
+                )
+            )
+        else:
+            events.append(
+                Event(
+                    report.head_approved_at,
+                    _who(report.head_approved_by),
+                    "review",
+                    _("单位负责人审核通过"),
+                )
+            )
+    if report.reviewed_at:
+        if report.review_state == Review.RETURNED:
+            events.append(
+                Event(
+                    report.reviewed_at,
+                    _who(report.reviewed_by),
+                    "return",
+                    _("市政府办公室退回"),
+                    [_("退回原因：%(reason)s") % {"reason": report.return_reason}],
+                )
+            )
+        else:
+            events.append(
+                Event(
+                    report.reviewed_at,
+                    _who(report.reviewed_by),
+                    "review",
+                    _("市政府办公室审核通过"),
+                )
+            )
+    return events
+
+
+def milestone_timeline(milestone: Milestone, reports=None) -> list[Event]:
+    """Everything that happened to the milestone, newest first."""
+    if reports is None:
+        reports = milestone.reports.select_related("author", "head_approved_by", "reviewed_by")
+    events = _history_events(milestone)
+    for report in reports:
+        events += _report_events(report)
+    for reminder in milestone.reminders.select_related("sent_by", "sent_to"):
+        title = reminder.get_kind_display()
+        details = [_("发送至：%(unit)s") % {"unit": reminder.sent_to.name}]
+        if reminder.recipients:
+            details.append(_("收件人：%(to)s") % {"to": reminder.recipients})
+        else:
+            details.append(_("该单位没有填写邮箱的填报员，未发出邮件"))
+        events.append(
+            Event(reminder.created_at, _who(reminder.sent_by), "reminder", title, details)
+        )
+    events.sort(key=lambda e: e.when or timezone.now(), reverse=True)
+    return events
