@@ -1,24 +1,170 @@
-"""The city dashboard and the pages that drill into it."""
+"""The city dashboard and the pages that drill into it: the project list (with
+its XLSX export), one project, one unit's and one vice-mayor's work.
+
+Views only parse input, ask ``projects.access`` for what the user may read and
+call the selectors in ``projects.dashboard`` and ``projects.filters``.
+"""
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 
-from projects import access, clock
-from projects.models import PlanYear
+from projects import access, charts, clock
+from projects.dashboard import dashboard_for, pick_plan
+from projects.exports import project_rows_xlsx
+from projects.filters import project_filterset
+from projects.models import Indicator, Milestone, ProgressReport, Project, SubItem
+
+PAGE_SIZE = 50
 
 
 @login_required
 def home(request):
+    """``/``: the city dashboard (a vice-mayor's portfolio for a vice-mayor)."""
     scope = access.scope_for(request.user)
     if scope.reach is access.Reach.UNIT:
         return redirect("my_work")
-    plan = PlanYear.objects.order_by("-year").first()
-    projects = access.visible_projects(request.user)
-    if plan:
-        projects = projects.for_year(plan.year)
-    projects = projects.for_list().with_progress()
+    today = clock.today()
+    plan, years = pick_plan(request.GET.get("year"), today)
+    board = dashboard_for(request.user, plan=plan, today=today)
+    return render(request, "projects/home.html", {"board": board, "years": years})
+
+
+@login_required
+def project_list(request):
+    """``/projects/``: filter, sort, page; ``?format=xlsx`` downloads the same set."""
+    today = clock.today()
+    filterset = project_filterset(request, today=today)
+    if request.GET.get("format") == "xlsx":
+        return _xlsx_response(filterset)
+    paginator = Paginator(filterset.qs, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("format", None)
     return render(
         request,
-        "projects/home.html",
-        {"plan": plan, "projects": projects, "today": clock.today()},
+        "projects/project_list.html",
+        {
+            "filterset": filterset,
+            "page": page,
+            "query": query.urlencode(),
+            "sort": filterset.form.cleaned_data.get("sort") if filterset.is_valid() else None,
+            "today": today,
+        },
+    )
+
+
+@login_required
+def project_export(request):
+    """``/projects/export.xlsx``: the filtered list as a workbook."""
+    return _xlsx_response(project_filterset(request))
+
+
+def _xlsx_response(filterset) -> HttpResponse:
+    year = filterset.data.get("year", "")
+    title = _("%(year)s年项目进展一览（导出于%(date)s）") % {
+        "year": year,
+        "date": clock.today().strftime("%Y-%m-%d"),
+    }
+    body = project_rows_xlsx(filterset.qs, title=title)
+    response = HttpResponse(
+        body,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = content_disposition_header(True, f"projects-{year}.xlsx")
+    return response
+
+
+@login_required
+def project_detail(request, pk):
+    """``/projects/<id>/``: target, measures, units, sub-items, milestones,
+    indicators and the progress history of one project."""
+    today = clock.today()
+    project = access.get_project(request.user, pk, Project.objects.for_list().with_progress(today))
+    subitems = list(
+        access.visible_subitems(request.user, SubItem.objects.filter(project=project))
+        .select_related("unit", "person", "mayor")
+        .with_progress(today)
+        .order_by("number")
+    )
+    milestones = list(
+        access.visible_milestones(request.user, Milestone.objects.filter(project=project))
+        .select_related("subitem", "unit")
+        .order_by("due_date", "pk")
+    )
+    for m in milestones:
+        m.status_colour = m.colour(today)
+    indicators = list(
+        Indicator.objects.filter(project=project).select_related("subitem").order_by("pk")
+    )
+    reports = list(
+        ProgressReport.objects.filter(milestone__in=[m.pk for m in milestones] or [0])
+        .select_related("milestone", "author")
+        .order_by("-created_at", "-pk")[:100]
+    )
+    chart = charts.target_vs_actual(
+        [
+            (
+                i.name + (f"（{i.measure}）" if i.measure else ""),
+                i.target,
+                i.actual,
+            )
+            for i in indicators
+        ],
+        title=_("量化指标：目标与实际"),
+    )
+    return render(
+        request,
+        "projects/project_detail.html",
+        {
+            "project": project,
+            "subitems": subitems,
+            "milestones": milestones,
+            "indicators": indicators,
+            "reports": reports,
+            "indicator_chart": chart,
+            "today": today,
+        },
+    )
+
+
+@login_required
+def unit_detail(request, pk):
+    """``/units/<id>/``: one unit's projects, sub-items and milestones."""
+    unit = access.get_unit(request.user, pk)
+    return _scoped_page(request, "projects/unit_detail.html", unit=unit)
+
+
+@login_required
+def mayor_detail(request, pk):
+    """``/mayors/<id>/``: one vice-mayor's portfolio."""
+    mayor = access.get_mayor(request.user, pk)
+    return _scoped_page(request, "projects/mayor_detail.html", mayor=mayor)
+
+
+def _scoped_page(request, template, *, unit=None, mayor=None):
+    today = clock.today()
+    plan, years = pick_plan(request.GET.get("year"), today)
+    board = dashboard_for(request.user, plan=plan, unit=unit, mayor=mayor, today=today)
+    subitems = access.visible_subitems(request.user, SubItem.objects.filter(project__plan=plan))
+    subitems = subitems.for_unit(unit) if unit is not None else subitems.for_mayor(mayor)
+    subitems = list(
+        subitems.select_related("project", "unit", "person")
+        .with_progress(today)
+        .order_by("project__number", "number")
+    )
+    return render(
+        request,
+        template,
+        {
+            "board": board,
+            "years": years,
+            "unit": unit,
+            "mayor": mayor,
+            "subitems": subitems,
+        },
     )

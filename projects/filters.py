@@ -1,0 +1,165 @@
+"""Filters of the project list (django-filter), shared by the page, its XLSX
+export and the PDF reports.
+
+:func:`project_filterset` is the selector: it scopes the projects to what the
+user may read (``projects.access``), annotates their progress, and binds the
+filters to the request's query string. A value the form rejects (an unknown
+unit, colour or sort key) is shown as an error next to its field and that
+filter is left out; the rest of the page still works.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import django_filters
+from django import forms
+from django.db.models import Case, F, FloatField, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Cast, Coalesce, NullIf
+from django.utils.translation import gettext_lazy as _
+
+from projects import access, clock
+from projects.dashboard import pick_year, plan_years
+from projects.models import Category, Project
+from projects.status import COLOUR_LABELS, Colour
+
+
+class SortFilter(django_filters.OrderingFilter):
+    """``?sort=percent`` / ``?sort=-percent``; ties broken by project number."""
+
+    def filter(self, qs, value):
+        qs = super().filter(qs, value)
+        if value:
+            qs = qs.order_by(*qs.query.order_by, "plan__year", "number", "pk")
+        return qs
+
+
+class ProjectFilter(django_filters.FilterSet):
+    year = django_filters.ChoiceFilter(
+        label=_("年度"), field_name="plan__year", choices=(), empty_label=None
+    )
+    q = django_filters.CharFilter(
+        label=_("搜索"), method="filter_text", widget=forms.TextInput(attrs={"type": "search"})
+    )
+    category = django_filters.ChoiceFilter(
+        label=_("类别"), choices=Category.choices, empty_label=_("全部类别")
+    )
+    unit = django_filters.ModelChoiceFilter(
+        label=_("责任单位"),
+        queryset=lambda request: access.visible_units(request.user).order_by("order", "name"),
+        method="filter_unit",
+        empty_label=_("全部单位"),
+    )
+    mayor = django_filters.ModelChoiceFilter(
+        label=_("分管市长"),
+        queryset=lambda request: access.visible_mayors(request.user),
+        method="filter_mayor",
+        empty_label=_("全部分管市长"),
+    )
+    colour = django_filters.ChoiceFilter(
+        label=_("状态"),
+        choices=[(c.css, COLOUR_LABELS[c]) for c in Colour],
+        method="filter_colour",
+        empty_label=_("全部状态"),
+    )
+    overdue = django_filters.BooleanFilter(
+        label=_("只看有逾期节点的项目"), method="filter_overdue", widget=forms.CheckboxInput
+    )
+    sort = SortFilter(
+        label=_("排序"),
+        fields=(
+            ("number", "number"),
+            ("name", "name"),
+            ("percent_sort", "percent"),
+            ("colour_rank", "colour"),
+        ),
+        field_labels={
+            "number": _("序号"),
+            "-number": _("序号（倒序）"),
+            "name": _("项目名称"),
+            "-name": _("项目名称（倒序）"),
+            "percent_sort": _("完成率（低到高）"),
+            "-percent_sort": _("完成率（高到低）"),
+            "colour_rank": _("状态（正常在前）"),
+            "-colour_rank": _("状态（逾期在前）"),
+        },
+        empty_label=_("按序号"),
+    )
+
+    class Meta:
+        model = Project
+        fields: list[str] = []
+
+    def __init__(self, *args, years: list[int], today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.filters["year"].extra["choices"] = [(str(y), _("%(y)s年") % {"y": y}) for y in years]
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(target__icontains=value))
+
+    def filter_unit(self, queryset, name, value):
+        return queryset.for_unit(value) if value else queryset
+
+    def filter_mayor(self, queryset, name, value):
+        return queryset.for_mayor(value) if value else queryset
+
+    def filter_colour(self, queryset, name, value):
+        if value == Colour.RED.css:
+            return queryset.filter(ms_red__gt=0)
+        if value == Colour.AMBER.css:
+            return queryset.filter(ms_red=0, ms_amber__gt=0)
+        if value == Colour.GREEN.css:
+            return queryset.filter(ms_red=0, ms_amber=0)
+        return queryset
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.overdue(self.today) if value else queryset
+
+
+def project_filterset(request, data=None, *, today: dt.date | None = None) -> ProjectFilter:
+    """The bound filter of the project list for this request.
+
+    ``filterset.qs`` holds the projects the user may read, filtered and sorted,
+    annotated with ``with_progress()`` and prefetched for a list (``for_list``).
+    The year defaults to that of the dashboard (this year if planned, else the
+    latest plan); a year without a plan is replaced by that default.
+    """
+    today = today or clock.today()
+    years = plan_years()
+    data = (request.GET if data is None else data).copy()
+    year = pick_year(data.get("year"), years, today)
+    if year is not None:
+        data["year"] = str(year)
+    return ProjectFilter(
+        data,
+        queryset=project_list_queryset(request.user, today=today),
+        request=request,
+        years=years,
+        today=today,
+    )
+
+
+def project_list_queryset(user, *, today: dt.date) -> QuerySet:
+    """Projects the user may read, with progress and the sort keys of the list."""
+    return (
+        access.visible_projects(user)
+        .for_list()
+        .with_progress(today)
+        .annotate(
+            percent_sort=Coalesce(
+                Cast(F("ms_done"), FloatField()) * 100.0 / NullIf(F("ms_total"), 0),
+                Value(0.0),
+            ),
+            colour_rank=Case(
+                When(ms_red__gt=0, then=Value(2)),
+                When(ms_amber__gt=0, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by("plan__year", "number")
+    )
