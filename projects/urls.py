@@ -5,6 +5,11 @@ from projects.views import dashboard, reporting
 urlpatterns = [
     path("", dashboard.home, name="home"),
     path("my/", reporting.my_work, name="my_work"),
+    path("projects/", dashboard.project_list, name="project_list"),
+    path("projects/export.xlsx", dashboard.project_export, name="project_export"),
+    path("projects/<int:pk>/", dashboard.project_detail, name="project_detail"),
+    path("units/<int:pk>/", dashboard.unit_detail, name="unit_detail"),
+    path("mayors/<int:pk>/", dashboard.mayor_detail, name="mayor_detail"),
     path("milestones/<int:pk>/", reporting.milestone_detail, name="milestone_detail"),
     path("milestones/<int:pk>/report/", reporting.milestone_report, name="milestone_report"),
     path("milestones/<int:pk>/remind/", reporting.milestone_remind, name="milestone_remind"),
