@@ -123,7 +123,9 @@ class UserFactory(factory.django.DjangoModelFactory):
 def make_user(username: str, role: str, unit: Unit | None = None, **extra):
     """A user in one role group, attached to ``unit`` when given."""
     user = UserFactory(username=username, **extra)
-    user.groups.add(Group.objects.get(name=role))
+    # get_or_create: transactional tests (browser, backup) flush the groups that the
+    # responsibility migration made.
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
     if unit is not None:
         Membership.objects.update_or_create(user=user, defaults={"unit": unit})
     return get_user_model().objects.get(pk=user.pk)

@@ -1,0 +1,230 @@
+"""Backups: the whole database as portable JSON plus the uploaded files, and back.
+
+A backup is a directory:
+
+- ``data.json``: ``dumpdata`` of every table except those Django rebuilds itself
+  (content types, permissions, sessions, admin log), with natural keys for users,
+  groups and permissions so that it loads into any freshly migrated database —
+  SQLite or PostgreSQL alike;
+- ``media.tar.gz``: everything under ``MEDIA_ROOT`` (evidence files);
+- ``manifest.json``: when, from which database, how many rows per model, and the
+  SHA-256 of both files, checked before anything is restored;
+- ``database.pgdump`` (PostgreSQL only, when ``pg_dump`` is installed): a native
+  ``pg_dump -Fc`` copy for ``pg_restore``, as a second way back.
+
+Restoring loads ``data.json`` into a migrated database in one transaction and
+unpacks the files. It refuses a database that already holds data unless forced,
+in which case that data is flushed first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+from collections import Counter
+from pathlib import Path
+
+import django
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.utils import timezone
+
+from projects.models import Evidence, PlanYear
+from responsibility.models import Unit
+
+FORMAT_VERSION = 1
+DATA_FILE = "data.json"
+MEDIA_FILE = "media.tar.gz"
+MANIFEST_FILE = "manifest.json"
+PG_DUMP_FILE = "database.pgdump"
+
+# Rebuilt by `migrate` (content types, permissions) or not worth keeping (sessions,
+# the admin's change log, whose rows point at content-type ids).
+EXCLUDED = ["contenttypes", "auth.permission", "sessions", "admin.logentry"]
+
+
+class BackupError(Exception):
+    """A backup cannot be written or restored; the message says why, in Chinese."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Manifest:
+    created_at: str
+    database: str
+    counts: dict[str, int]
+    files: dict[str, dict]
+    media_files: int
+    pg_dump: str | None
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.counts.values())
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _count_objects(path: Path) -> dict[str, int]:
+    with path.open(encoding="utf-8") as fh:
+        return dict(sorted(Counter(obj["model"] for obj in json.load(fh)).items()))
+
+
+def _dump_data(path: Path) -> None:
+    """dumpdata in one consistent snapshot (REPEATABLE READ on PostgreSQL)."""
+    outer = connection.in_atomic_block  # a caller's transaction: isolation is fixed
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and not outer:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        call_command(
+            "dumpdata",
+            exclude=EXCLUDED,
+            natural_foreign=True,
+            natural_primary=True,
+            output=str(path),
+            verbosity=0,
+        )
+
+
+def _pack_media(path: Path) -> int:
+    media_root = Path(settings.MEDIA_ROOT)
+    count = 0
+    with tarfile.open(path, "w:gz") as tar:
+        if media_root.is_dir():
+            for file in sorted(media_root.rglob("*")):
+                if file.is_file() and not file.is_symlink():
+                    tar.add(file, arcname=file.relative_to(media_root).as_posix())
+                    count += 1
+    return count
+
+
+def _pg_dump(path: Path) -> bool:
+    """A native pg_dump -Fc copy. Best effort: the JSON is the backup that counts."""
+    if connection.vendor != "postgresql" or not shutil.which("pg_dump"):
+        return False
+    db = connection.settings_dict
+    args = ["pg_dump", "-Fc", "--no-owner", "-f", str(path)]
+    for flag, key in (("-h", "HOST"), ("-p", "PORT"), ("-U", "USER")):
+        if db.get(key):
+            args += [flag, str(db[key])]
+    args.append(db["NAME"])
+    env = dict(os.environ)
+    if db.get("PASSWORD"):
+        env["PGPASSWORD"] = db["PASSWORD"]
+    result = subprocess.run(args, env=env, capture_output=True, text=True, timeout=3600)
+    if result.returncode != 0:
+        path.unlink(missing_ok=True)
+        return False
+    return True
+
+
+def backup_create(*, directory: Path, pg_dump: bool = True) -> Manifest:
+    """Write a backup into ``directory`` (created; must be empty if it exists)."""
+    directory = Path(directory)
+    if directory.exists() and any(directory.iterdir()):
+        raise BackupError(f"备份目录 {directory} 不是空目录，请换一个目录。")
+    directory.mkdir(parents=True, exist_ok=True)
+
+    data_path = directory / DATA_FILE
+    _dump_data(data_path)
+    media_count = _pack_media(directory / MEDIA_FILE)
+    has_pg_dump = pg_dump and _pg_dump(directory / PG_DUMP_FILE)
+
+    manifest = Manifest(
+        created_at=timezone.now().isoformat(),
+        database=connection.vendor,
+        counts=_count_objects(data_path),
+        files={
+            name: {
+                "sha256": sha256_of(directory / name),
+                "bytes": (directory / name).stat().st_size,
+            }
+            for name in (DATA_FILE, MEDIA_FILE) + ((PG_DUMP_FILE,) if has_pg_dump else ())
+        },
+        media_files=media_count,
+        pg_dump=PG_DUMP_FILE if has_pg_dump else None,
+    )
+    payload = {
+        "format": FORMAT_VERSION,
+        "django": django.get_version(),
+        **dataclasses.asdict(manifest),
+    }
+    (directory / MANIFEST_FILE).write_text(
+        json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    return manifest
+
+
+def read_manifest(directory: Path) -> Manifest:
+    """The backup's manifest, after checking both files against their checksums."""
+    directory = Path(directory)
+    try:
+        payload = json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise BackupError(f"{directory} 中没有 {MANIFEST_FILE}，不是本系统的备份目录。") from exc
+    except ValueError as exc:
+        raise BackupError(f"{MANIFEST_FILE} 已损坏，无法读取。") from exc
+    if payload.get("format") != FORMAT_VERSION:
+        raise BackupError(f"不支持的备份格式版本：{payload.get('format')!r}。")
+    manifest = Manifest(**{f.name: payload[f.name] for f in dataclasses.fields(Manifest)})
+    for name in (DATA_FILE, MEDIA_FILE):
+        path = directory / name
+        if not path.is_file():
+            raise BackupError(f"备份缺少文件 {name}。")
+        if sha256_of(path) != manifest.files[name]["sha256"]:
+            raise BackupError(f"文件 {name} 的校验值与清单不符，备份可能已损坏。")
+    return manifest
+
+
+def database_has_data() -> bool:
+    """True when the database holds anything a backup would overwrite.
+
+    A freshly migrated database is empty in this sense, although migrations have
+    created the role groups, permissions and content types.
+    """
+    return get_user_model().objects.exists() or Unit.objects.exists() or PlanYear.objects.exists()
+
+
+def backup_restore(*, directory: Path, force: bool = False) -> Manifest:
+    """Load a backup into this (migrated) database and MEDIA_ROOT.
+
+    Refuses when the database already holds data, unless ``force``: then it is
+    flushed first. All rows load in one transaction; files are unpacked after.
+    """
+    directory = Path(directory)
+    manifest = read_manifest(directory)
+    if database_has_data():
+        if not force:
+            raise BackupError("数据库中已有数据。恢复会覆盖全部数据，确认请加 --force。")
+        call_command("flush", interactive=False, verbosity=0)
+
+    with transaction.atomic():
+        call_command("loaddata", str(directory / DATA_FILE), verbosity=0)
+    _unpack_media(directory / MEDIA_FILE)
+
+    missing = [
+        e.file.name for e in Evidence.objects.only("file") if not e.file.storage.exists(e.file.name)
+    ]
+    if missing:
+        raise BackupError(f"数据已恢复，但有 {len(missing)} 个佐证材料文件缺失，如：{missing[0]}。")
+    return manifest
+
+
+def _unpack_media(path: Path) -> None:
+    media_root = Path(settings.MEDIA_ROOT)
+    media_root.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(path, "r:gz") as tar:
+        # The "data" filter refuses absolute paths, "..", links and device files.
+        tar.extractall(media_root, filter="data")
