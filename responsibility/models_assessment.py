@@ -228,7 +228,7 @@ class AssessmentItem(models.Model):
     class Source(models.TextChoices):
         MANUAL = "manual", _("人工录入")
         LINKED = "linked", _("关联指标/节点")
-        UNIT_MILESTONES = "unit_milestones", _("本单位全部进度节点完成率")
+        UNIT_MILESTONES = "unit_milestones", _("本单位到期进度节点完成率")
         UNIT_INDICATORS = "unit_indicators", _("本单位全部量化指标达标率")
 
     category = models.ForeignKey(

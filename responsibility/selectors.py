@@ -38,12 +38,30 @@ class RankingRow:
     bonus: Decimal
     title_points: Decimal
     total: Decimal
-    grade: str  # code: excellent / good / pass / fail
-    grade_label: str
+    grade: str  # 优秀 / 良好 / 合格 / 不合格
+    grade_code: str  # excellent / good / pass / fail (CSS class)
     money: Decimal
     titles: list[str]
     vetoed: bool
     missing_items: int
+
+    @property
+    def unit_name(self) -> str:
+        return self.unit.name
+
+    @property
+    def grade_label(self) -> str:
+        return self.grade
+
+    @property
+    def note(self) -> str:
+        """Titles, veto and missing raw values, for the report's 备注 column."""
+        parts = list(self.titles)
+        if self.vetoed:
+            parts.append("一票否决")
+        if self.missing_items:
+            parts.append(f"{self.missing_items}项待录入")
+        return "；".join(parts)
 
 
 @dataclasses.dataclass
@@ -52,6 +70,10 @@ class AssessmentTable:
     scheme: AssessmentScheme
     categories: list[AssessmentCategory]  # non-bonus categories, in order
     rows: list[RankingRow]
+
+    @property
+    def scheme_name(self) -> str:
+        return self.scheme.name
 
     @property
     def published(self) -> bool:
@@ -121,8 +143,8 @@ def assessment_table(year: int, unit_kind: str | None = None) -> AssessmentTable
             bonus=r.bonus_points,
             title_points=r.title_points,
             total=r.total,
-            grade=r.grade,
-            grade_label=r.get_grade_display(),
+            grade=r.get_grade_display(),
+            grade_code=r.grade,
             money=r.money,
             titles=titles.get(r.unit_id, []),
             vetoed=r.vetoed,

@@ -9,6 +9,7 @@ gathers raw values, calls the rules and stores what they return.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
@@ -19,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from projects import clock
 from responsibility import roles, scoring
 from responsibility.models import (
     AssessmentCategory,
@@ -114,9 +116,11 @@ def computed_raws(scheme: AssessmentScheme, items, unit_ids) -> dict[tuple[int, 
     Source = AssessmentItem.Source
 
     if Source.UNIT_MILESTONES in sources:
+        # Milestones already due when the assessment is made (all of them once the year is over).
+        cutoff = min(clock.today(), dt.date(scheme.year, 12, 31))
         counts = (
             Milestone.objects.for_year(scheme.year)
-            .filter(unit_id__in=unit_ids)
+            .filter(unit_id__in=unit_ids, due_date__lte=cutoff)
             .values("unit_id")
             .annotate(total=Count("pk"), done=Count("pk", filter=Q(done_date__isnull=False)))
         )

@@ -1,3 +1,16 @@
-from django.urls import path  # noqa: F401  (assessment pages are added here)
+from django.urls import path
 
-urlpatterns: list = []
+from responsibility import views
+
+urlpatterns = [
+    path("assessment/", views.index, name="assessment_index"),
+    path("assessment/<int:year>/", views.ranking, name="assessment_ranking"),
+    path("assessment/<int:year>/publish/", views.publish, name="assessment_publish"),
+    path("assessment/<int:year>/compute/", views.compute, name="assessment_compute"),
+    path("assessment/<int:year>/units/<int:unit_id>/", views.unit_detail, name="assessment_unit"),
+    path(
+        "assessment/<int:year>/units/<int:unit_id>/items/<int:item_id>/",
+        views.item_detail,
+        name="assessment_item",
+    ),
+]

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from projects.services.demo import DEMO_PASSWORD, demo_load
+from responsibility.demo import assessment_demo_load
 
 
 class Command(BaseCommand):
@@ -15,6 +16,12 @@ class Command(BaseCommand):
                 f"责任人 {summary.persons} 名，分管市长 {summary.mayors} 名。"
             )
         )
+        assessment = assessment_demo_load()
+        if assessment is not None:
+            self.stdout.write(
+                f"年度考核：{assessment.scheme}，考核项目 {assessment.items} 个，"
+                f"{assessment.units} 个单位的原始数据 {assessment.entries} 条，排名见 /assessment/2010/。"
+            )
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, role, unit in summary.users:
             self.stdout.write(f"  {username:<14} {role:<8} {unit}")
