@@ -8,8 +8,8 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # System packages: CJK fonts and HarfBuzz for WeasyPrint PDFs, poppler for PDF checks,
-# Pango for WeasyPrint, Chromium for browser tests.
-SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils libpango-1.0-0 libpangoft2-1.0-0 chromium
+# Pango for WeasyPrint, Chromium for browser tests, gettext for translations.
+SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils libpango-1.0-0 libpangoft2-1.0-0 chromium gettext
 
 .PHONY: run test test-fast bench lint format sysdeps venv migrate demo clean serve loadtest
 
@@ -60,5 +60,26 @@ format: $(STAMP)
 bench: sysdeps $(STAMP)
 	$(PY) -m bench
 
+# Production-like on $(HOST):$(PORT): gunicorn, DJANGO_ENV=production, static files by
+# WhiteNoise. Plain HTTP here, so HTTPS redirect and secure cookies are off (behind
+# nginx with TLS leave them on; see README). A local SECRET_KEY is generated once into
+# .secret_key when none is given. Uses db.sqlite3 (`make demo` fills it) unless DATABASE_URL.
+serve: sysdeps $(STAMP)
+	test -s .secret_key || $(PY) -c "from django.core.management.utils import get_random_secret_key as k; print(k())" > .secret_key
+	export DJANGO_ENV=production SECRET_KEY="$${SECRET_KEY:-$$(cat .secret_key)}" \
+	  ALLOWED_HOSTS="$${ALLOWED_HOSTS:-$(HOST),localhost}" \
+	  DATABASE_URL="$${DATABASE_URL:-sqlite:///$(CURDIR)/db.sqlite3}" \
+	  SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-false}" \
+	  SESSION_COOKIE_SECURE="$${SESSION_COOKIE_SECURE:-false}" \
+	  CSRF_COOKIE_SECURE="$${CSRF_COOKIE_SECURE:-false}"; \
+	$(PY) manage.py collectstatic --noinput -v0 && $(PY) manage.py migrate --noinput -v0 && \
+	exec $(VENV)/bin/gunicorn zhucheng.wsgi --bind $(HOST):$(PORT) --workers $${WORKERS:-3} \
+	  --access-logfile - --forwarded-allow-ips 127.0.0.1
+
+# Load test (not part of `make test`): seed_scale --factor 10 on PostgreSQL, gunicorn on
+# 127.0.0.1, locust headless for 60 s with 50 users. Prints requests/s, p95 and errors.
+loadtest: sysdeps $(STAMP)
+	bash loadtest/run.sh
+
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache test-artifacts

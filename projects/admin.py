@@ -4,7 +4,9 @@ Project pages carry their units, sub-items and milestones as inlines; a
 sub-item's page carries its milestones and indicators.
 """
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -18,8 +20,54 @@ from projects.models import (
     ProgressReport,
     Project,
     ProjectUnit,
+    Reminder,
     SubItem,
 )
+
+STALE_MESSAGE = _("该记录已被他人修改，请刷新后重试；您填写的内容未丢失")
+
+
+class OptimisticLockForm(forms.ModelForm):
+    """Refuses to save over a change made since the form was opened.
+
+    The form carries the row's ``updated_at`` as it was when the page was
+    rendered; if the row has changed meanwhile, saving fails with a message and
+    the page shows again with everything the user typed.
+    """
+
+    seen_updated_at = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.updated_at:
+            self.fields["seen_updated_at"].initial = self.instance.updated_at.isoformat()
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and self.add_prefix("seen_updated_at") in self.data:
+            current = (
+                type(self.instance)
+                ._default_manager.filter(pk=self.instance.pk)
+                .values_list("updated_at", flat=True)
+                .first()
+            )
+            if current is not None and cleaned.get("seen_updated_at") != current.isoformat():
+                raise ValidationError(STALE_MESSAGE, code="stale")
+        return cleaned
+
+
+class OptimisticLockAdmin:
+    """ModelAdmin mixin for models with ``updated_at``: see OptimisticLockForm."""
+
+    form = OptimisticLockForm
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        names = {f for _name, opts in fieldsets for f in opts.get("fields", ())}
+        if "seen_updated_at" not in names and fieldsets:
+            name, opts = fieldsets[0]
+            fieldsets[0] = (name, {**opts, "fields": [*opts["fields"], "seen_updated_at"]})
+        return fieldsets
 
 
 class ParentLimitedInline:
@@ -39,7 +87,7 @@ class ParentLimitedInline:
 
 
 @admin.register(PlanYear)
-class PlanYearAdmin(SimpleHistoryAdmin):
+class PlanYearAdmin(OptimisticLockAdmin, SimpleHistoryAdmin):
     list_display = ["year", "doc_number", "title", "issue_date", "project_count", "is_closed"]
     list_filter = ["is_closed"]
     search_fields = ["year", "doc_number", "title"]
@@ -98,7 +146,7 @@ class StatusColourFilter(admin.SimpleListFilter):
 
 
 @admin.register(Project)
-class ProjectAdmin(SimpleHistoryAdmin):
+class ProjectAdmin(OptimisticLockAdmin, SimpleHistoryAdmin):
     list_display = [
         "__str__",
         "plan",
@@ -137,7 +185,7 @@ class ProjectAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SubItem)
-class SubItemAdmin(SimpleHistoryAdmin):
+class SubItemAdmin(OptimisticLockAdmin, SimpleHistoryAdmin):
     list_display = ["__str__", "project", "unit", "person", "mayor"]
     list_filter = ["project__plan", "unit", "mayor"]
     search_fields = ["name", "description", "project__name", "unit__name", "person__name"]
@@ -162,7 +210,7 @@ class OpenFilter(admin.SimpleListFilter):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(SimpleHistoryAdmin):
+class MilestoneAdmin(OptimisticLockAdmin, SimpleHistoryAdmin):
     list_display = ["name", "project", "subitem", "unit", "due_date", "status", "done_date"]
     list_filter = ["project__plan", OpenFilter, "status", "unit"]
     search_fields = ["name", "project__name", "subitem__name", "unit__name"]
@@ -172,7 +220,7 @@ class MilestoneAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(SimpleHistoryAdmin):
+class IndicatorAdmin(OptimisticLockAdmin, SimpleHistoryAdmin):
     list_display = ["name", "project", "subitem", "measure", "baseline", "target", "actual"]
     list_filter = ["project__plan", "direction"]
     search_fields = ["name", "project__name", "subitem__name"]
@@ -206,6 +254,27 @@ class ProgressReportAdmin(SimpleHistoryAdmin):
     list_select_related = ["milestone", "author"]
     date_hierarchy = "created_at"
     inlines = [IndicatorValueInline, EvidenceInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    """Read-only record of reminders (督办催办); they are sent by the daily run
+    and from the milestone page."""
+
+    list_display = ["milestone", "sent_to", "kind", "sent_by", "sent_on", "created_at"]
+    list_filter = ["kind", "sent_on", "sent_to"]
+    search_fields = ["milestone__name", "sent_to__name", "message"]
+    list_select_related = ["milestone", "sent_to", "sent_by"]
+    date_hierarchy = "sent_on"
 
     def has_add_permission(self, request):
         return False

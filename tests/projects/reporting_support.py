@@ -3,8 +3,8 @@
 import datetime as dt
 import io
 import struct
-import zlib
 import zipfile
+import zlib
 from zoneinfo import ZoneInfo
 
 import pytest

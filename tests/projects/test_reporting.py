@@ -1,4 +1,5 @@
 """Bureau staff report progress: the work list, the report form, evidence files."""
+# ruff: noqa: F811  (pytest fixtures imported from reporting_support)
 
 import datetime as dt
 from decimal import Decimal
@@ -35,7 +36,7 @@ def test_anonymous_work_list_redirects_to_login(client):
     assert response.url.startswith(reverse("login"))
 
 
-def test_clerk_sees_own_units_milestones_only(client, city, frozen):
+def test_clerk_sees_own_units_milestones_only(client, frozen, city):
     client.force_login(city.alice)
     response = client.get(reverse("my_work"))
     assert response.status_code == 200
@@ -43,7 +44,7 @@ def test_clerk_sees_own_units_milestones_only(client, city, frozen):
     assert "超市评比" not in response.content.decode()
 
 
-def test_work_list_puts_overdue_first_then_due_soon(client, city, frozen):
+def test_work_list_puts_overdue_first_then_due_soon(client, frozen, city):
     later = factories.MilestoneFactory(
         project=city.project1,
         subitem=city.sub_shangwu,
@@ -67,7 +68,7 @@ def test_work_list_puts_overdue_first_then_due_soon(client, city, frozen):
     assert "逾期" in body and "临期" in body and "正常" in body
 
 
-def test_work_list_says_what_each_milestone_waits_for(client, city, frozen):
+def test_work_list_says_what_each_milestone_waits_for(client, frozen, city):
     factories.make_report(city.ms_shangwu, city.bob)
     factories.make_report(
         city.ms_project2,
@@ -81,7 +82,7 @@ def test_work_list_says_what_each_milestone_waits_for(client, city, frozen):
     assert "已退回：缺少照片" in body
 
 
-def test_work_list_shows_other_years_on_request(client, city, frozen):
+def test_work_list_shows_other_years_on_request(client, frozen, city):
     plan = factories.PlanYearFactory(year=2009)
     project = factories.ProjectFactory(plan=plan, number=1)
     old = factories.MilestoneFactory(
@@ -119,7 +120,7 @@ def test_anonymous_report_post_redirects_to_login(client, city):
     assert not ProgressReport.objects.exists()
 
 
-def test_clerk_of_another_unit_gets_404(client, city, frozen):
+def test_clerk_of_another_unit_gets_404(client, frozen, city):
     client.force_login(city.bob)
     assert client.get(report_url(city.ms_zhijian)).status_code == 404
     assert client.post(report_url(city.ms_zhijian), report_data()).status_code == 404
@@ -127,21 +128,21 @@ def test_clerk_of_another_unit_gets_404(client, city, frozen):
     assert not ProgressReport.objects.exists()
 
 
-def test_reviewer_may_not_report(client, city, frozen):
+def test_reviewer_may_not_report(client, frozen, city):
     client.force_login(city.olivia)
     assert client.get(report_url(city.ms_zhijian)).status_code == 403
     assert client.post(report_url(city.ms_zhijian), report_data()).status_code == 403
     assert not ProgressReport.objects.exists()
 
 
-def test_vice_mayor_reads_but_may_not_report(client, city, frozen):
+def test_vice_mayor_reads_but_may_not_report(client, frozen, city):
     client.force_login(city.victor)
     assert client.get(reverse("milestone_detail", args=[city.ms_zhijian.pk])).status_code == 200
     assert client.post(report_url(city.ms_zhijian), report_data()).status_code == 403
     assert client.get(reverse("milestone_detail", args=[city.ms_project2.pk])).status_code == 404
 
 
-def test_report_needs_csrf_token(city, frozen):
+def test_report_needs_csrf_token(frozen, city):
     from django.test import Client
 
     client = Client(enforce_csrf_checks=True)
@@ -153,7 +154,7 @@ def test_report_needs_csrf_token(city, frozen):
 # --- the report form: success -----------------------------------------------
 
 
-def test_clerk_gets_the_form_with_history(client, city, frozen):
+def test_clerk_gets_the_form_with_history(client, frozen, city):
     factories.make_report(city.ms_zhijian, city.alice, narrative="上次填报的内容")
     client.force_login(city.alice)
     response = client.get(report_url(city.ms_zhijian))
@@ -163,7 +164,7 @@ def test_clerk_gets_the_form_with_history(client, city, frozen):
     assert 'for="id_narrative"' in body and 'for="id_percent"' in body
 
 
-def test_clerk_submits_a_report_with_indicator_values_and_evidence(client, city, frozen, media):
+def test_clerk_submits_a_report_with_indicator_values_and_evidence(client, frozen, city, media):
     indicator = factories.IndicatorFactory(
         project=city.project1, subitem=city.sub_zhijian, name="山东名牌", target=5
     )
@@ -200,7 +201,7 @@ def test_clerk_submits_a_report_with_indicator_values_and_evidence(client, city,
     assert city.ms_zhijian.status == "not_started"
 
 
-def test_head_may_report_for_their_unit(client, city, frozen):
+def test_head_may_report_for_their_unit(client, frozen, city):
     client.force_login(city.helen)
     assert client.post(report_url(city.ms_zhijian), report_data()).status_code == 302
     assert ProgressReport.objects.get().author == city.helen
@@ -219,14 +220,18 @@ def test_head_may_report_for_their_unit(client, city, frozen):
         ({"percent": "-1"}, "percent", "不能小于0"),
         ({"percent": "一半"}, "percent", "0到100之间的整数"),
         ({"status": "done", "percent": "100", "done_date": ""}, "done_date", "须填写完成日期"),
-        ({"status": "done", "percent": "100", "done_date": "2010-10-01"}, "done_date", "不能晚于今天"),
+        (
+            {"status": "done", "percent": "100", "done_date": "2010-10-01"},
+            "done_date",
+            "不能晚于今天",
+        ),
         ({"status": "done", "percent": "100", "done_date": "2009-12-31"}, "done_date", "不能早于"),
         ({"status": "done", "percent": "100", "done_date": "30/06/2010"}, "done_date", "年-月-日"),
         ({"status": "done", "percent": "80", "done_date": "2010-06-20"}, "percent", "应为100"),
         ({"status": "finished"}, "status", "进展状态无效"),
     ],
 )
-def test_bad_input_is_refused_next_to_the_field(client, city, frozen, overrides, field, message):
+def test_bad_input_is_refused_next_to_the_field(client, frozen, city, overrides, field, message):
     client.force_login(city.alice)
     response = client.post(report_url(city.ms_zhijian), report_data(**overrides))
     assert response.status_code == 200
@@ -238,7 +243,7 @@ def test_bad_input_is_refused_next_to_the_field(client, city, frozen, overrides,
 
 
 @pytest.mark.parametrize(("value", "message"), [("-3", "不能为负数"), ("三个", "请填写数字")])
-def test_bad_indicator_value_is_refused(client, city, frozen, value, message):
+def test_bad_indicator_value_is_refused(client, frozen, city, value, message):
     indicator = factories.IndicatorFactory(project=city.project1, subitem=city.sub_zhijian)
     client.force_login(city.alice)
     data = report_data(**{f"indicator_{indicator.pk}": value})
@@ -247,7 +252,7 @@ def test_bad_indicator_value_is_refused(client, city, frozen, value, message):
     assert not ProgressReport.objects.exists() and not IndicatorValue.objects.exists()
 
 
-def test_input_is_kept_after_an_error(client, city, frozen):
+def test_input_is_kept_after_an_error(client, frozen, city):
     client.force_login(city.alice)
     response = client.post(report_url(city.ms_zhijian), report_data(percent="150"))
     assert "已组织企业申报山东名牌" in response.content.decode()
@@ -262,7 +267,7 @@ def test_input_is_kept_after_an_error(client, city, frozen):
         ("报表.xlsx", zip_bytes(), "不是有效的.xlsx文档"),
     ],
 )
-def test_wrong_file_type_is_refused(client, city, frozen, media, name, content, message):
+def test_wrong_file_type_is_refused(client, frozen, city, media, name, content, message):
     client.force_login(city.alice)
     data = report_data(evidence=[SimpleUploadedFile(name, content)])
     response = client.post(report_url(city.ms_zhijian), data)
@@ -271,7 +276,7 @@ def test_wrong_file_type_is_refused(client, city, frozen, media, name, content, 
     assert not media.exists() or not any(media.rglob("*.*"))
 
 
-def test_file_over_the_limit_is_refused(client, city, frozen, media, settings):
+def test_file_over_the_limit_is_refused(client, frozen, city, media, settings):
     settings.ZHUCHENG_EVIDENCE_MAX_BYTES = 1000
     client.force_login(city.alice)
     data = report_data(evidence=[SimpleUploadedFile("大文件.pdf", pdf_bytes())])
@@ -280,7 +285,7 @@ def test_file_over_the_limit_is_refused(client, city, frozen, media, settings):
     assert not ProgressReport.objects.exists()
 
 
-def test_closed_year_refuses_reports(client, city, frozen):
+def test_closed_year_refuses_reports(client, frozen, city):
     PlanYear.objects.filter(pk=city.plan.pk).update(is_closed=True)
     client.force_login(city.alice)
     body = client.get(report_url(city.ms_zhijian)).content.decode()
@@ -294,7 +299,7 @@ def test_closed_year_refuses_reports(client, city, frozen):
 # --- a newer report arrived while the form was open ---------------------------
 
 
-def test_newer_report_meanwhile_asks_for_confirmation_and_keeps_input(client, city, frozen):
+def test_newer_report_meanwhile_asks_for_confirmation_and_keeps_input(client, frozen, city):
     client.force_login(city.alice)
     seen = client.get(report_url(city.ms_zhijian)).context["form"].initial["seen_report"]
     assert seen is None
@@ -320,7 +325,7 @@ def test_newer_report_meanwhile_asks_for_confirmation_and_keeps_input(client, ci
 
 
 @pytest.fixture
-def evidence_file(client, city, frozen, media):
+def evidence_file(client, frozen, city, media):
     client.force_login(city.alice)
     data = report_data(evidence=[SimpleUploadedFile("证明.pdf", pdf_bytes())])
     client.post(report_url(city.ms_zhijian), data)

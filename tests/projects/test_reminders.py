@@ -1,0 +1,163 @@
+"""Reminders (督办催办): the daily e-mail run and the reviewer's 督办单."""
+# ruff: noqa: F811  (pytest fixtures imported from reporting_support)
+
+import datetime as dt
+import io
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+
+from projects.models import Milestone, PlanYear, Reminder
+from responsibility import roles
+from tests import factories
+from tests.projects.reporting_support import frozen  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def emails(city):
+    """Clerks with e-mail addresses; the head has one too but is not a clerk."""
+    for user, email in [
+        (city.alice, "alice@zhijian.gov.cn"),
+        (city.bob, "bob@shangwu.gov.cn"),
+        (city.helen, "helen@zhijian.gov.cn"),
+    ]:
+        user.email = email
+        user.save()
+    factories.make_user("carol", roles.CLERK, city.zhijian, email="carol@zhijian.gov.cn")
+    factories.make_user("nomail", roles.CLERK, city.zhijian)  # no address: nothing sent
+    return city
+
+
+def run(**kwargs) -> str:
+    out = io.StringIO()
+    call_command("send_reminders", stdout=out, **kwargs)
+    return out.getvalue()
+
+
+def by_unit():
+    return {m.subject.split("】")[1][:3]: m for m in mail.outbox}
+
+
+def test_each_unit_gets_one_email_with_its_due_and_overdue_milestones(frozen, emails):
+    output = run()
+    assert len(mail.outbox) == 2
+    sent = by_unit()
+    zhijian, shangwu = sent["质监局"], sent["商务局"]
+    assert sorted(zhijian.to) == ["alice@zhijian.gov.cn", "carol@zhijian.gov.cn"]
+    assert (
+        "【逾期】" in zhijian.body and "申报名牌" in zhijian.body and "已逾期90天" in zhijian.body
+    )
+    assert "超市评比" not in zhijian.body
+    assert shangwu.to == ["bob@shangwu.gov.cn"]
+    assert (
+        "【临期】" in shangwu.body and "超市评比" in shangwu.body and "还有2天到期" in shangwu.body
+    )
+    assert "服务承诺" not in shangwu.body  # due 10-31: not within the 7-day window
+    assert "已向 2 个单位发送催办邮件，涉及 2 个节点" in output
+    assert set(Reminder.objects.values_list("milestone__name", "kind", "sent_on")) == {
+        ("申报名牌", "auto", dt.date(2010, 9, 28)),
+        ("超市评比", "auto", dt.date(2010, 9, 28)),
+    }
+
+
+def test_second_run_on_the_same_day_sends_nothing(frozen, emails):
+    run()
+    mail.outbox.clear()
+    output = run()
+    assert mail.outbox == []
+    assert Reminder.objects.count() == 2
+    assert "已向 0 个单位发送催办邮件" in output
+
+
+def test_next_day_sends_again_and_picks_up_newly_due_milestones(frozen, emails):
+    run()
+    mail.outbox.clear()
+    frozen.shift(dt.timedelta(days=1))
+    # 服务承诺 is due 10-31; move it into the window
+    Milestone.objects.filter(pk=emails.ms_project2.pk).update(due_date=dt.date(2010, 10, 5))
+    run()
+    assert len(mail.outbox) == 2
+    assert "服务承诺" in by_unit()["商务局"].body
+    assert Reminder.objects.filter(sent_on=dt.date(2010, 9, 29)).count() == 3
+
+
+def test_done_milestones_and_closed_years_are_not_reminded(frozen, emails):
+    Milestone.objects.filter(pk=emails.ms_zhijian.pk).update(
+        status="done", done_date=dt.date(2010, 6, 28), percent=100
+    )
+    run()
+    assert list(by_unit()) == ["商务局"]
+    mail.outbox.clear()
+    PlanYear.objects.filter(pk=emails.plan.pk).update(is_closed=True)
+    frozen.shift(dt.timedelta(days=1))
+    run()
+    assert mail.outbox == []
+
+
+def test_unit_without_clerk_email_is_reported_and_reminded_once_it_has_one(frozen, city):
+    output = run()
+    assert mail.outbox == []
+    assert "质监局: 1 个节点，但该单位没有填写邮箱的填报员" in output
+    assert not Reminder.objects.exists()
+    city.alice.email = "alice@zhijian.gov.cn"
+    city.alice.save()
+    run()
+    assert [m.to for m in mail.outbox] == [["alice@zhijian.gov.cn"]]
+
+
+def test_bad_date_option_is_a_clear_error(frozen, emails):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        run(date="2010/09/28")
+
+
+# --- 督办单 from the milestone page -------------------------------------------
+
+
+def remind_url(city):
+    return reverse("milestone_remind", args=[city.ms_zhijian.pk])
+
+
+def test_reviewer_sends_a_reminder_recorded_with_who_and_when(client, frozen, emails):
+    client.force_login(emails.olivia)
+    response = client.post(remind_url(emails), {"message": "请于9月30日前报送材料"})
+    assert response.status_code == 302
+    reminder = Reminder.objects.get()
+    assert (reminder.kind, reminder.sent_by, reminder.sent_to) == (
+        "manual",
+        emails.olivia,
+        emails.zhijian,
+    )
+    assert reminder.sent_on == dt.date(2010, 9, 28)
+    [message] = mail.outbox
+    assert sorted(message.to) == ["alice@zhijian.gov.cn", "carol@zhijian.gov.cn"]
+    assert "【督办单】" in message.subject and "请于9月30日前报送材料" in message.body
+    # a manual reminder does not stop the daily one
+    run()
+    assert Reminder.objects.filter(kind="auto").count() == 2
+
+
+def test_reminder_needs_post_and_the_reviewer_role(client, frozen, emails):
+    url = remind_url(emails)
+    response = client.post(url, {"message": "x"})
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    client.force_login(emails.alice)
+    assert client.post(url, {"message": "x"}).status_code == 403
+    client.force_login(emails.bob)
+    assert client.post(url, {"message": "x"}).status_code == 404
+    client.force_login(emails.olivia)
+    assert client.get(url).status_code == 405
+    assert not Reminder.objects.exists() and mail.outbox == []
+
+
+def test_over_long_reminder_text_is_refused_next_to_the_field(client, frozen, emails):
+    client.force_login(emails.olivia)
+    response = client.post(remind_url(emails), {"message": "催" * 1001})
+    assert response.status_code == 200
+    assert "督办要求最多1000字" in response.content.decode()
+    assert not Reminder.objects.exists()
