@@ -11,6 +11,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from projects.importing.admin import TargetsImportAdmin
 from projects.models import (
     Evidence,
     Indicator,
@@ -146,7 +147,7 @@ class StatusColourFilter(admin.SimpleListFilter):
 
 
 @admin.register(Project)
-class ProjectAdmin(OptimisticLockAdmin, SimpleHistoryAdmin):
+class ProjectAdmin(TargetsImportAdmin, OptimisticLockAdmin, SimpleHistoryAdmin):
     list_display = [
         "__str__",
         "plan",

@@ -261,6 +261,9 @@ ZHUCHENG_WARNING_DAYS = envint("ZHUCHENG_WARNING_DAYS", 7)
 # `make run` pins it to 2010-09-30 so the 2010 demo plan looks mid-year.
 ZHUCHENG_TODAY = os.environ.get("ZHUCHENG_TODAY", "")
 
+# Largest targets workbook the importer accepts, in bytes (issue 3).
+ZHUCHENG_IMPORT_MAX_BYTES = envint("ZHUCHENG_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+
 # Reports go to the unit head (单位负责人) for approval before the mayor's office reviews them.
 ZHUCHENG_HEAD_APPROVAL = envbool("ZHUCHENG_HEAD_APPROVAL", "true")
 
