@@ -58,6 +58,8 @@ class PlanYear(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.title.startswith(str(self.year)):
+            return self.title
         return f"{self.year}年 {self.title}"
 
     @property
