@@ -153,6 +153,8 @@ def demo_load(*, path: Path = DEMO_FIXTURE, password: str = DEMO_PASSWORD) -> De
         )
         _load_indicators(project, None, row.get("indicators", []))
 
+    _demo_pending_reports(plan, author_for_unit, users, reviewer)
+
     return DemoSummary(
         year=plan.year,
         projects=plan.projects.count(),
@@ -205,6 +207,43 @@ def _demo_report(milestone, author, reviewer, done: dt.date) -> None:
     report.save(update_fields=["review_state", "reviewed_by", "reviewed_at"])
     # created_at is auto_now_add; give the demo a believable date.
     ProgressReport.objects.filter(pk=report.pk).update(created_at=reported_at)
+
+
+def _demo_pending_reports(plan, author_for_unit, users, reviewer) -> None:
+    """A few reports still in review, so /review/ and /my/ have something to show,
+    on each clerk's earliest open milestones: waiting for the mayor's office,
+    waiting for the unit head, returned (a unit without a head: returned only)."""
+    heads = {u.membership.unit_id: u for u in users.values() if roles.has_role(u, roles.UNIT_HEAD)}
+    Review = ProgressReport.Review
+    for unit_id, author in author_for_unit.items():
+        open_ = Milestone.objects.filter(
+            project__plan=plan, unit_id=unit_id, done_date__isnull=True
+        )
+        if ProgressReport.objects.filter(milestone__in=open_).exists():
+            continue  # loaded before
+        head = heads.get(unit_id)
+        states = (
+            [Review.HEAD_APPROVED, Review.SUBMITTED, Review.RETURNED] if head else [Review.RETURNED]
+        )
+        for n, (milestone, state) in enumerate(
+            zip(open_.order_by("due_date", "pk"), states, strict=False)
+        ):
+            at = timezone.make_aware(dt.datetime(plan.year, 9, 20 + n, 9, 30))
+            report = ProgressReport.objects.create(
+                milestone=milestone,
+                author=author,
+                status=Milestone.Status.IN_PROGRESS,
+                percent=60 + 10 * n,
+                narrative=f"{milestone.name}正在推进，主要工作已完成，剩余材料本月底前报送。",
+            )
+            if state == Review.HEAD_APPROVED:
+                report.head_approved_by, report.head_approved_at = head, at
+            elif state == Review.RETURNED:
+                report.reviewed_by, report.reviewed_at = reviewer, at + dt.timedelta(days=1)
+                report.return_reason = "进展情况过于简略，请补充具体数字和佐证材料。"
+            report.review_state = state
+            report.save(update_fields=sorted(ProgressReport.REVIEW_FIELDS))
+            ProgressReport.objects.filter(pk=report.pk).update(created_at=at)
 
 
 def _decimal(row: dict, key: str) -> Decimal | None:
