@@ -70,7 +70,9 @@ def assessment_demo_load(*, path: Path = ASSESSMENT_FIXTURE) -> AssessmentDemoSu
     items = {}
     for c_order, c in enumerate(s["categories"], start=1):
         category, _ = AssessmentCategory.objects.update_or_create(
-            scheme=scheme, name=c["name"], defaults={"order": c_order, "max_points": _d(c["max_points"])}
+            scheme=scheme,
+            name=c["name"],
+            defaults={"order": c_order, "max_points": _d(c["max_points"])},
         )
         for i_order, row in enumerate(c["items"], start=1):
             defaults = {f: _d(row.get(f, 0)) for f in ITEM_NUMBERS}
@@ -79,7 +81,9 @@ def assessment_demo_load(*, path: Path = ASSESSMENT_FIXTURE) -> AssessmentDemoSu
                 method=row.get("method", ""),
                 rule_kind=row["rule_kind"],
                 is_bonus=row.get("is_bonus", False),
-                tiers=scoring.tiers_to_json(scoring.parse_tiers(row["tiers"])) if row.get("tiers") else [],
+                tiers=scoring.tiers_to_json(scoring.parse_tiers(row["tiers"]))
+                if row.get("tiers")
+                else [],
                 source=row.get("source", AssessmentItem.Source.MANUAL),
                 target=_d(row["target"]) if row.get("target") is not None else None,
             )

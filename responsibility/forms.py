@@ -76,7 +76,7 @@ class RawEntryForm(forms.Form):
             state=scoring.Completion(data["state"]) if data.get("state") else None,
             target=data.get("target"),
         )
-        if self.errors:
+        if any(f in self.errors for f in ("value", "state", "target")):
             return data
         for field, messages in scoring.check_raw(self.item.rule(), raw).items():
             for message in messages:

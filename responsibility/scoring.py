@@ -518,14 +518,19 @@ def grade_for(
     return Grade.FAIL
 
 
-def rank(totals: Mapping[Hashable, Decimal]) -> dict[Hashable, int]:
+def rank(
+    totals: Mapping[Hashable, Decimal], vetoed: Iterable[Hashable] = ()
+) -> dict[Hashable, int]:
     """Competition ranking: equal totals share a rank and the next rank skips
-    (1, 2, 2, 4)."""
-    ordered = sorted(totals.values(), reverse=True)
-    first_position: dict[Decimal, int] = {}
-    for position, total in enumerate(ordered, start=1):
-        first_position.setdefault(total, position)
-    return {key: first_position[total] for key, total in totals.items()}
+    (1, 2, 2, 4). Units with a veto (一票否决) come after every other unit,
+    ranked among themselves by their points."""
+    vetoed = set(vetoed)
+    keys = {key: (key not in vetoed, total) for key, total in totals.items()}
+    ordered = sorted(keys.values(), reverse=True)
+    first_position: dict = {}
+    for position, k in enumerate(ordered, start=1):
+        first_position.setdefault(k, position)
+    return {key: first_position[k] for key, k in keys.items()}
 
 
 def title_points(titled_children: int, *, per_title: Decimal) -> Decimal:

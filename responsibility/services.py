@@ -295,7 +295,8 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None) -> ComputeSummary:
         totals[unit.pk] = t.total
         missing_total += missing
 
-    for unit_id, position in scoring.rank(totals).items():
+    vetoed = [u for u, r in results.items() if r.vetoed and u in totals]
+    for unit_id, position in scoring.rank(totals, vetoed).items():
         results[unit_id].rank = position
 
     score_fields = [

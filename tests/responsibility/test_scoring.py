@@ -319,3 +319,8 @@ def test_rank_is_competition_ranking(totals):
     ranks = scoring.rank(totals)
     for key, total in totals.items():
         assert ranks[key] == 1 + sum(1 for other in totals.values() if other > total)
+
+
+def test_vetoed_units_rank_after_all_others():
+    ranks = scoring.rank({"a": D(100), "b": D(80), "c": D(70)}, vetoed={"a"})
+    assert ranks == {"b": 1, "c": 2, "a": 3}
