@@ -72,6 +72,10 @@ class TargetsResource(resources.Resource):
     class Meta:
         name = "年度目标（红头文件附件）"
 
+    @classmethod
+    def get_display_name(cls):
+        return cls._meta.name
+
     def get_user_visible_fields(self):
         """The columns the import page lists as understood."""
         return [fields.Field(column_name=label) for _key, label in EXPORT_COLUMNS]

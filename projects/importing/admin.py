@@ -23,7 +23,7 @@ from import_export.forms import ConfirmImportForm, ImportForm
 
 from projects import clock
 from projects.importing.results import WorkbookError
-from projects.importing.workbook import max_bytes, megabytes
+from projects.importing.workbook import max_bytes, size_label
 from projects.models import PlanYear
 from projects.resources import TargetsResource, TargetsWorkbookFormat
 from projects.services.targets import targets_export, targets_template
@@ -58,9 +58,9 @@ class TargetsImportForm(ImportForm):
         if upload.size > max_bytes():
             raise forms.ValidationError(
                 gettext(
-                    "文件大小为 %(size)s MB，超过了 %(limit)s MB 的上限，请拆分或删除无关工作表后再导入。"
+                    "文件大小为 %(size)s，超过了 %(limit)s 的上限，请拆分或删除无关工作表后再导入。"
                 )
-                % {"size": megabytes(upload.size), "limit": megabytes(max_bytes())}
+                % {"size": size_label(upload.size), "limit": size_label(max_bytes())}
             )
         return upload
 

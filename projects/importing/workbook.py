@@ -73,8 +73,11 @@ def max_bytes() -> int:
     return int(getattr(settings, "ZHUCHENG_IMPORT_MAX_BYTES", 10 * 1024 * 1024))
 
 
-def megabytes(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f}".rstrip("0").rstrip(".")
+def size_label(size: int) -> str:
+    """``2 MB``, ``1.5 MB``, ``5 KB``."""
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:.1f}".rstrip("0").rstrip(".") + " MB"
+    return f"{max(1, round(size / 1024))} KB"
 
 
 def read_targets_workbook(data: bytes) -> tablib.Dataset:
@@ -83,10 +86,8 @@ def read_targets_workbook(data: bytes) -> tablib.Dataset:
     limit = max_bytes()
     if len(data) > limit:
         raise WorkbookError(
-            _(
-                "文件大小为 %(size)s MB，超过了 %(limit)s MB 的上限，请拆分或删除无关工作表后再导入。"
-            )
-            % {"size": megabytes(len(data)), "limit": megabytes(limit)}
+            _("文件大小为 %(size)s，超过了 %(limit)s 的上限，请拆分或删除无关工作表后再导入。")
+            % {"size": size_label(len(data)), "limit": size_label(limit)}
         )
     if not data:
         raise WorkbookError(_("文件是空的。"))
@@ -245,10 +246,12 @@ def normalise(grid: Grid) -> tablib.Dataset | None:
     header_row, labels, keys, first_data = found
     _check_header(labels, keys)
 
+    # The document's title: the first text above the header that is not "附件1".
     title = ""
     for row in values[:header_row]:
-        title = next((_text(v) for v in row if _text(v)), "")
-        if title:
+        text = next((_text(v) for v in row if _text(v)), "")
+        if text and not re.fullmatch(r"附件\s*[0-9一二三四五六七八九十]*[:：]?", text):
+            title = text
             break
 
     used = [i for i, key in enumerate(keys) if key]

@@ -18,7 +18,7 @@ from projects.importing.apply import apply_plan
 from projects.importing.export import export_year, template_workbook
 from projects.importing.plan import plan_targets
 from projects.importing.results import ImportResult, RowError, WorkbookError
-from projects.importing.workbook import max_bytes, megabytes, read_targets_workbook
+from projects.importing.workbook import max_bytes, read_targets_workbook, size_label
 
 YEAR_RANGE = range(2000, 2101)
 
@@ -44,10 +44,8 @@ def _read_bytes(file: str | os.PathLike | bytes | BinaryIO) -> bytes:
         size = path.stat().st_size
         if size > limit:
             raise WorkbookError(
-                _(
-                    "文件大小为 %(size)s MB，超过了 %(limit)s MB 的上限，请拆分或删除无关工作表后再导入。"
-                )
-                % {"size": megabytes(size), "limit": megabytes(limit)}
+                _("文件大小为 %(size)s，超过了 %(limit)s 的上限，请拆分或删除无关工作表后再导入。")
+                % {"size": size_label(size), "limit": size_label(limit)}
             )
         return path.read_bytes()
     return file.read(limit + 1)  # one byte more than allowed is enough to refuse
