@@ -343,7 +343,6 @@ def test_evidence_is_served_as_attachment_to_readers(client, city, evidence_file
         assert response["X-Content-Type-Options"] == "nosniff"
         assert response["Content-Disposition"].startswith("attachment")
         assert b"".join(response.streaming_content).startswith(b"%PDF-")
-        response.close()
 
 
 def test_evidence_is_404_for_another_units_clerk(client, city, evidence_file):
