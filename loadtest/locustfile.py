@@ -1,0 +1,155 @@
+"""A deadline day: bureau clerks reporting, the mayor's office watching the dashboards.
+
+Every simulated user signs in through the login form (with its CSRF token) once, then
+loops over weighted tasks. Run by loadtest/run.sh; users come from loadtest/out/users.txt.
+"""
+
+import itertools
+import os
+import random
+import re
+from pathlib import Path
+
+from locust import HttpUser, between, events, task
+
+PASSWORD = os.environ.get("LOADTEST_PASSWORD", "")
+USERS_FILE = Path(__file__).resolve().parent / "out" / "users.txt"
+_accounts = {"clerk": [], "office": []}
+for line in USERS_FILE.read_text(encoding="utf-8").split("\n") if USERS_FILE.exists() else []:
+    if line.strip():
+        kind, name = line.split()
+        _accounts[kind].append(name)
+_next = {kind: itertools.cycle(names) for kind, names in _accounts.items() if names}
+
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+SEEN = re.compile(r'name="seen_report"(?: value="(\d*)")?')
+REPORT_LINK = re.compile(r'href="/milestones/(\d+)/report/"')
+MILESTONE_LINK = re.compile(r'href="/milestones/(\d+)/"')
+PROJECT_LINK = re.compile(r'href="/projects/(\d+)/"')
+UNIT_OPTION = re.compile(r'<option value="(\d+)"')
+
+
+def csrf_of(html: str) -> str:
+    match = CSRF.search(html)
+    return match.group(1) if match else ""
+
+
+class Staff(HttpUser):
+    abstract = True
+    kind = ""
+    wait_time = between(1, 3)
+
+    def on_start(self):
+        self.username = next(_next[self.kind])
+        page = self.client.get("/accounts/login/", name="login form")
+        with self.client.post(
+            "/accounts/login/",
+            {
+                "username": self.username,
+                "password": PASSWORD,
+                "csrfmiddlewaretoken": csrf_of(page.text),
+            },
+            allow_redirects=False,
+            name="login",
+            catch_response=True,
+        ) as response:
+            if response.status_code != 302:
+                response.failure(f"login of {self.username} gave {response.status_code}")
+
+
+class Clerk(Staff):
+    """A bureau clerk: their work list, milestone pages, and a progress report now and then."""
+
+    kind = "clerk"
+    weight = 4
+
+    def on_start(self):
+        super().on_start()
+        page = self.client.get("/my/", name="/my/")
+        self.report_ids = sorted(set(REPORT_LINK.findall(page.text)))
+        self.milestone_ids = sorted(set(MILESTONE_LINK.findall(page.text)))
+
+    @task(4)
+    def my_work(self):
+        self.client.get("/my/", name="/my/")
+
+    @task(3)
+    def milestone(self):
+        if self.milestone_ids:
+            pk = random.choice(self.milestone_ids)
+            self.client.get(f"/milestones/{pk}/", name="/milestones/[id]/")
+
+    @task(2)
+    def report(self):
+        if not self.report_ids:
+            return
+        pk = random.choice(self.report_ids)
+        form = self.client.get(f"/milestones/{pk}/report/", name="/milestones/[id]/report/ (form)")
+        seen = SEEN.search(form.text)
+        data = {
+            "csrfmiddlewaretoken": csrf_of(form.text),
+            "status": "in_progress",
+            "percent": str(random.choice([30, 50, 70, 90])),
+            "narrative": "本周已完成现场核查，材料正在汇总。",
+            "done_date": "",
+            "seen_report": (seen.group(1) or "") if seen else "",
+        }
+        with self.client.post(
+            f"/milestones/{pk}/report/",
+            data,
+            allow_redirects=False,
+            name="/milestones/[id]/report/ (submit)",
+            catch_response=True,
+        ) as response:
+            if response.status_code != 302:
+                response.failure(f"report not accepted: HTTP {response.status_code}")
+
+    @task(1)
+    def projects(self):
+        self.client.get("/projects/", name="/projects/")
+
+
+class Office(Staff):
+    """The mayor's office: the dashboard, filtered project lists, projects, the review list."""
+
+    kind = "office"
+    weight = 1
+
+    def on_start(self):
+        super().on_start()
+        page = self.client.get("/projects/", name="/projects/")
+        self.unit_ids = UNIT_OPTION.findall(page.text)[:200] or [""]
+        self.project_ids = sorted(set(PROJECT_LINK.findall(page.text))) or []
+
+    @task(4)
+    def dashboard(self):
+        self.client.get("/", name="/ (dashboard)")
+
+    @task(3)
+    def filtered_list(self):
+        params = random.choice(
+            [
+                {"colour": "red"},
+                {"overdue": "on", "sort": "-percent"},
+                {"unit": random.choice(self.unit_ids)},
+                {"q": "测试项目01"},
+                {"category": "service", "sort": "-colour"},
+            ]
+        )
+        self.client.get("/projects/", params=params, name="/projects/?filters")
+
+    @task(2)
+    def project(self):
+        if self.project_ids:
+            pk = random.choice(self.project_ids)
+            self.client.get(f"/projects/{pk}/", name="/projects/[id]/")
+
+    @task(1)
+    def review(self):
+        self.client.get("/review/", name="/review/")
+
+
+@events.test_start.add_listener
+def _check_accounts(environment, **kwargs):
+    if not _accounts["clerk"] or not _accounts["office"]:
+        raise SystemExit(f"no load-test accounts in {USERS_FILE}; run loadtest/run.sh")
