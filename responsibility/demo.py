@@ -51,15 +51,15 @@ def _d(value) -> Decimal:
     return Decimal(str(value))
 
 
-@transaction.atomic
-def assessment_demo_load(*, path: Path = ASSESSMENT_FIXTURE) -> AssessmentDemoSummary | None:
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    s = data["scheme"]
-    scheme = AssessmentScheme.objects.filter(year=s["year"], unit_kind=s["unit_kind"]).first()
-    if scheme is not None and scheme.is_published:
-        return None
-    scheme = scheme or AssessmentScheme(year=s["year"], unit_kind=s["unit_kind"])
-    scheme.name = s["name"]
+def scheme_load(
+    *, definition: dict, scheme: AssessmentScheme | None = None, year: int | None = None
+) -> tuple[AssessmentScheme, dict[str, AssessmentItem]]:
+    """Create or update a scheme, its categories and items from a definition in
+    the fixture's format (also used by the benchmark for other years)."""
+    s = definition
+    year = year or s["year"]
+    scheme = scheme or AssessmentScheme(year=year, unit_kind=s["unit_kind"])
+    scheme.name = s["name"].replace(str(s["year"]), str(year))
     for field in ("total_points", "excellent_from", "good_from", "pass_from", "bonus_cap"):
         setattr(scheme, field, _d(s[field]))
     scheme.title_name = s.get("title_name", "")
@@ -92,6 +92,18 @@ def assessment_demo_load(*, path: Path = ASSESSMENT_FIXTURE) -> AssessmentDemoSu
             )
             item.full_clean()
             items[item.name] = item
+
+    return scheme, items
+
+
+@transaction.atomic
+def assessment_demo_load(*, path: Path = ASSESSMENT_FIXTURE) -> AssessmentDemoSummary | None:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    s = data["scheme"]
+    scheme = AssessmentScheme.objects.filter(year=s["year"], unit_kind=s["unit_kind"]).first()
+    if scheme is not None and scheme.is_published:
+        return None
+    scheme, items = scheme_load(definition=s, scheme=scheme)
 
     reviewer = get_user_model().objects.get(username=data["reviewer"])
     units = {u.name: u for u in Unit.objects.filter(name__in=data["entries"].keys())}
