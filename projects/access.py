@@ -307,3 +307,28 @@ def get_evidence(user: User, pk):
 def can_remind(user: User) -> bool:
     """The mayor's office sends 督办单."""
     return can_review(user)
+
+
+# --- Printed reports (issue 7) -------------------------------------------------
+#
+# The annual report, the responsibility table and the progress bulletin are
+# city-wide documents: the mayor's office and administrators read them, and so
+# do vice-mayors (whole, not cut to their portfolio: the document is the same
+# paper every leader signs off). A unit's report card goes to that unit: its
+# clerks and head read their own card only; city-wide readers read every card.
+
+
+def can_read_city_reports(user: User) -> bool:
+    return scope_for(user).reach in (Reach.ALL, Reach.MAYOR)
+
+
+def check_city_reports(user: User) -> None:
+    """404 for users who may not read the city-wide PDFs (they do not see the links)."""
+    if not can_read_city_reports(user):
+        raise Http404
+
+
+def get_report_unit(user: User, pk) -> Unit:
+    """The unit whose report card the user may read, else 404."""
+    queryset = Unit.objects.all() if can_read_city_reports(user) else visible_units(user)
+    return _get_or_404(queryset, pk)
