@@ -13,6 +13,8 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from projects.formula_safe import FormulaSafeCSV, FormulaSafeXLSX
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -218,6 +220,9 @@ if envbool("SECURE_PROXY_SSL_HEADER", "false"):
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
+
+# Admin exports (django-import-export) escape text a spreadsheet would run as a formula.
+EXPORT_FORMATS = [FormulaSafeXLSX, FormulaSafeCSV]
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]

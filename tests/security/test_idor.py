@@ -1,0 +1,148 @@
+"""Every URL that takes an object id refuses objects outside the user's reach (404),
+and every URL refuses anonymous users.
+
+``OUTSIDE_ALICE`` names, for each such URL, an object of 商务局 or of project 2 —
+which alice, the clerk of 质监局, must not reach. A guard test fails when a new URL
+with an id appears without an entry here, so coverage keeps up with the URL conf.
+"""
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from projects.models import Evidence, Milestone
+from tests import factories
+
+# URLs with ids that are not object references: the year, or the password-reset token.
+NOT_OBJECT_IDS = {"password_reset_confirm"}
+
+
+def walk(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            if str(p.pattern).startswith("admin/"):
+                continue  # the admin checks is_staff + model permissions itself
+            yield from walk(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), p.name, dict(p.pattern.converters)
+
+
+def app_urls():
+    return [(route, name, conv) for route, name, conv in walk(get_resolver().url_patterns)]
+
+
+def object_urls():
+    return [
+        (name, sorted(conv))
+        for route, name, conv in app_urls()
+        if set(conv) - {"year"} and name not in NOT_OBJECT_IDS
+    ]
+
+
+@pytest.fixture
+def foreign(city, settings, tmp_path):
+    """Objects of 商务局 (bob's unit): a report with evidence on its milestone."""
+    settings.MEDIA_ROOT = tmp_path
+    report = factories.make_report(city.ms_shangwu, city.bob, narrative="商务局的填报")
+    evidence = Evidence.objects.create(
+        report=report,
+        file=ContentFile(b"%PDF-1.4 bob", name="bob.pdf"),
+        original_name="bob.pdf",
+        content_type="application/pdf",
+        size=12,
+    )
+    return {"report": report, "evidence": evidence}
+
+
+def outside_alice(city, foreign) -> dict[str, list[dict]]:
+    """URL name → kwargs of objects alice must not reach."""
+    return {
+        "project_detail": [{"pk": city.project2.pk}],
+        "unit_detail": [{"pk": city.shangwu.pk}, {"pk": city.office.pk}],
+        "mayor_detail": [{"pk": city.other_mayor.pk}, {"pk": city.mayor.pk}],
+        "milestone_detail": [{"pk": city.ms_shangwu.pk}, {"pk": city.ms_project2.pk}],
+        "milestone_report": [{"pk": city.ms_shangwu.pk}, {"pk": city.ms_project2.pk}],
+        "milestone_remind": [{"pk": city.ms_shangwu.pk}],
+        "evidence_download": [{"pk": foreign["evidence"].pk}],
+        "report_review": [{"pk": foreign["report"].pk}],
+        "pdf_unit": [{"year": 2010, "unit_id": city.shangwu.pk}],
+        "assessment_unit": [{"year": 2010, "unit_id": city.shangwu.pk}],
+        "assessment_item": [{"year": 2010, "unit_id": city.shangwu.pk, "item_id": 1}],
+    }
+
+
+def test_every_url_with_an_object_id_is_covered(city, foreign):
+    covered = outside_alice(city, foreign)
+    missing = [name for name, _ in object_urls() if name not in covered]
+    assert not missing, f"add these URLs to outside_alice(): {missing}"
+
+
+def test_clerk_gets_404_for_every_object_of_another_unit(city, foreign, client):
+    client.force_login(city.alice)
+    failures = []
+    for name, kwargs_list in outside_alice(city, foreign).items():
+        for kwargs in kwargs_list:
+            url = reverse(name, kwargs=kwargs)
+            statuses = {m: getattr(client, m)(url).status_code for m in ("get", "post")}
+            # 405 only for the method a view does not take; the other must be 404.
+            if set(statuses.values()) - {404, 405} or 404 not in statuses.values():
+                failures.append(f"{url} → {statuses}")
+    assert not failures, "\n".join(failures)
+
+
+def test_the_same_urls_work_for_the_owner(city, foreign, client):
+    """The 404s above are about reach, not broken URLs: bob reaches his own objects."""
+    client.force_login(city.bob)
+    for name, kwargs in [
+        ("project_detail", {"pk": city.project2.pk}),
+        ("milestone_detail", {"pk": city.ms_shangwu.pk}),
+        ("milestone_report", {"pk": city.ms_shangwu.pk}),
+        ("evidence_download", {"pk": foreign["evidence"].pk}),
+    ]:
+        assert client.get(reverse(name, kwargs=kwargs)).status_code == 200, name
+
+
+def test_vice_mayor_gets_404_outside_the_portfolio(city, foreign, client):
+    client.force_login(city.victor)  # supervises project 1 only
+    for url in [
+        reverse("project_detail", kwargs={"pk": city.project2.pk}),
+        reverse("milestone_detail", kwargs={"pk": city.ms_project2.pk}),
+        reverse("mayor_detail", kwargs={"pk": city.other_mayor.pk}),
+    ]:
+        assert client.get(url).status_code == 404, url
+
+
+def test_milestone_ids_are_not_guessable_into_a_report(city, client):
+    """A clerk posting a report on another unit's milestone creates nothing."""
+    client.force_login(city.alice)
+    response = client.post(
+        reverse("milestone_report", kwargs={"pk": city.ms_shangwu.pk}),
+        {"status": "in_progress", "percent": "50", "narrative": "越权填报"},
+    )
+    assert response.status_code == 404
+    assert not Milestone.objects.get(pk=city.ms_shangwu.pk).reports.exists()
+
+
+PUBLIC = {
+    "login",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "set_language",
+    "logout",
+}
+
+
+def test_anonymous_users_are_sent_to_login_everywhere(city, foreign, client):
+    examples = {name: kwargs[0] for name, kwargs in outside_alice(city, foreign).items()}
+    failures = []
+    for _route, name, conv in app_urls():
+        if name in PUBLIC:
+            continue
+        kwargs = examples.get(name) or {key: 2010 if key == "year" else 1 for key in conv}
+        url = reverse(name, kwargs=kwargs)
+        response = client.get(url)
+        if response.status_code != 302 or "/accounts/login/" not in response["Location"]:
+            failures.append(f"GET {url} → {response.status_code}")
+    assert not failures, "\n".join(failures)
