@@ -1,13 +1,17 @@
-"""The assessment results as the PDFs need them, read through the assessment
-app's selectors (``responsibility.selectors``) when that app provides them.
+"""The assessment results as the PDFs show them, read through the assessment
+app's selectors (``responsibility.selectors``: ``assessment_table`` and
+``unit_card``), so the printed numbers are those of the assessment pages.
 
-Until a year has an assessment scheme, the reports fall back to the completion
-figures of the milestones and say so (考核结果尚未发布).
+A year without an assessment scheme has no tables here; the reports then fall
+back to the completion figures of the milestones and say so
+(考核结果尚未发布 / 未建立考核方案).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
+from decimal import Decimal
 from typing import Any
 
 from responsibility.models import Unit
@@ -16,20 +20,51 @@ from responsibility.models import Unit
 def _selectors():
     try:
         return importlib.import_module("responsibility.selectors")
-    except ImportError:
+    except ImportError:  # the assessment app is optional for the PDFs
         return None
 
 
-def assessment_table(year: int) -> Any | None:
-    """The year's published ranking, or None when there is no scheme for the year."""
-    selectors = _selectors()
-    if selectors is None or not hasattr(selectors, "assessment_table"):
-        return None
-    return selectors.assessment_table(year)
+@dataclasses.dataclass
+class Ranking:
+    """One scheme's ranking (bureaus, counties or townships) with its money totals."""
+
+    table: Any  # responsibility.selectors.AssessmentTable
+
+    @property
+    def rows(self) -> list[tuple[Any, Decimal]]:
+        """(row, bonus points including title points), so the columns add up to the total."""
+        return [(r, r.bonus + r.title_points) for r in self.table.rows]
+
+    @property
+    def rewards(self) -> Decimal:
+        return sum((r.money for r in self.table.rows if r.money > 0), Decimal(0))
+
+    @property
+    def penalties(self) -> Decimal:
+        return -sum((r.money for r in self.table.rows if r.money < 0), Decimal(0))
+
+    @property
+    def grades(self) -> list[tuple[str, int]]:
+        return [(label, n) for label, n in self.table.grade_counts().items()]
 
 
-def unit_result(year: int, unit: Unit) -> Any | None:
+def rankings(year: int) -> list[Ranking]:
+    """Every scheme of the year with its ranking; empty when there is no scheme."""
     selectors = _selectors()
-    if selectors is None or not hasattr(selectors, "unit_card"):
+    if selectors is None:
+        return []
+    tables = []
+    for scheme in selectors.schemes_for_year(year):
+        table = selectors.assessment_table(year, scheme.unit_kind)
+        if table is not None:
+            tables.append(Ranking(table))
+    return tables
+
+
+def unit_card(year: int, unit: Unit) -> Any | None:
+    """The unit's assessment card (``responsibility.selectors.UnitCard``), or None
+    when the year has no scheme for this kind of unit."""
+    selectors = _selectors()
+    if selectors is None:
         return None
     return selectors.unit_card(year, unit)

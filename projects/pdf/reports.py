@@ -324,7 +324,7 @@ def annual_context(year: int) -> dict:
             "indicators_met": sum(1 for i in indicators if i.is_met),
             "indicators_reported": sum(1 for i in indicators if i.actual is not None),
         },
-        "assessment": assessment.assessment_table(year),
+        "rankings": assessment.rankings(year),
         "charts": _charts(plan, projects, unit_rows, today) if projects else None,
     }
 
@@ -363,7 +363,7 @@ def unit_context(year: int, unit: Unit) -> dict:
         "overdue": overdue,
         "due_soon": due_soon,
         "indicators": indicators,
-        "result": assessment.unit_result(year, unit),
+        "card": assessment.unit_card(year, unit),
     }
 
 

@@ -10,6 +10,7 @@ from projects import pdf
 from projects.models import Milestone
 from projects.pdf import render
 from projects.pdf.cache import data_version
+from responsibility.models import AssessmentScheme
 from tests import factories
 from tests.projects.pdf_support import _empty_pdf_cache, demo_day, pdf_text  # noqa: F401
 
@@ -70,6 +71,17 @@ def test_renaming_a_unit_gives_a_new_version(demo_day, city):
     city.shangwu.full_name = "诸城市商务局"
     city.shangwu.save()
     assert data_version(2010) != before
+
+
+def test_an_assessment_change_gives_a_new_version(demo_day, city):
+    before = data_version(2010)
+    scheme = AssessmentScheme.objects.create(year=2010, name="2010年度市直部门考核办法")
+    created = data_version(2010)
+    demo_day.shift(dt.timedelta(seconds=2))
+    scheme.is_published = True
+    scheme.save()
+
+    assert len({before, created, data_version(2010)}) == 3
 
 
 def test_other_years_do_not_invalidate_a_years_pdf(demo_day, city):

@@ -8,7 +8,8 @@ from django.core.management import CommandError, call_command
 
 from projects import pdf
 from projects.models import Milestone, PlanYear, Project, ProjectUnit, SubItem
-from responsibility.models import Unit
+from responsibility.models import AssessmentScheme, Unit
+from responsibility.selectors import assessment_table, unit_card
 from tests.projects.pdf_support import (  # noqa: F401 — fixtures
     _empty_pdf_cache,
     demo_day,
@@ -55,8 +56,14 @@ def test_annual_report_prints_every_project_and_unit_in_an_embedded_cjk_font(dem
         assert squash(name) in text, name
     for unit in _units_of_year(2010):
         assert unit in text, unit
-    assert "考核结果" in text
     assert "附件：各责任单位项目推进情况" in text
+    # The demo year has a bureau scheme: its ranking, grades and money are printed.
+    table = assessment_table(2010)
+    assert squash(table.scheme_name) in text
+    assert "奖励合计" in text and "扣罚合计" in text
+    for row in table.rows:
+        assert row.unit.name in text
+    assert "考核结果尚未发布（未建立考核方案" not in text
     assert rendered.pages == pdf_pages(rendered.data)
     assert rendered.filename == "2010年度绩效考核报告.pdf"
 
@@ -87,6 +94,12 @@ def test_unit_card_shows_the_units_own_projects_only(demo):
     text = _assert_official_pdf(data, min_pages=1, max_pages=10)
     assert "考核结果的通知" in text
     assert squash(zhijian.display_name) in text
+    card = unit_card(2010, zhijian)
+    assert f"第{card.result.rank}名/{card.units_ranked}" in text
+    assert card.grade_label in text
+    assert "考核项目得分明细" in text
+    for item in card.items:
+        assert squash(item.name) in text, item.name
     own = Project.objects.for_year(2010).for_unit(zhijian)
     for name in own.values_list("name", flat=True):
         assert squash(name) in text, name
@@ -135,6 +148,24 @@ def test_a_year_without_projects_renders_pdfs_that_say_so(db, demo_day):
     assert "暂无项目数据" in annual and "本报告为空" in annual
     assert "责任分解表为空" in table
     assert "本期通报为空" in bulletin
+
+
+def test_without_an_assessment_scheme_the_reports_fall_back_to_completion(city, demo_day):
+    annual = pdf_text(pdf.annual_pdf(2010).data)
+    card = pdf_text(pdf.unit_pdf(2010, city.zhijian).data)
+
+    assert "考核结果尚未发布（未建立考核方案或尚未计算）" in annual
+    assert "完成率相同的，逾期节点少者在前" in annual
+    assert "考核结果尚未发布（未建立考核方案或尚未计算）" in card
+    assert "完成率排序" in card
+
+
+def test_a_scheme_without_results_says_the_card_is_not_computed_yet(city, demo_day):
+    AssessmentScheme.objects.create(year=2010, name="2010年度市直部门考核办法")
+
+    card = pdf_text(pdf.unit_pdf(2010, city.zhijian).data)
+
+    assert "已建立《2010年度市直部门考核办法》，你单位的考核结果尚未计算" in card
 
 
 def test_unknown_year_or_unit_is_a_chinese_error(db):
