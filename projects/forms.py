@@ -98,7 +98,7 @@ class ProgressReportForm(forms.Form):
             label = indicator.name + (f"（{indicator.measure}）" if indicator.measure else "")
             help_text = ""
             if indicator.target is not None:
-                help_text = _("目标值 %(target)s") % {"target": indicator.target.normalize()}
+                help_text = _("目标值 %(target)s") % {"target": f"{indicator.target.normalize():f}"}
             self.fields[self.indicator_field(indicator)] = forms.DecimalField(
                 label=label,
                 required=False,
