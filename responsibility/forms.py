@@ -6,9 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from projects.evidence import EvidenceRejected, sniff
 from responsibility import scoring
 from responsibility.models import AssessmentItem
 
@@ -68,6 +71,22 @@ class RawEntryForm(forms.Form):
             }[kind]
             if kind not in (scoring.RuleKind.TIERS, scoring.RuleKind.OVER_UNDER):
                 del self.fields["target"]
+
+    def clean_evidence(self):
+        """Only the evidence formats progress reports accept, checked by content."""
+        upload = self.cleaned_data.get("evidence")
+        if not upload:
+            return upload
+        limit = settings.ZHUCHENG_EVIDENCE_MAX_BYTES
+        if upload.size > limit:
+            raise ValidationError(
+                _("“%(name)s”超过%(size)s。") % {"name": upload.name, "size": filesizeformat(limit)}
+            )
+        try:
+            sniff(upload.name, upload)
+        except EvidenceRejected as exc:
+            raise ValidationError(str(exc)) from exc
+        return upload
 
     def clean(self):
         data = super().clean()

@@ -13,4 +13,9 @@ urlpatterns = [
         views.item_detail,
         name="assessment_item",
     ),
+    path(
+        "assessment/<int:year>/units/<int:unit_id>/items/<int:item_id>/evidence/",
+        views.evidence,
+        name="assessment_evidence",
+    ),
 ]

@@ -6,12 +6,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from projects.evidence import FORMATS, extension
 from responsibility import access, selectors, services
 from responsibility.forms import OverrideForm, RawEntryForm
 from responsibility.models import AssessmentEntry, AssessmentItem, AssessmentScheme, ItemScore
@@ -169,6 +170,27 @@ def item_detail(request, year: int, unit_id: int, item_id: int):
             "override_form": override_form,
             "can_edit": can_edit,
         },
+    )
+
+
+@login_required
+def evidence(request, year: int, unit_id: int, item_id: int):
+    """The evidence file behind a raw value, for whoever may read the unit's card."""
+    unit = access.get_assessed_unit(request.user, unit_id)
+    entry = get_object_or_404(
+        AssessmentEntry, unit=unit, item_id=item_id, item__category__scheme__year=year
+    )
+    if not entry.evidence:
+        raise Http404
+    ext = extension(entry.evidence.name)
+    fmt = FORMATS.get(ext)
+    if fmt is None:
+        raise Http404
+    return FileResponse(
+        entry.evidence.open("rb"),
+        as_attachment=True,
+        filename=f"{unit.name}-{entry.item.name}{ext}",
+        content_type=fmt.content_type,
     )
 
 

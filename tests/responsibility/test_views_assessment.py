@@ -223,3 +223,33 @@ def test_ranking_queries_do_not_grow_with_units(client, city):
     large, rows_large = _ranking_queries(client, 40, 2013)
     assert rows_large > rows_small
     assert large == small, (small, large)
+
+
+# --- Evidence -------------------------------------------------------------------------
+
+
+def test_evidence_is_checked_on_upload_and_served_only_to_readers_of_the_unit(
+    client, city, scheme, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(city.olivia)
+    url = item_url(city.zhijian, exam(scheme))
+    fake = SimpleUploadedFile("成绩单.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    response = client.post(url, {"entry": "1", "state": "done", "reason": "合格", "evidence": fake})
+    assert "内容与扩展名.pdf不符" in response.content.decode()
+    assert not AssessmentEntry.objects.exists()
+    pdf = SimpleUploadedFile("成绩单.pdf", b"%PDF-1.4 exam sheet", content_type="application/pdf")
+    response = client.post(url, {"entry": "1", "state": "done", "reason": "合格", "evidence": pdf})
+    assert response.status_code == 302
+    download = reverse(
+        "assessment_evidence",
+        kwargs={"year": 2010, "unit_id": city.zhijian.pk, "item_id": exam(scheme).pk},
+    )
+    client.force_login(city.alice)
+    response = client.get(download)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")
+    client.force_login(city.bob)
+    assert client.get(download).status_code == 404
