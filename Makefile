@@ -11,7 +11,7 @@ PORT ?= 8000
 # Pango for WeasyPrint, Chromium for browser tests, gettext for translations.
 SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils libpango-1.0-0 libpangoft2-1.0-0 chromium gettext
 
-.PHONY: run test test-fast bench lint format sysdeps venv migrate demo clean serve loadtest
+.PHONY: run test test-fast test-e2e bench lint format sysdeps venv migrate demo clean serve loadtest
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ run: sysdeps demo
 
 test: sysdeps $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Only the browser tests (Playwright + Debian's Chromium); `make test` runs them too.
+test-e2e: sysdeps $(STAMP)
+	$(PY) -m pytest -m browser $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
