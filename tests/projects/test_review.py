@@ -269,3 +269,41 @@ def test_submit_service_refuses_a_closed_year(frozen, city):
             narrative="x",
         )
     assert not ProgressReport.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reviewers_accepting_at_once_accept_once(city):
+    """The services lock the milestone row: the second decision waits for the
+    first and then finds the report already decided (on PostgreSQL). SQLite
+    refuses the second writer outright; either way exactly one acceptance."""
+    import threading
+
+    from django.db import OperationalError, connection
+
+    report = factories.make_report(city.ms_zhijian, city.alice)
+    progress.progress_report_head_approve(report=report, user=city.helen)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def accept():
+        try:
+            barrier.wait()
+            progress.progress_report_accept(
+                report=ProgressReport.objects.get(pk=report.pk), user=city.olivia
+            )
+            outcomes.append("accepted")
+        except (progress.ReviewStateError, OperationalError) as exc:
+            outcomes.append(type(exc).__name__)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=accept) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes)[0] == "OperationalError" or "ReviewStateError" in outcomes
+    assert outcomes.count("accepted") == 1
+    transitions = report.history.filter(review_state="accepted").count()
+    assert transitions == 1
+    assert city.ms_zhijian.history.filter(history_type="~").count() == 1
