@@ -576,10 +576,6 @@ def _num(value: Decimal) -> str:
     return format(Decimal(value).normalize(), "f")
 
 
-def _yuan(value: Decimal) -> str:
-    return f"{_num(value)}元"
-
-
 def format_tiers(tiers: Sequence[Tier]) -> str:
     return "; ".join(
         f"{_num(t.lower)}-{_num(t.upper) if t.upper is not None else ''}:{_num(t.points)}"
@@ -610,58 +606,65 @@ def tiers_from_json(data) -> tuple[Tier, ...]:
 
 
 def describe_rule(rule: Rule) -> str:
-    """A one-line Chinese description of the rule, for pages and report cards."""
+    """A one-line description of the rule, for pages and report cards."""
     kind = RuleKind(rule.kind)
+    sep = str(_("；"))
     if kind is RuleKind.FIXED:
-        text = f"完成{_num(rule.points_done)}分，部分完成{_num(rule.points_partly)}分，未完成{_num(rule.points_not_done)}分"
+        text = str(_("完成%(a)s分，部分完成%(b)s分，未完成%(c)s分")) % {
+            "a": _num(rule.points_done),
+            "b": _num(rule.points_partly),
+            "c": _num(rule.points_not_done),
+        }
         money = [
-            (label, m)
-            for label, m in (
-                ("完成", rule.money_done),
-                ("部分完成", rule.money_partly),
-                ("未完成", rule.money_not_done),
+            str(_("%(state)s%(money)s元")) % {"state": COMPLETION_LABELS[state], "money": _num(m)}
+            for state, m in (
+                (Completion.DONE, rule.money_done),
+                (Completion.PARTLY, rule.money_partly),
+                (Completion.NOT_DONE, rule.money_not_done),
             )
             if m
         ]
-        if money:
-            text += "；" + "，".join(f"{label}{_yuan(m)}" for label, m in money)
-        return text
+        return sep.join([text, *money])
     if kind is RuleKind.TIERS:
         parts = []
         for t in sorted(rule.tiers, key=lambda t: t.lower, reverse=True):
+            values = {"lo": _num(t.lower), "p": _num(t.points)}
             if t.upper is None:
-                parts.append(f"完成率≥{_num(t.lower)}%得{_num(t.points)}分")
+                parts.append(str(_("完成率≥%(lo)s%%得%(p)s分")) % values)
             else:
-                parts.append(f"{_num(t.lower)}%–{_num(t.upper)}%得{_num(t.points)}分")
-        return "；".join(parts)
-    cap = f"（封顶{_num(rule.cap)}元）" if rule.cap is not None else ""
+                values["hi"] = _num(t.upper)
+                parts.append(str(_("%(lo)s%%–%(hi)s%%得%(p)s分")) % values)
+        return sep.join(parts)
+    cap = str(_("（封顶%(cap)s元）")) % {"cap": _num(rule.cap)} if rule.cap is not None else ""
+    bits = []
     if kind is RuleKind.DEDUCT:
-        bits = []
         if rule.per_points:
-            bits.append(f"扣{_num(rule.per_points)}分")
+            bits.append(
+                str(_("每缺一项扣%(p)s分，扣完%(max)s分为止"))
+                % {"p": _num(rule.per_points), "max": _num(rule.max_points)}
+            )
         if rule.per_money:
-            bits.append(f"扣{_yuan(rule.per_money)}")
-        return (
-            "每缺一项"
-            + "、".join(bits)
-            + (f"，扣完{_num(rule.max_points)}分为止" if rule.per_points else "")
-            + cap
-        )
+            bits.append(str(_("每缺一项扣%(m)s元")) % {"m": _num(rule.per_money)})
+        return sep.join(bits) + cap
     if kind is RuleKind.OVER_UNDER:
-        bits = []
         if rule.per_money:
             bits.append(
-                f"比规定指标多完成一个奖励{_yuan(rule.per_money)}、少完成一个扣除{_yuan(rule.per_money)}"
+                str(_("比规定指标多完成一个奖励%(m)s元、少完成一个扣除%(m)s元"))
+                % {"m": _num(rule.per_money)}
             )
         if rule.per_points:
-            bits.append(f"少完成一个扣{_num(rule.per_points)}分")
-        target = f"（目标{_num(rule.target)}个）" if rule.target is not None else ""
-        return "；".join(bits) + target + cap
+            bits.append(str(_("少完成一个扣%(p)s分")) % {"p": _num(rule.per_points)})
+        target = (
+            str(_("（目标%(t)s个）")) % {"t": _num(rule.target)} if rule.target is not None else ""
+        )
+        return sep.join(bits) + target + cap
     if kind is RuleKind.COUNT:
-        bits = []
         if rule.per_points:
-            bits.append(f"每个加{_num(rule.per_points)}分，最高{_num(rule.max_points)}分")
+            bits.append(
+                str(_("每个加%(p)s分，最高%(max)s分"))
+                % {"p": _num(rule.per_points), "max": _num(rule.max_points)}
+            )
         if rule.per_money:
-            bits.append(f"每个奖励{_yuan(rule.per_money)}")
-        return "；".join(bits) + cap
-    return "发生即一票否决，等次定为不合格"
+            bits.append(str(_("每个奖励%(m)s元")) % {"m": _num(rule.per_money)})
+        return sep.join(bits) + cap
+    return str(_("发生即一票否决，等次定为不合格"))

@@ -14,6 +14,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import Prefetch, Sum
+from django.utils.translation import gettext as _
 
 from responsibility import scoring
 from responsibility.models import (
@@ -58,9 +59,9 @@ class RankingRow:
         """Titles, veto and missing raw values, for the report's 备注 column."""
         parts = list(self.titles)
         if self.vetoed:
-            parts.append("一票否决")
+            parts.append(_("一票否决"))
         if self.missing_items:
-            parts.append(f"{self.missing_items}项待录入")
+            parts.append(_("%(n)s项待录入") % {"n": self.missing_items})
         return "；".join(parts)
 
 
@@ -256,6 +257,10 @@ def unit_card(year: int, unit: Unit) -> UnitCard | None:
     )
 
 
+def _n(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
 def scheme_changes(scheme: AssessmentScheme) -> list[str]:
     """What changed from the scheme it was copied from: items added, removed or
     re-scored, categories re-weighted, grade lines moved. Empty when it was not
@@ -268,18 +273,22 @@ def scheme_changes(scheme: AssessmentScheme) -> list[str]:
         a, b = getattr(old, field), getattr(scheme, field)
         if a != b:
             label = AssessmentScheme._meta.get_field(field).verbose_name
-            changes.append(f"{label}：{a.normalize():f} → {b.normalize():f}")
+            changes.append(_("%(f)s：%(a)s → %(b)s") % {"f": label, "a": _n(a), "b": _n(b)})
     old_cats = {c.name: c for c in old.categories.all()}
     new_cats = {c.name: c for c in scheme.categories.all()}
     for name in new_cats.keys() - old_cats.keys():
-        changes.append(f"新增类别：{name}")
+        changes.append(_("新增类别：%(c)s") % {"c": name})
     for name in old_cats.keys() - new_cats.keys():
-        changes.append(f"删除类别：{name}")
+        changes.append(_("删除类别：%(c)s") % {"c": name})
     for name in new_cats.keys() & old_cats.keys():
         if new_cats[name].max_points != old_cats[name].max_points:
             changes.append(
-                f"类别“{name}”分值：{old_cats[name].max_points.normalize():f} → "
-                f"{new_cats[name].max_points.normalize():f}"
+                _("类别“%(c)s”分值：%(a)s → %(b)s")
+                % {
+                    "c": name,
+                    "a": _n(old_cats[name].max_points),
+                    "b": _n(new_cats[name].max_points),
+                }
             )
     old_items = {
         (i.category.name, i.name): i for i in AssessmentItem.objects.for_scheme(old).in_order()
@@ -288,15 +297,16 @@ def scheme_changes(scheme: AssessmentScheme) -> list[str]:
         (i.category.name, i.name): i for i in AssessmentItem.objects.for_scheme(scheme).in_order()
     }
     for key in sorted(new_items.keys() - old_items.keys()):
-        changes.append(f"新增项目：{key[0]} · {key[1]}")
+        changes.append(_("新增项目：%(c)s · %(i)s") % {"c": key[0], "i": key[1]})
     for key in sorted(old_items.keys() - new_items.keys()):
-        changes.append(f"删除项目：{key[0]} · {key[1]}")
+        changes.append(_("删除项目：%(c)s · %(i)s") % {"c": key[0], "i": key[1]})
     for key in sorted(new_items.keys() & old_items.keys()):
         a, b = old_items[key], new_items[key]
         if a.max_points != b.max_points:
             changes.append(
-                f"项目“{key[1]}”分值：{a.max_points.normalize():f} → {b.max_points.normalize():f}"
+                _("项目“%(i)s”分值：%(a)s → %(b)s")
+                % {"i": key[1], "a": _n(a.max_points), "b": _n(b.max_points)}
             )
         if a.rule_text != b.rule_text and a.max_points == b.max_points:
-            changes.append(f"项目“{key[1]}”计分标准改为：{b.rule_text}")
+            changes.append(_("项目“%(i)s”计分标准改为：%(r)s") % {"i": key[1], "r": b.rule_text})
     return changes
