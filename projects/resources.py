@@ -10,13 +10,21 @@ step are kept: the preview is our computed list of changes.
 
 from __future__ import annotations
 
+import logging
+
+from django.utils.translation import gettext
 from import_export import fields, resources
 from import_export.formats.base_formats import Format
 from import_export.results import Result
 
 from projects.importing.columns import EXPORT_COLUMNS
+from projects.importing.results import ImportResult, RowError
 from projects.importing.workbook import read_targets_workbook
 from projects.services.targets import targets_import_dataset
+
+logger = logging.getLogger("zhucheng.importing")
+
+INTERNAL_ERROR = "导入时发生内部错误，没有写入任何数据。请把文件发给系统管理员检查。"
 
 
 class TargetsWorkbookFormat(Format):
@@ -90,7 +98,13 @@ class TargetsResource(resources.Resource):
         rollback_on_validation_errors=False,
         **kwargs,
     ):
-        targets = targets_import_dataset(
-            dataset=dataset, year=int(kwargs["year"]), dry_run=dry_run, user=kwargs.get("user")
-        )
+        year = int(kwargs["year"])
+        try:
+            targets = targets_import_dataset(
+                dataset=dataset, year=year, dry_run=dry_run, user=kwargs.get("user")
+            )
+        except Exception:  # never an error page: the admin gets a message instead
+            logger.exception("targets import failed")
+            targets = ImportResult(year=year, dry_run=dry_run)
+            targets.errors.append(RowError(None, "", gettext(INTERNAL_ERROR)))
         return TargetsResult(targets)

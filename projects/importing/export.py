@@ -16,6 +16,7 @@ import io
 from itertools import zip_longest
 
 from django.db.models import Prefetch
+from openpyxl.worksheet.cell_range import CellRange
 
 from projects.importing.columns import EXPORT_COLUMNS
 from projects.models import Category, Indicator, Milestone, PlanYear, Project, ProjectUnit, SubItem
@@ -132,6 +133,24 @@ def _projects(year: int):
     )
 
 
+def merge_all(ws, ranges: list[tuple[int, int, int, int]]) -> None:
+    """Merge many (first_row, first_col, last_row, last_col) ranges at once.
+
+    ``Worksheet.merge_cells`` checks each new range against every existing one,
+    which is quadratic (minutes for a 20,000-row annex); this does what
+    openpyxl's own reader does when it loads merged cells.
+    """
+    from openpyxl.worksheet.cell_range import MultiCellRange
+    from openpyxl.worksheet.merge import MergedCellRange
+
+    merged = list(ws.merged_cells.ranges)
+    for r0, c0, r1, c1 in ranges:
+        mcr = MergedCellRange(ws, CellRange(min_row=r0, min_col=c0, max_row=r1, max_col=c1).coord)
+        ws._clean_merge_range(mcr)
+        merged.append(mcr)
+    ws.merged_cells = MultiCellRange(merged)
+
+
 def _cell_value(value):
     if isinstance(value, str):
         return escape_formula(value)
@@ -188,8 +207,7 @@ def build_workbook(
                 c = COLUMN_INDEX[key] + 1
                 merges.append((first, c, r - 1))
     # Merge once every value is written: merging blanks the cells below the first.
-    for top, c, bottom in merges:
-        ws.merge_cells(start_row=top, start_column=c, end_row=bottom, end_column=c)
+    merge_all(ws, [(top, c, bottom, c) for top, c, bottom in merges])
     for row_cells in ws.iter_rows(min_row=3, max_row=r - 1, max_col=width):
         for cell in row_cells:
             cell.alignment = wrap

@@ -135,7 +135,7 @@ def parse_amount(value: object) -> tuple[Decimal | None, str]:
     """A target value: ``13``, ``13.5``, ``13个`` or ``95%`` → (number, unit from the text)."""
     if value is None:
         return None, ""
-    if isinstance(value, bool):
+    if isinstance(value, bool | dt.date | dt.time):
         raise CellError(_("目标值应为数字"))
     if isinstance(value, int | float):
         number, unit = Decimal(repr(value)), ""

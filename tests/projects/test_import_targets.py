@@ -399,3 +399,69 @@ def test_indicators_read_target_and_unit_from_text():
         Decimal("95.00"),
         "%",
     )
+
+
+def test_updates_are_recorded_in_history_with_the_new_values(city):
+    rows = [[1, "实施名牌战略", "", "", "争创名牌", "质监局", "", "", "6月30日前"]]
+    targets_import(file=simple(rows), year=2011, user=city.adam)
+    rows[0][8] = "7月31日前"
+    targets_import(file=simple(rows), year=2011, user=city.olivia)
+    milestone = Milestone.objects.get(project__plan__year=2011)
+    records = list(milestone.history.order_by("history_id"))
+    assert [(r.history_type, r.due_date, r.history_user.username) for r in records] == [
+        ("+", D(2011, 6, 30), "adam"),
+        ("~", D(2011, 7, 31), "olivia"),
+    ]
+    assert records[-1].history_change_reason == "导入年度目标"
+
+
+def _workbook_of(projects: int) -> bytes:
+    rows = []
+    for p in range(1, projects + 1):
+        for s in (1, 2):
+            for deadline in ("6月底前", "年底"):
+                unit = f"单位{p % 7}"
+                rows.append(
+                    [
+                        p,
+                        f"项目{p}",
+                        "",
+                        "",
+                        f"小项{s}",
+                        unit,
+                        f"人{p % 7}",
+                        f"市长{p % 3}",
+                        deadline,
+                    ]
+                )
+    return simple(rows)
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_import_queries_do_not_grow_with_the_workbook(dry_run):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small:
+        assert targets_import(file=_workbook_of(3), year=2011, dry_run=dry_run).ok
+    Project.objects.all().delete()
+    PlanYear.objects.all().delete()
+    Person.objects.all().delete()
+    Unit.objects.all().delete()
+    ViceMayor.objects.all().delete()
+    with CaptureQueriesContext(connection) as large:
+        assert targets_import(file=_workbook_of(60), year=2011, dry_run=dry_run).ok
+    # 20 times the rows (60 projects, 120 sub-items, 240 milestones): the same
+    # reads, and at most a few more INSERT batches (SQLite caps the parameters
+    # of one statement, so about 100 milestones go in each).
+    if dry_run:
+        assert len(large) == len(small)
+    else:
+        assert len(small) <= len(large) <= len(small) + 4
+
+
+def test_a_unit_named_by_its_full_name_and_short_name_is_one_unit():
+    Unit.objects.create(name="质监局", full_name="诸城市质量技术监督局")
+    rows = [[1, "质量强企", "", "", "", "质监局、诸城市质量技术监督局", "", "", "年底"]]
+    assert targets_import(file=simple(rows), year=2011).errors == []
+    assert list(ProjectUnit.objects.values_list("unit__name", "is_lead")) == [("质监局", True)]

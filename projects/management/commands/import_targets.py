@@ -1,8 +1,13 @@
 """python manage.py import_targets PATH.xlsx --year 2011 [--dry-run]"""
 
+import logging
+
 from django.core.management.base import BaseCommand, CommandError
 
+from projects.resources import INTERNAL_ERROR
 from projects.services.targets import targets_import
+
+logger = logging.getLogger("zhucheng.importing")
 
 
 class Command(BaseCommand):
@@ -14,7 +19,11 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="只检查并列出改动，不写入")
 
     def handle(self, *args, path, year, dry_run, **options):
-        result = targets_import(file=path, year=year, dry_run=dry_run, user=None)
+        try:
+            result = targets_import(file=path, year=year, dry_run=dry_run, user=None)
+        except Exception as exc:  # a clear message, not a traceback
+            logger.error("import_targets failed: %r", exc)
+            raise CommandError(INTERNAL_ERROR) from exc
         if result.errors:
             for error in result.errors:
                 self.stderr.write(str(error))

@@ -1,0 +1,181 @@
+"""Targets import on a 20,000-row workbook (issue 3).
+
+Prints, from one run on PostgreSQL: the time to parse the workbook alone, the
+time of a plain ``bulk_create`` of the parsed rows (as milestones of a
+throwaway year, rolled back), the time of our whole import (parse, validate,
+write with history), the ratio of the two (aim: ≤ 2), and for reference a
+re-import (nothing changes) and a dry run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import time
+
+ROWS = 20_000
+PROJECTS = 1_000
+SUBITEMS_PER_PROJECT = 5
+MILESTONES_PER_SUBITEM = ROWS // (PROJECTS * SUBITEMS_PER_PROJECT)  # 4
+UNITS = 200
+MAYORS = 10
+YEAR = 2011
+
+
+def build_workbook() -> bytes:
+    """The annex of a very large year: 1,000 projects × 5 sub-items × 4 milestones,
+    project cells merged over their 20 rows, a title row and a footnote."""
+    from openpyxl import Workbook
+
+    from projects.importing.columns import EXPORT_COLUMNS
+    from projects.importing.export import merge_all
+
+    book = Workbook()
+    ws = book.active
+    ws.append([f"{YEAR}年质量兴市项目化推进工作责任分解表（压力测试）"])
+    ws.append([label for _key, label in EXPORT_COLUMNS])
+    deadlines = ["3月底前", "上半年", "第三季度", dt.date(YEAR, 11, 30)]
+    r = 3
+    merges = []
+    for p in range(1, PROJECTS + 1):
+        first = r
+        units = [f"单位{(p + k) % UNITS:03d}" for k in range(3)]
+        for s in range(1, SUBITEMS_PER_PROJECT + 1):
+            unit = units[s % 3]
+            for m in range(MILESTONES_PER_SUBITEM):
+                ws.append(
+                    [
+                        p if r == first else None,
+                        f"测试项目{p:04d}" if r == first else None,
+                        "产品质量" if r == first else None,
+                        f"完成测试项目{p:04d}的年度目标任务。" if r == first else None,
+                        "分解任务，落实责任，按月调度。" if r == first else None,
+                        "纳入年度考核。" if r == first else None,
+                        f"测试项目{p:04d}小项{s}",
+                        "",
+                        unit,
+                        f"责任人{unit[-3:]}",
+                        f"副市长{p % MAYORS:02d}",
+                        f"第{m + 1}阶段工作",
+                        deadlines[m],
+                        "完成数" if m == 0 else None,
+                        10 * s if m == 0 else None,
+                        "个" if m == 0 else None,
+                    ]
+                )
+                r += 1
+        merges += [(first, c, r - 1, c) for c in range(1, 7)]
+    merge_all(ws, merges)
+    ws.append(["注：本表为压力测试生成。"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _plain_bulk_create(dataset) -> float:
+    """bulk_create one Milestone per parsed row in a throwaway year, rolled back."""
+    from django.db import transaction
+
+    from projects.models import Milestone, PlanYear, Project
+    from responsibility.models import Unit
+
+    class Rollback(Exception):
+        pass
+
+    elapsed = 0.0
+    try:
+        with transaction.atomic():
+            plan = PlanYear.objects.create(year=2099, title="throwaway")
+            project = Project.objects.create(plan=plan, number=1, name="throwaway")
+            unit = Unit.objects.create(name="throwaway-unit")
+            milestones = [
+                Milestone(
+                    project=project,
+                    unit=unit,
+                    name=str(row[12] or "")[:200],
+                    due_date=dt.date(2099, 6, 30),
+                )
+                for row in dataset
+            ]
+            started = time.perf_counter()
+            Milestone.objects.bulk_create(milestones, batch_size=2000)
+            elapsed = time.perf_counter() - started
+            raise Rollback
+    except Rollback:
+        pass
+    return elapsed
+
+
+def _best(fn, times: int = 2):
+    """(fastest time, last result) of ``times`` runs: the machine is shared."""
+    best, result = float("inf"), None
+    for _ in range(times):
+        started = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - started)
+    return best, result
+
+
+def _import_rolled_back(data: bytes):
+    from django.db import transaction
+
+    from projects.services.targets import targets_import
+
+    class Rollback(Exception):
+        pass
+
+    try:
+        with transaction.atomic():
+            result = targets_import(file=data, year=YEAR, dry_run=False)
+            assert result.ok, [str(e) for e in result.errors[:5]]
+            raise Rollback
+    except Rollback:
+        return result
+
+
+def run() -> None:
+    from projects.importing.plan import plan_targets
+    from projects.importing.workbook import read_targets_workbook
+    from projects.models import Milestone
+    from projects.services.targets import targets_import
+
+    started = time.perf_counter()
+    data = build_workbook()
+    print(
+        f"workbook: {ROWS} rows, {len(data) / 1024 / 1024:.1f} MB, "
+        f"built in {time.perf_counter() - started:.1f} s (each figure: best of 2 runs)"
+    )
+
+    parse, dataset = _best(lambda: read_targets_workbook(data))
+    validate, plan = _best(lambda: plan_targets(dataset, YEAR))
+    assert not plan.errors, plan.errors[:5]
+    print(f"parse workbook alone (openpyxl + normalise):     {parse:6.2f} s  ({len(dataset)} rows)")
+    print(f"  read cells into projects (validate, no DB):    {validate:6.2f} s")
+
+    bulk, _ = _best(lambda: _plain_bulk_create(dataset))
+    print(
+        f"plain bulk_create of {len(dataset)} milestones:       {bulk:6.2f} s  "
+        f"({len(dataset) / bulk:,.0f} rows/s)"
+    )
+
+    first, result = _best(lambda: _import_rolled_back(data), times=1)
+    started = time.perf_counter()
+    result = targets_import(file=data, year=YEAR, dry_run=False)
+    whole = min(first, time.perf_counter() - started)
+    assert result.ok, [str(e) for e in result.errors[:5]]
+    created = Milestone.objects.filter(project__plan__year=YEAR).count()
+    history = Milestone.history.filter(project__plan__year=YEAR).count()
+    print(f"whole import (parse, validate, write + history): {whole:6.2f} s")
+    print(f"  {created} milestones, {history} milestone history rows; {result.summary()}")
+    baseline = parse + bulk
+    print(
+        f"ratio whole / (parse + plain bulk_create) = {whole:.2f} / {baseline:.2f} "
+        f"= {whole / baseline:.2f}  (aim ≤ 2)"
+    )
+
+    again, result = _best(lambda: targets_import(file=data, year=YEAR, dry_run=False), times=1)
+    print(
+        f"re-import, nothing changes:                      {again:6.2f} s  ({len(result.changes)} changes)"
+    )
+    dry, _ = _best(lambda: targets_import(file=data, year=YEAR, dry_run=True), times=1)
+    print(f"dry run (admin preview):                         {dry:6.2f} s")
