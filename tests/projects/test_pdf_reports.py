@@ -214,3 +214,36 @@ def test_render_report_command_refuses_bad_input_in_chinese(city, tmp_path, args
     with pytest.raises(CommandError, match=message):
         call_command("render_report", *args, "-o", str(out))
     assert not out.exists()
+
+
+# --- Nothing is fetched from the network -------------------------------------------
+
+
+def test_the_url_fetcher_serves_static_files_only():
+    from weasyprint.urls import path2url
+
+    from projects.pdf.render import LocalOnlyFetcher, static_root
+
+    root = static_root()
+    fetcher = LocalOnlyFetcher([root])
+
+    response = fetcher.fetch(path2url(str(root / "css" / "pdf.css")))
+    assert b"@page" in response.read()
+    response.close()
+    for url in (
+        "http://127.0.0.1:9/logo.png",
+        "https://example.com/font.woff",
+        "file:///etc/passwd",
+        path2url(str(root / ".." / "manage.py")),
+    ):
+        with pytest.raises(ValueError, match="refused"):
+            fetcher.fetch(url)
+
+
+def test_a_name_that_looks_like_markup_or_a_url_is_printed_as_text(city, demo_day):
+    city.project1.name = '<img src="http://127.0.0.1:9/x.png">提高产品质量'
+    city.project1.save()
+
+    text = pdf_text(pdf.responsibility_pdf(2010).data)
+
+    assert '<imgsrc="http://127.0.0.1:9/x.png">提高产品质量' in text
