@@ -44,7 +44,7 @@ from projects.status import Colour, colour_from_counts, percent_done
 from responsibility.models import Unit, ViceMayor
 
 DUE_SOON_DAYS = 14
-LIST_LIMIT = 30  # overdue / due-soon milestones shown; the totals are always exact
+LIST_LIMIT = 20  # overdue / due-soon milestones shown; the totals are always exact
 REPORT_LIMIT = 10
 PROJECT_ROWS = 50  # more than this (synthetic data) → the rows needing most attention
 UNIT_ROWS = 30

@@ -250,3 +250,19 @@ def test_dashboard_links_drill_down(board_city, client):
     # No inline style (CSP) and an accessible name on every chart.
     assert not re.search(r'\sstyle="', html)
     assert html.count('class="chart" role="img" aria-label=') == 4
+
+
+def test_long_overdue_list_is_cut_but_counted_exactly(board_city, client):
+    c = board_city
+    for day in range(1, 26):
+        factories.MilestoneFactory(
+            project=c.project2, unit=c.shangwu, due_date=dt.date(2010, 8, day)
+        )
+    response = get(client, c.olivia, "/")
+    board = response.context["board"]
+    assert board.headline.ms_overdue == 26
+    assert len(board.overdue) == 20
+    assert board.overdue[0] == c.ms_zhijian  # earliest first
+    html = response.content.decode()
+    assert "（26）" in html
+    assert "/projects/?year=2010&amp;overdue=on" in html

@@ -215,3 +215,13 @@ def test_xlsx_cells_cannot_smuggle_formulas(listed, client):
     assert row[13] == "'+1+1"
     cell = wb.active.cell(row=3, column=3)
     assert cell.data_type == "s"
+
+
+def test_chosen_filter_values_stay_selected(listed, client):
+    c = listed
+    client.force_login(c.olivia)
+    html = client.get(f"/projects/?unit={c.shangwu.pk}&colour=red&sort=-percent").content.decode()
+    assert f'<option value="{c.shangwu.pk}" selected>商务局</option>' in html
+    assert '<option value="red" selected>逾期</option>' in html
+    assert '<option value="-percent" selected>完成率（高到低）</option>' in html
+    assert "descending" not in html
