@@ -11,7 +11,9 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from projects.models import Evidence, Milestone
+from responsibility.models import AssessmentEntry, AssessmentItem
 from tests import factories
+from tests.responsibility import builders
 
 # URLs with ids that are not object references: the year, or the password-reset token.
 NOT_OBJECT_IDS = {"password_reset_confirm"}
@@ -51,7 +53,16 @@ def foreign(city, settings, tmp_path):
         content_type="application/pdf",
         size=12,
     )
-    return {"report": report, "evidence": evidence}
+    item = AssessmentItem.objects.filter(category__scheme=builders.bureau_scheme(year=2010)).first()
+    entry = AssessmentEntry.objects.create(
+        item=item,
+        unit=city.shangwu,
+        state="done",
+        reason="检查记录",
+        evidence=ContentFile(b"%PDF-1.4 entry", name="entry.pdf"),
+        entered_by=city.olivia,
+    )
+    return {"report": report, "evidence": evidence, "entry": entry}
 
 
 def outside_alice(city, foreign) -> dict[str, list[dict]]:
@@ -67,7 +78,12 @@ def outside_alice(city, foreign) -> dict[str, list[dict]]:
         "report_review": [{"pk": foreign["report"].pk}],
         "pdf_unit": [{"year": 2010, "unit_id": city.shangwu.pk}],
         "assessment_unit": [{"year": 2010, "unit_id": city.shangwu.pk}],
-        "assessment_item": [{"year": 2010, "unit_id": city.shangwu.pk, "item_id": 1}],
+        "assessment_item": [
+            {"year": 2010, "unit_id": city.shangwu.pk, "item_id": foreign["entry"].item_id}
+        ],
+        "assessment_evidence": [
+            {"year": 2010, "unit_id": city.shangwu.pk, "item_id": foreign["entry"].item_id}
+        ],
     }
 
 
@@ -100,6 +116,16 @@ def test_the_same_urls_work_for_the_owner(city, foreign, client):
         ("evidence_download", {"pk": foreign["evidence"].pk}),
     ]:
         assert client.get(reverse(name, kwargs=kwargs)).status_code == 200, name
+    client.force_login(city.olivia)
+    entry = foreign["entry"]
+    url = reverse(
+        "assessment_evidence",
+        kwargs={"year": 2010, "unit_id": city.shangwu.pk, "item_id": entry.item_id},
+    )
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["X-Content-Type-Options"] == "nosniff"
 
 
 def test_vice_mayor_gets_404_outside_the_portfolio(city, foreign, client):
