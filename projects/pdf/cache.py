@@ -11,6 +11,7 @@ rendering.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 
 from django.apps import apps
@@ -34,6 +35,10 @@ from projects.pdf.render import RenderedPdf
 # cached by an earlier release (in a shared cache such as Redis) are not served.
 LAYOUT_VERSION = "1"
 TIMEOUT = getattr(settings, "ZHUCHENG_PDF_CACHE_SECONDS", 7 * 24 * 3600)
+# While one worker renders a PDF, others asking for the same one wait for it
+# (up to this long) instead of rendering it again in parallel.
+RENDER_WAIT_SECONDS = 60
+POLL_SECONDS = 0.2
 
 
 def _max(queryset, field: str) -> Subquery:
@@ -91,20 +96,43 @@ def data_version(year: int) -> str | None:
     return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
-def cached_pdf(
-    kind: str, params: dict, *, year: int, render: Callable[[], RenderedPdf]
-) -> tuple[RenderedPdf, bool]:
-    """The report from the cache, or rendered and stored. Returns (pdf, was_cached)."""
-    version = data_version(year)
-    if version is None:
-        return render(), False  # raises ReportNotFound
+def cache_key(kind: str, params: dict, version: str) -> str:
     shown = "&".join(f"{k}={params[k]}" for k in sorted(params))
     language = translation.get_language() or settings.LANGUAGE_CODE
     raw = f"{LAYOUT_VERSION}|{kind}|{shown}|{language}|{version}"
-    key = "zhucheng:pdf:" + hashlib.sha1(raw.encode()).hexdigest()
+    return "zhucheng:pdf:" + hashlib.sha1(raw.encode()).hexdigest()
+
+
+def cached_pdf(
+    kind: str, params: dict, *, year: int, render: Callable[[], RenderedPdf]
+) -> tuple[RenderedPdf, bool]:
+    """The report from the cache, or rendered and stored. Returns (pdf, was_cached).
+
+    While another worker renders the same PDF (its lock is in the cache), wait
+    for its result rather than render it a second time.
+    """
+    version = data_version(year)
+    if version is None:
+        return render(), False  # raises ReportNotFound
+    key = cache_key(kind, params, version)
     pdf = cache.get(key)
     if pdf is not None:
         return pdf, True
-    pdf = render()
-    cache.set(key, pdf, TIMEOUT)
+    lock = key + ":rendering"
+    owner = cache.add(lock, 1, RENDER_WAIT_SECONDS)
+    if not owner:
+        deadline = time.monotonic() + RENDER_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(POLL_SECONDS)
+            pdf = cache.get(key)
+            if pdf is not None:
+                return pdf, True
+            if cache.get(lock) is None:  # the other render failed or was evicted
+                break
+    try:
+        pdf = render()
+        cache.set(key, pdf, TIMEOUT)
+    finally:
+        if owner:
+            cache.delete(lock)
     return pdf, False

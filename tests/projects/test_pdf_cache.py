@@ -2,14 +2,16 @@
 # ruff: noqa: F811  (pytest fixtures imported from pdf_support)
 
 import datetime as dt
+import threading
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from projects import pdf
 from projects.models import Milestone
 from projects.pdf import render
-from projects.pdf.cache import data_version
+from projects.pdf.cache import cache_key, data_version
 from responsibility.models import AssessmentScheme
 from tests import factories
 from tests.projects.pdf_support import _empty_pdf_cache, demo_day, pdf_text  # noqa: F401
@@ -28,6 +30,22 @@ def test_repeat_download_is_served_from_the_cache(demo_day, client, city):
     assert second.status_code == 200
     assert render.render_count == renders
     assert second.content == first.content
+
+
+def test_a_pdf_being_rendered_elsewhere_is_waited_for_not_rendered_twice(demo_day, city):
+    rendered = pdf.responsibility_pdf(2010)
+    cache.clear()
+    key = cache_key("responsibility", {"year": 2010}, data_version(2010))
+    cache.add(key + ":rendering", 1, 30)  # another worker is rendering it
+    renders = render.render_count
+    other_worker = threading.Timer(0.3, lambda: cache.set(key, rendered))
+    other_worker.start()
+
+    served = pdf.responsibility_pdf(2010)
+
+    other_worker.join()
+    assert render.render_count == renders
+    assert served.data == rendered.data
 
 
 def test_a_change_in_the_data_gives_a_new_pdf(demo_day, client, city):
