@@ -8,6 +8,7 @@ import msoffcrypto.format.ooxml
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connections
 
 from projects.management.commands.import_targets import Command as ImportCommand
 from projects.models import PlanYear, Project
@@ -167,13 +168,20 @@ def test_command_dry_run_writes_nothing(tmp_path, capsys):
     assert not Project.objects.exists()
 
 
+@pytest.fixture
+def keep_connection(monkeypatch):
+    """run_from_argv closes the connections when done, as manage.py would; the
+    test still needs its own (and its transaction) afterwards."""
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+
+
 def _exit_code(argv: list[str]) -> int:
     with pytest.raises(SystemExit) as exc:
         ImportCommand().run_from_argv(["manage.py", "import_targets", *argv])
     return exc.value.code
 
 
-def test_command_exits_non_zero_with_the_row_errors(tmp_path, capsys):
+def test_command_exits_non_zero_with_the_row_errors(tmp_path, capsys, keep_connection):
     path = tmp_path / "bad.xlsx"
     path.write_bytes(simple([[1, "实施名牌战略", "", "", "", "质监局", "", "", "尽快"]]))
     assert _exit_code([str(path), "--year", "2011"]) == 1
@@ -191,7 +199,7 @@ def test_command_exits_non_zero_with_the_row_errors(tmp_path, capsys):
         (None, "找不到文件"),
     ],
 )
-def test_command_exits_non_zero_on_a_bad_file(tmp_path, capsys, content, message):
+def test_command_exits_non_zero_on_a_bad_file(tmp_path, capsys, content, message, keep_connection):
     path = tmp_path / "annex.xlsx"
     if content is not None:
         path.write_bytes(content)
@@ -205,3 +213,10 @@ def test_command_refuses_an_impossible_year(tmp_path):
     path.write_bytes(simple(GOOD_ROWS))
     with pytest.raises(CommandError):
         call_command("import_targets", str(path), "--year", "11")
+
+
+def test_command_run_as_manage_py_exits_zero(tmp_path, capsys, keep_connection):
+    path = tmp_path / "annex.xlsx"
+    path.write_bytes(simple(GOOD_ROWS))
+    ImportCommand().run_from_argv(["manage.py", "import_targets", str(path), "--year", "2011"])
+    assert "完成。" in capsys.readouterr().out
