@@ -10,7 +10,7 @@ from collections.abc import Callable
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from projects import access, clock
 from projects import pdf as reports
@@ -27,28 +27,28 @@ def _serve(render: Callable[[], reports.RenderedPdf]) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @login_required
 def annual(request, year: int):
     access.check_city_reports(request.user)
     return _serve(lambda: reports.annual_pdf(year))
 
 
-@require_GET
+@require_safe
 @login_required
 def unit_card(request, year: int, unit_id: int):
     unit = access.get_report_unit(request.user, unit_id)
     return _serve(lambda: reports.unit_pdf(year, unit))
 
 
-@require_GET
+@require_safe
 @login_required
 def responsibility(request, year: int):
     access.check_city_reports(request.user)
     return _serve(lambda: reports.responsibility_pdf(year))
 
 
-@require_GET
+@require_safe
 @login_required
 def bulletin(request):
     """``?as_of=YYYY-MM-DD``, today when left out; anything else is a 404."""
