@@ -1,5 +1,7 @@
 """/my/ and /review/ cost the same number of queries whatever the data size."""
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -64,4 +66,42 @@ def test_review_list_queries_do_not_grow_with_the_data(client, settings, head_ap
     seeded_clerk(5)
     large, response = count_queries(client, reverse("review"), reviewer)
     assert len(response.context["page"]) > 0
+    assert large == small, (small, large)
+
+
+def _busy_history(milestone, clerk, reviewer, reports: int) -> None:
+    from django.core.files.base import ContentFile
+
+    from projects.models import Evidence, IndicatorValue, Reminder
+
+    indicator = factories.IndicatorFactory(project=milestone.project, subitem=milestone.subitem)
+    for n in range(reports):
+        report = factories.make_report(milestone, clerk, percent=n * 10)
+        IndicatorValue.objects.create(report=report, indicator=indicator, value=n)
+        Evidence.objects.create(
+            report=report,
+            file=ContentFile(b"%PDF-1.4\n%%EOF\n", name="x.pdf"),
+            original_name=f"材料{n}.pdf",
+            content_type="application/pdf",
+            size=15,
+        )
+        Reminder.objects.create(
+            milestone=milestone,
+            sent_to=milestone.unit,
+            kind="manual",
+            sent_by=reviewer,
+            sent_on=dt.date(2010, 9, 1),
+        )
+        milestone.name = f"{milestone.name[:10]}{n}"
+        milestone.save()
+
+
+def test_milestone_page_queries_do_not_grow_with_its_history(client, city, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    _busy_history(city.ms_zhijian, city.alice, city.olivia, reports=1)
+    _busy_history(city.ms_shangwu, city.bob, city.olivia, reports=6)
+    url = "milestone_detail"
+    small, _ = count_queries(client, reverse(url, args=[city.ms_zhijian.pk]), city.olivia)
+    large, response = count_queries(client, reverse(url, args=[city.ms_shangwu.pk]), city.olivia)
+    assert len(response.context["reports"]) == 6
     assert large == small, (small, large)
