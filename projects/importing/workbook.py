@@ -52,6 +52,10 @@ MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100
 MAX_ZIP_MEMBERS = 2000
 
+# Wider sheets are formatting debris, not columns of the annex.
+MAX_COLUMNS = 100
+MAX_BLANK_ROWS = 1000
+
 # The header is looked for in the first rows only.
 HEADER_SEARCH_ROWS = 30
 
@@ -154,13 +158,33 @@ def _read_xlsx(data: bytes) -> list[Grid]:
     for ws in sheets:
         if ws is None or not hasattr(ws, "merged_cells"):
             continue  # a chart sheet
-        rows = [list(row) for row in ws.iter_rows(values_only=True)]
+        rows = _bounded_rows(
+            ws.iter_rows(max_col=min(ws.max_column, MAX_COLUMNS), values_only=True)
+        )
         merged = [
             (r.min_row - 1, r.min_col - 1, r.max_row - 1, r.max_col - 1)
             for r in ws.merged_cells.ranges
         ]
         grids.append(Grid(ws.title, rows, merged))
     return grids
+
+
+def _bounded_rows(rows) -> list[list[object]]:
+    """The rows up to the last data row. A sheet formatted down to row 1,048,576
+    stops after a long run of empty rows instead of filling memory."""
+    kept: list[list[object]] = []
+    blank = 0
+    for row in rows:
+        if all(v is None or v == "" for v in row):
+            blank += 1
+            if blank > MAX_BLANK_ROWS:
+                break
+        else:
+            blank = 0
+        kept.append(list(row))
+    while kept and all(v is None or v == "" for v in kept[-1]):
+        kept.pop()
+    return kept
 
 
 def _read_ole2(data: bytes) -> list[Grid]:
@@ -192,12 +216,10 @@ def _read_ole2(data: bytes) -> list[Grid]:
         raise _corrupt() from exc
     grids = []
     for sheet in book.sheets():
-        rows = []
-        for rowx in range(sheet.nrows):
-            row = []
-            for cell in sheet.row(rowx):
-                row.append(_xls_value(cell, book.datemode))
-            rows.append(row)
+        rows = _bounded_rows(
+            [_xls_value(cell, book.datemode) for cell in sheet.row_slice(rowx, 0, MAX_COLUMNS)]
+            for rowx in range(sheet.nrows)
+        )
         merged = [(rlo, clo, rhi - 1, chi - 1) for rlo, rhi, clo, chi in sheet.merged_cells]
         grids.append(Grid(sheet.name, rows, merged))
     return grids

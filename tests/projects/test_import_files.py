@@ -220,3 +220,16 @@ def test_command_run_as_manage_py_exits_zero(tmp_path, capsys, keep_connection):
     path.write_bytes(simple(GOOD_ROWS))
     ImportCommand().run_from_argv(["manage.py", "import_targets", str(path), "--year", "2011"])
     assert "完成。" in capsys.readouterr().out
+
+
+def test_formatting_far_to_the_right_and_below_is_ignored():
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(simple(GOOD_ROWS)))
+    ws = wb.active
+    ws.cell(row=5000, column=16000).number_format = "0.00"  # a clerk formatted whole rows
+    ws.cell(row=5000, column=16000).value = ""
+    out = io.BytesIO()
+    wb.save(out)
+    assert targets_import(file=out.getvalue(), year=2011).errors == []
+    assert Project.objects.count() == 2
