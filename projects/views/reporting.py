@@ -66,7 +66,10 @@ def my_work(request):
     counts = {"red": 0, "amber": 0, "returned": 0, "waiting": 0, "unreported": 0}
     for m in milestones:
         m.current_colour = m.colour(today)
-        m.waiting = waiting_for(m.latest_review, m.latest_reason)
+        if m.is_done and m.latest_review is None:
+            m.waiting = _("已完成")  # set in the admin or loaded, without a report
+        else:
+            m.waiting = waiting_for(m.latest_review, m.latest_reason)
         m.can_report = access.can_report(request.user, m) and not m.project.plan.is_closed
         if not m.is_done:
             counts[m.current_colour.css] = counts.get(m.current_colour.css, 0) + 1
