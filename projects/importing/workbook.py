@@ -99,6 +99,13 @@ def read_targets_workbook(data: bytes) -> tablib.Dataset:
         grids = _read_xlsx(data)
     elif data.startswith(OLE2_MAGIC):
         grids = _read_ole2(data)
+    elif data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<":
+        # Many office systems "export to Excel" as an HTML table named .xls.
+        raise WorkbookError(
+            _(
+                "文件是网页（HTML）格式，只是扩展名像 Excel。请在 Excel 或 WPS 中打开后“另存为”Excel 工作簿再导入。"
+            )
+        )
     else:
         raise WorkbookError(
             _(
@@ -204,7 +211,12 @@ def _read_ole2(data: bytes) -> list[Grid]:
             _("文件不是 Excel 工作簿（可能是 Word 文档）。请上传 .xlsx 或 .xls 文件。")
         )
     try:
-        book = xlrd.open_workbook(file_contents=data, formatting_info=True, logfile=io.StringIO())
+        try:
+            book = xlrd.open_workbook(
+                file_contents=data, formatting_info=True, logfile=io.StringIO()
+            )
+        except NotImplementedError:  # very old BIFF: no merged-cell information
+            book = xlrd.open_workbook(file_contents=data, logfile=io.StringIO())
     except xlrd.XLRDError as exc:
         if "encrypt" in str(exc).lower():
             raise WorkbookError(

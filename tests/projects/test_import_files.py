@@ -233,3 +233,10 @@ def test_formatting_far_to_the_right_and_below_is_ignored():
     wb.save(out)
     assert targets_import(file=out.getvalue(), year=2011).errors == []
     assert Project.objects.count() == 2
+
+
+def test_an_html_table_saved_as_xls_gets_its_own_message():
+    html = "<html><body><table><tr><td>序号</td><td>项目名称</td></tr></table></body></html>"
+    assert _refused(html.encode()) == (
+        "文件是网页（HTML）格式，只是扩展名像 Excel。请在 Excel 或 WPS 中打开后“另存为”Excel 工作簿再导入。"
+    )
