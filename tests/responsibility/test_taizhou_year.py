@@ -9,7 +9,7 @@ from decimal import Decimal as D
 import pytest
 
 from responsibility import scoring, selectors, services
-from responsibility.models import AssessmentItem, TitleAward, Unit
+from responsibility.models import AssessmentItem, AssessmentResult, TitleAward, Unit
 from responsibility.scoring import RuleKind as K
 from tests import factories
 from tests.responsibility import builders
@@ -282,3 +282,15 @@ def test_titles_are_given_again_when_results_change(taizhou, city):
     services.assessment_compute_year(year=2009)
     county = selectors.assessment_table(2009, Unit.Kind.COUNTY)
     assert {r.unit.name: r.title_points for r in county.rows}["椒江区"] == D(4)
+
+
+def test_stored_results_equal_the_sum_of_their_items_within_bounds(taizhou):
+    for result in AssessmentResult.objects.filter(scheme=taizhou).prefetch_related("scores__item"):
+        scores = list(result.scores.all())
+        assert len(scores) == 30
+        for s in scores:
+            assert 0 <= s.points <= s.item.max_points, (result.unit, s.item)
+        base = sum((s.points for s in scores if not s.item.is_bonus), D(0))
+        bonus = min(sum((s.points for s in scores if s.item.is_bonus), D(0)), taizhou.bonus_cap)
+        assert (result.base_points, result.bonus_points) == (base, bonus)
+        assert result.total == base + bonus + result.title_points
