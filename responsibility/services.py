@@ -186,6 +186,32 @@ def computed_raws(scheme: AssessmentScheme, items, unit_ids) -> dict[tuple[int, 
 # --- Compute --------------------------------------------------------------------------
 
 
+SCORE_FIELDS = [
+    "raw_value",
+    "raw_state",
+    "raw_target",
+    "raw_source",
+    "computed_points",
+    "computed_money",
+    "vetoed",
+]
+RESULT_FIELDS = [
+    "base_points",
+    "bonus_points",
+    "title_points",
+    "total",
+    "money",
+    "rank",
+    "grade",
+    "vetoed",
+    "missing_items",
+]
+
+
+def _values(obj, fields) -> tuple:
+    return tuple(getattr(obj, f) for f in fields)
+
+
 def _assessed_units(scheme: AssessmentScheme):
     return Unit.objects.filter(kind=scheme.unit_kind, is_active=True).order_by("order", "name")
 
@@ -238,7 +264,7 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None) -> ComputeSummary:
             }
         )
 
-    new_scores, changed_scores, totals = [], [], {}
+    new_scores, changed_scores, totals, result_before = [], [], {}, {}
     missing_total = 0
     for unit in units:
         result = results[unit.pk]
@@ -257,8 +283,9 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None) -> ComputeSummary:
             if score is None:
                 score = ItemScore(result=result, item=item)
                 new_scores.append(score)
+                before = None
             else:
-                changed_scores.append(score)
+                before = _values(score, SCORE_FIELDS)
             score.raw_value = raw.value if raw else None
             score.raw_state = raw.state.value if raw and raw.state else ""
             score.raw_target = raw.target if raw else None
@@ -266,6 +293,8 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None) -> ComputeSummary:
             score.computed_points = outcome.points
             score.computed_money = outcome.money
             score.vetoed = outcome.vetoed
+            if before is not None and before != _values(score, SCORE_FIELDS):
+                changed_scores.append(score)
             lines.append(
                 scoring.Line(
                     category=item.category_id,
@@ -282,6 +311,7 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None) -> ComputeSummary:
                 titled_children.get(unit.pk, 0), per_title=scheme.child_title_points
             ),
         )
+        result_before[unit.pk] = _values(result, RESULT_FIELDS)
         result.base_points, result.bonus_points = t.base, t.bonus
         result.title_points, result.total, result.money = t.title_points, t.total, t.money
         result.vetoed, result.missing_items = t.vetoed, missing
@@ -299,41 +329,25 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None) -> ComputeSummary:
     for unit_id, position in scoring.rank(totals, vetoed).items():
         results[unit_id].rank = position
 
-    score_fields = [
-        "raw_value",
-        "raw_state",
-        "raw_target",
-        "raw_source",
-        "computed_points",
-        "computed_money",
-        "vetoed",
-    ]
     if new_scores:
         bulk_create_with_history(
             new_scores, ItemScore, default_user=by, default_change_reason=reason
         )
     if changed_scores:
         bulk_update_with_history(
-            changed_scores, ItemScore, score_fields, default_user=by, default_change_reason=reason
+            changed_scores, ItemScore, SCORE_FIELDS, default_user=by, default_change_reason=reason
         )
     current = [results[u] for u in unit_ids]
-    bulk_update_with_history(
-        current,
-        AssessmentResult,
-        [
-            "base_points",
-            "bonus_points",
-            "title_points",
-            "total",
-            "money",
-            "rank",
-            "grade",
-            "vetoed",
-            "missing_items",
-        ],
-        default_user=by,
-        default_change_reason=reason,
-    )
+    # Only rows whose figures moved are written (and get a history row).
+    changed_results = [r for r in current if _values(r, RESULT_FIELDS) != result_before[r.unit_id]]
+    if changed_results:
+        bulk_update_with_history(
+            changed_results,
+            AssessmentResult,
+            RESULT_FIELDS,
+            default_user=by,
+            default_change_reason=reason,
+        )
     AssessmentResult.objects.filter(scheme=scheme).exclude(unit_id__in=unit_ids).delete()
 
     titles = _award_titles(scheme, current)

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from responsibility import scoring, selectors, services
-from responsibility.models import AssessmentEntry, AssessmentItem, ItemScore
+from responsibility.models import AssessmentEntry, AssessmentItem, AssessmentResult, ItemScore
 from tests import factories
 from tests.responsibility import builders
 
@@ -150,3 +150,15 @@ def test_linked_indicators_give_the_raw_value(city, scheme):
     assert score.computed_money == D("100.00")
     # 商务局 has no linked indicator: waiting for a raw value.
     assert ItemScore.objects.get(result__unit=city.shangwu, item=item).raw_source == "missing"
+
+
+def test_recompute_without_changes_writes_no_history(city, scheme):
+    fill(scheme, city.zhijian, city.olivia, products=4, target=4, missing=1, exam="done")
+    scores = ItemScore.history.count()
+    results = AssessmentResult.history.count()
+    services.assessment_compute(scheme=scheme)
+    assert (ItemScore.history.count(), AssessmentResult.history.count()) == (scores, results)
+    enter(scheme, city.zhijian, "服务企业记录、检定记录", city.olivia, value=D(2))
+    # One item of one unit moved: one score row and one result row.
+    assert ItemScore.history.count() == scores + 1
+    assert AssessmentResult.history.count() == results + 1
