@@ -9,8 +9,9 @@ import os
 import random
 import re
 from pathlib import Path
+from urllib.parse import urlencode
 
-from locust import HttpUser, between, events, task
+from locust import FastHttpUser, between, events, task
 
 PASSWORD = os.environ.get("LOADTEST_PASSWORD", "")
 USERS_FILE = Path(__file__).resolve().parent / "out" / "users.txt"
@@ -34,7 +35,7 @@ def csrf_of(html: str) -> str:
     return match.group(1) if match else ""
 
 
-class Staff(HttpUser):
+class Staff(FastHttpUser):
     abstract = True
     kind = ""
     wait_time = between(1, 3)
@@ -136,7 +137,7 @@ class Office(Staff):
                 {"category": "service", "sort": "-colour"},
             ]
         )
-        self.client.get("/projects/", params=params, name="/projects/?filters")
+        self.client.get(f"/projects/?{urlencode(params)}", name="/projects/?filters")
 
     @task(2)
     def project(self):
@@ -147,6 +148,25 @@ class Office(Staff):
     @task(1)
     def review(self):
         self.client.get("/review/", name="/review/")
+
+
+_samples: list[tuple[float, str, str, float, int]] = []
+
+
+@events.request.add_listener
+def _record(request_type, name, response_time, exception=None, start_time=None, **kwargs):
+    """Every request's time, for exact percentiles over any subset (run.sh summarises)."""
+    _samples.append(
+        (start_time or 0.0, request_type, name, response_time, int(exception is not None))
+    )
+
+
+@events.quitting.add_listener
+def _dump(environment, **kwargs):
+    with (USERS_FILE.parent / "requests.csv").open("w", encoding="utf-8") as fh:
+        fh.write("start,method,name,ms,error\n")
+        for start, method, name, ms, error in _samples:
+            fh.write(f"{start:.3f},{method},{name},{ms:.1f},{error}\n")
 
 
 @events.test_start.add_listener
