@@ -57,12 +57,13 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 
-echo "== locust: ${USERS} users, spawn ${RATE}/s, ${DURATION}"
+echo "== locust: ${USERS} users, spawn ${RATE}/s, ${DURATION} (load average before: $(cut -d" " -f1-3 /proc/loadavg))"
 set +e
 .venv/bin/locust -f loadtest/locustfile.py --headless --only-summary \
   -u "$USERS" -r "$RATE" -t "$DURATION" --stop-timeout 5 \
   --host "http://127.0.0.1:${PORT}" --csv "$OUT/run" >"$OUT/locust.log" 2>&1
 set -e
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (other work on the machine skews the figures)"
 
 $PY - "$OUT/requests.csv" <<'PYEOF'
 import csv
