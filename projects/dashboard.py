@@ -237,6 +237,7 @@ def dashboard_for(
             reports=[],
             unit=unit,
             mayor=mayor,
+            warning_days=window,
         )
 
     milestones = access.visible_milestones(user, Milestone.objects.filter(project__plan=plan))
