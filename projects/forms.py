@@ -8,6 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from projects import clock, evidence
@@ -138,8 +139,7 @@ class ProgressReportForm(forms.Form):
         floor = self.milestone.start_date or plan.first_day
         if value < floor:
             raise forms.ValidationError(
-                _("完成日期不能早于%(date)s。")
-                % {"date": f"{floor.year}年{floor.month}月{floor.day}日"}
+                _("完成日期不能早于%(date)s。") % {"date": date_format(floor, "DATE_FORMAT")}
             )
         return value
 

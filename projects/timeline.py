@@ -13,6 +13,7 @@ import datetime as dt
 
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from projects.models import Milestone, ProgressReport
@@ -43,7 +44,7 @@ def _show(field: models.Field, value, names: dict) -> str:
     if isinstance(field, models.ForeignKey):
         return names.get((field.related_model, value), f"#{value}")
     if isinstance(value, dt.date):
-        return f"{value.year}年{value.month}月{value.day}日"
+        return date_format(value, "DATE_FORMAT")
     return str(value)
 
 
@@ -95,9 +96,7 @@ def _history_events(milestone: Milestone) -> list[Event]:
 def _report_events(report: ProgressReport) -> list[Event]:
     summary = f"{report.get_status_display()} {report.percent}%"
     if report.done_date:
-        summary += _("，完成日期 %(date)s") % {
-            "date": f"{report.done_date.year}年{report.done_date.month}月{report.done_date.day}日"
-        }
+        summary += _("，完成日期 %(date)s") % {"date": date_format(report.done_date, "DATE_FORMAT")}
     events = [Event(report.created_at, _who(report.author), "report", _("提交进展填报"), [summary])]
     Review = ProgressReport.Review
     head_returned = report.review_state == Review.RETURNED and report.reviewed_at is None
