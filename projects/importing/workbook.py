@@ -151,28 +151,53 @@ def _check_zip(data: bytes) -> None:
         raise WorkbookError(_("文件解压后异常庞大（疑似“压缩炸弹”），已拒绝读取。请检查文件来源。"))
 
 
+_MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ch - 64
+    return number
+
+
+def _merged_ranges(archive: zipfile.ZipFile, path: str) -> list[tuple[int, int, int, int]]:
+    """The sheet's merged ranges, read from its XML.
+
+    openpyxl's read-only mode does not report them, and its normal mode spends
+    half of a large annex's load time re-drawing borders of merged cells.
+    """
+    xml = archive.read(path.lstrip("/"))
+    ranges = []
+    for m in _MERGE_CELL.finditer(xml):
+        c0, r0 = _column_number(m[1]), int(m[2])
+        c1, r1 = (_column_number(m[3]), int(m[4])) if m[3] else (c0, r0)
+        ranges.append((r0 - 1, c0 - 1, r1 - 1, c1 - 1))
+    return ranges
+
+
 def _read_xlsx(data: bytes) -> list[Grid]:
     _check_zip(data)
     import openpyxl
 
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+        book = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=True)
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        sheets = [book.active] + [ws for ws in book.worksheets if ws is not book.active]
+        grids = []
+        for ws in sheets:
+            if ws is None or not hasattr(ws, "_worksheet_path"):
+                continue  # a chart sheet
+            # The stored dimension is often wrong (or A1:XFD1048576); read what is there.
+            ws.reset_dimensions()
+            rows = _bounded_rows(row[:MAX_COLUMNS] for row in ws.iter_rows(values_only=True))
+            grids.append(Grid(ws.title, rows, _merged_ranges(archive, ws._worksheet_path)))
+        book.close()
+    except WorkbookError:
+        raise
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
         logger.info("unreadable xlsx: %r", exc)
         raise _corrupt() from exc
-    sheets = [book.active] + [ws for ws in book.worksheets if ws is not book.active]
-    grids = []
-    for ws in sheets:
-        if ws is None or not hasattr(ws, "merged_cells"):
-            continue  # a chart sheet
-        rows = _bounded_rows(
-            ws.iter_rows(max_col=min(ws.max_column, MAX_COLUMNS), values_only=True)
-        )
-        merged = [
-            (r.min_row - 1, r.min_col - 1, r.max_row - 1, r.max_col - 1)
-            for r in ws.merged_cells.ranges
-        ]
-        grids.append(Grid(ws.title, rows, merged))
     return grids
 
 

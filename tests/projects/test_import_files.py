@@ -2,6 +2,7 @@
 import_targets command's output and exit codes."""
 
 import io
+import re
 import zipfile
 
 import msoffcrypto.format.ooxml
@@ -240,3 +241,24 @@ def test_an_html_table_saved_as_xls_gets_its_own_message():
     assert _refused(html.encode()) == (
         "文件是网页（HTML）格式，只是扩展名像 Excel。请在 Excel 或 WPS 中打开后“另存为”Excel 工作簿再导入。"
     )
+
+
+def test_wrong_stored_dimension_and_blank_rows_keep_excel_row_numbers():
+    rows = [
+        ["序号", "项目名称", "责任单位", "完成时限"],
+        [1, "实施名牌战略", "质监局", "年底"],
+        [],
+        [],
+        [2, "提高服务质量", "商务局", "尽快"],
+    ]
+    source = zipfile.ZipFile(io.BytesIO(xlsx(rows)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1"/>', data)
+                assert b'<dimension ref="A1"/>' in data
+            z.writestr(info, data)
+    result = targets_import(file=out.getvalue(), year=2011)
+    assert [str(e) for e in result.errors] == ["第5行「完成时限」：无法识别的日期“尽快”"]
