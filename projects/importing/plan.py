@@ -318,11 +318,12 @@ def _read_row(reader: _Reader, project: ProjectSpec, year: int) -> None:
             owner.mayor = owner.mayor or mayor
             owner.description = owner.description or text_block(reader.raw("description"))
 
+    unreadable = False
     try:
         due = parse_deadline(reader.raw("deadline"), year)
     except CellError as exc:
         reader.error("deadline", str(exc))
-        due = None
+        due, unreadable = None, True
     milestone_name = reader.name("milestone", Milestone, "name")
     if due is not None:
         unit = owner.unit if isinstance(owner, SubItemSpec) else (units[0] if units else "")
@@ -330,7 +331,7 @@ def _read_row(reader: _Reader, project: ProjectSpec, year: int) -> None:
             owner.milestones.append(MilestoneSpec(milestone_name, due, unit, row))
         else:
             owner.derived.append((deadline_label(reader.raw("deadline")), due, unit, row))
-    elif milestone_name:
+    elif milestone_name and not unreadable:
         reader.error("deadline", _("进度节点“%(name)s”缺少完成时限") % {"name": milestone_name})
 
     indicator = reader.name("indicator", Indicator, "name")

@@ -1,6 +1,7 @@
 """python manage.py import_targets PATH.xlsx --year 2011 [--dry-run]"""
 
 import logging
+import unicodedata
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -8,6 +9,12 @@ from projects.resources import INTERNAL_ERROR
 from projects.services.targets import targets_import
 
 logger = logging.getLogger("zhucheng.importing")
+
+
+def _pad(text: str, width: int = 10) -> str:
+    """Left-align ``text`` in ``width`` terminal columns (a Chinese character takes two)."""
+    shown = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(width - shown, 1)
 
 
 class Command(BaseCommand):
@@ -32,9 +39,10 @@ class Command(BaseCommand):
         self.stdout.write(f"{head}：{result.year} 年度，读取 {result.rows} 行。")
         if result.plan_created:
             self.stdout.write(f"新建年度：{result.year}")
-        self.stdout.write(f"{'类别':<8}{'新增':>6}{'修改':>6}{'未变':>6}")
+        self.stdout.write(f"{_pad('类别')}{_pad('新增', 8)}{_pad('修改', 8)}{_pad('未变', 8)}")
         for label, count in result.count_rows():
-            self.stdout.write(f"{label:<8}{count.created:>8}{count.updated:>8}{count.unchanged:>8}")
+            numbers = "".join(f"{n:<8}" for n in (count.created, count.updated, count.unchanged))
+            self.stdout.write(f"{_pad(label)}{numbers}")
         if options["verbosity"] >= 2:
             for change in result.changes:
                 self.stdout.write(f"  {change}")
