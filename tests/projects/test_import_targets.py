@@ -465,3 +465,18 @@ def test_a_unit_named_by_its_full_name_and_short_name_is_one_unit():
     rows = [[1, "质量强企", "", "", "", "质监局、诸城市质量技术监督局", "", "", "年底"]]
     assert targets_import(file=simple(rows), year=2011).errors == []
     assert list(ProjectUnit.objects.values_list("unit__name", "is_lead")) == [("质监局", True)]
+
+
+def test_a_sub_item_moved_to_a_new_unit_takes_its_milestones_along():
+    rows = [[1, "实施名牌战略", "", "", "争创名牌", "质监局", "王磊", "王世和", "年底"]]
+    targets_import(file=simple(rows), year=2011)
+    rows[0][5], rows[0][6], rows[0][7] = "市场监管局", "周八", "新市长"
+    result = targets_import(file=simple(rows), year=2011)
+    assert result.errors == []
+    sub = SubItem.objects.select_related("unit", "person", "mayor").get()
+    assert (sub.unit.name, sub.person.name, sub.mayor.name) == ("市场监管局", "周八", "新市长")
+    assert Milestone.objects.get().unit == sub.unit
+    assert list(ProjectUnit.objects.values_list("unit__name", "is_lead", "person__name")) == [
+        ("市场监管局", True, "周八")
+    ]
+    assert Project.objects.get().mayor.name == "新市长"
