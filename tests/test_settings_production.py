@@ -18,7 +18,15 @@ def production_env(tmp_path, **overrides) -> dict:
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("DEBUG", "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE")
+        if k
+        not in (
+            "DEBUG",
+            "SECURE_SSL_REDIRECT",
+            "SESSION_COOKIE_SECURE",
+            "CSRF_COOKIE_SECURE",
+            # set for the browser tests (tests/e2e/conftest.py); never in deployment
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        )
     }
     env.update(
         DJANGO_ENV="production",
