@@ -225,6 +225,29 @@ class ItemQuerySet(models.QuerySet):
 class AssessmentItem(models.Model):
     """An assessment item (考核项目) with how it is checked and its scoring rule."""
 
+    # What defines an item, apart from its category: copied to next year's scheme,
+    # edited in the item form, exported to and imported from XLSX.
+    DEFINITION_FIELDS = (
+        "order",
+        "name",
+        "method",
+        "rule_kind",
+        "max_points",
+        "is_bonus",
+        "points_done",
+        "points_partly",
+        "points_not_done",
+        "money_done",
+        "money_partly",
+        "money_not_done",
+        "tiers",
+        "per_points",
+        "per_money",
+        "target",
+        "cap",
+        "source",
+    )
+
     class Source(models.TextChoices):
         MANUAL = "manual", _("人工录入")
         LINKED = "linked", _("关联指标/节点")

@@ -265,29 +265,7 @@ class ItemResource(resources.ModelResource):
 
     class Meta:
         model = AssessmentItem
-        fields = (
-            "year",
-            "kind",
-            "category",
-            "order",
-            "name",
-            "method",
-            "rule_kind",
-            "max_points",
-            "is_bonus",
-            "points_done",
-            "points_partly",
-            "points_not_done",
-            "money_done",
-            "money_partly",
-            "money_not_done",
-            "tiers",
-            "per_points",
-            "per_money",
-            "target",
-            "cap",
-            "source",
-        )
+        fields = ("year", "kind", "category", *AssessmentItem.DEFINITION_FIELDS)
         import_id_fields = ("category", "name")
         clean_model_instances = True
         skip_unchanged = True

@@ -500,26 +500,7 @@ def assessment_publish(*, scheme: AssessmentScheme, by) -> AssessmentScheme:
 
 # --- Copy to next year --------------------------------------------------------------
 
-ITEM_COPY_FIELDS = [
-    "order",
-    "name",
-    "method",
-    "rule_kind",
-    "max_points",
-    "is_bonus",
-    "points_done",
-    "points_partly",
-    "points_not_done",
-    "money_done",
-    "money_partly",
-    "money_not_done",
-    "tiers",
-    "per_points",
-    "per_money",
-    "target",
-    "cap",
-    "source",
-]
+ITEM_COPY_FIELDS = AssessmentItem.DEFINITION_FIELDS
 SCHEME_COPY_FIELDS = [
     "unit_kind",
     "total_points",
