@@ -16,6 +16,8 @@ import dataclasses
 import os
 import zipfile
 
+from django.utils.translation import gettext as _
+
 PDF = b"%PDF-"
 PNG = b"\x89PNG\r\n\x1a\n"
 JPEG = b"\xff\xd8\xff"
@@ -76,15 +78,19 @@ def sniff(name: str, fileobj) -> str:
     fmt = FORMATS.get(ext)
     if fmt is None:
         raise EvidenceRejected(
-            f"“{name}”的文件类型不允许上传，仅限 PDF、图片(jpg/png)和 Office/WPS 文档。"
+            _("“%(name)s”的文件类型不允许上传，仅限 PDF、图片(jpg/png)和 Office/WPS 文档。")
+            % {"name": name}
         )
     fileobj.seek(0)
     head = fileobj.read(16)
     fileobj.seek(0)
     if not any(head.startswith(sig) for sig in fmt.signatures):
-        raise EvidenceRejected(f"“{name}”的内容与扩展名{ext}不符，文件可能已损坏或被改名。")
+        raise EvidenceRejected(
+            _("“%(name)s”的内容与扩展名%(ext)s不符，文件可能已损坏或被改名。")
+            % {"name": name, "ext": ext}
+        )
     if fmt.ooxml_folder and not _ooxml_has(fileobj, fmt.ooxml_folder):
-        raise EvidenceRejected(f"“{name}”不是有效的{ext}文档。")
+        raise EvidenceRejected(_("“%(name)s”不是有效的%(ext)s文档。") % {"name": name, "ext": ext})
     return fmt.content_type
 
 
