@@ -215,7 +215,7 @@ class Project(ProgressMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"第{self.number}项 {self.name}"
+        return _("第%(number)s项 %(name)s") % {"number": self.number, "name": self.name}
 
     @property
     def trade_list(self) -> list[str]:

@@ -114,3 +114,11 @@ def test_plan_changes_are_kept_in_history(city):
     city.project1.save()
     names = [h.name for h in city.project1.history.all()]
     assert names[:2] == ["提高产品质量水平", "提高产品质量"]
+
+
+def test_project_str_follows_the_ui_language(city):
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert str(city.project2) == "No. 2 提高服务质量"
+    assert str(city.project2) == "第2项 提高服务质量"
