@@ -40,7 +40,7 @@ from projects.models import (
     ProjectUnit,
     SubItem,
 )
-from projects.status import Colour, colour_from_counts, percent_done
+from projects.status import CountsColour, percent_done
 from responsibility.models import Unit, ViceMayor
 
 DUE_SOON_DAYS = 14
@@ -105,7 +105,7 @@ class Headline:
 
 
 @dataclasses.dataclass
-class GroupRow:
+class GroupRow(CountsColour):
     """Milestone counts of a unit, a vice-mayor or a category."""
 
     pk: int | str | None
@@ -116,14 +116,6 @@ class GroupRow:
     amber: int = 0
     projects: int = 0
     rank: int = 0
-
-    @property
-    def percent(self) -> int:
-        return percent_done(self.done, self.total)
-
-    @property
-    def colour(self) -> Colour:
-        return colour_from_counts(red=self.red, amber=self.amber)
 
 
 @dataclasses.dataclass

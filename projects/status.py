@@ -90,6 +90,24 @@ def percent_done(done: int, total: int) -> int:
     return round(100 * done / total)
 
 
+class CountsColour:
+    """Percent done and colour for any object with milestone counts ``total``,
+    ``done``, ``red`` and ``amber`` (dashboard rows, PDF figures)."""
+
+    total: int
+    done: int
+    red: int
+    amber: int
+
+    @property
+    def percent(self) -> int:
+        return percent_done(self.done, self.total)
+
+    @property
+    def colour(self) -> Colour:
+        return colour_from_counts(red=self.red, amber=self.amber)
+
+
 def indicator_met(*, direction: str, target, actual) -> bool | None:
     """Whether an indicator's actual value meets its target.
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from projects import charts, clock
 from projects.models import Category, Indicator, Milestone, PlanYear, Project, ProjectUnit, SubItem
 from projects.pdf import assessment
-from projects.status import Colour, colour_from_counts, percent_done
+from projects.status import Colour, CountsColour
 from responsibility.models import Unit
 
 
@@ -57,21 +57,13 @@ def _counts(as_of: dt.date, window_days: int) -> dict:
 
 
 @dataclasses.dataclass
-class Figures:
+class Figures(CountsColour):
     """Milestone counts of a group (a unit, a sub-item, the whole year)."""
 
     total: int = 0
     done: int = 0
     red: int = 0
     amber: int = 0
-
-    @property
-    def percent(self) -> int:
-        return percent_done(self.done, self.total)
-
-    @property
-    def colour(self) -> Colour:
-        return colour_from_counts(red=self.red, amber=self.amber)
 
     def add(self, other: Figures) -> None:
         self.total += other.total
