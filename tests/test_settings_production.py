@@ -184,3 +184,11 @@ def test_main_pages_render_with_production_static_files(tmp_path):
     pages = [line.split()[1:] for line in result.stdout.splitlines() if line.startswith("PAGE")]
     assert len(pages) == 9
     assert all(status == "200" for _, status in pages), pages
+
+
+def test_shipped_settings_hash_new_passwords_with_argon2_and_still_read_pbkdf2():
+    # conftest swaps in MD5 for speed; the module's own value is what runs in production.
+    import zhucheng.settings as shipped
+
+    assert shipped.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert "django.contrib.auth.hashers.PBKDF2PasswordHasher" in shipped.PASSWORD_HASHERS
