@@ -208,7 +208,20 @@ def _delete_year(year: int) -> None:
         ProjectUnit.objects.filter(project__plan=plan).delete()
         Project.objects.filter(plan=plan).delete()
         plan.delete()
+    _delete_assessment_of_synthetic_units(prefix)
     Membership.objects.filter(unit__name__startswith=prefix).delete()
     Person.objects.filter(unit__name__startswith=prefix).delete()
     Unit.objects.filter(name__startswith=prefix).delete()
     ViceMayor.objects.filter(name__startswith=prefix).delete()
+
+
+def _delete_assessment_of_synthetic_units(prefix: str) -> None:
+    """Assessment rows of this run's synthetic units (a scheme computed over all
+    bureaus picks them up); they protect the units from deletion otherwise."""
+    from responsibility.models import AssessmentEntry, AssessmentResult, ItemScore, TitleAward
+
+    units = Unit.objects.filter(name__startswith=prefix)
+    ItemScore.objects.filter(result__unit__in=units).delete()
+    AssessmentResult.objects.filter(unit__in=units).delete()
+    AssessmentEntry.objects.filter(unit__in=units).delete()
+    TitleAward.objects.filter(unit__in=units).delete()

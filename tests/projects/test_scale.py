@@ -42,3 +42,20 @@ def test_seed_scale_never_overwrites_a_real_year(city):
     with pytest.raises(CommandError, match="已有真实数据"):
         run(factor=1, year=2010)
     assert Project.objects.for_year(2010).count() == 2
+
+
+@pytest.mark.django_db
+def test_rerun_replaces_synthetic_units_even_after_an_assessment_scored_them():
+    import json
+
+    from responsibility import services
+    from responsibility.demo import ASSESSMENT_FIXTURE, scheme_load
+    from responsibility.models import AssessmentResult
+
+    run(factor=1, year=2030)
+    definition = json.loads(ASSESSMENT_FIXTURE.read_text(encoding="utf-8"))["scheme"]
+    scheme, _ = scheme_load(definition=definition, year=2030)
+    services.assessment_compute(scheme=scheme)
+    assert AssessmentResult.objects.filter(unit__name__startswith="S2030-").exists()
+    run(factor=2, year=2030)
+    assert Unit.objects.filter(name__startswith="S2030-").count() == 40
