@@ -18,7 +18,7 @@ import dataclasses
 import enum
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404
 
 from projects.models import Milestone, ProgressReport, Project, SubItem
@@ -67,11 +67,11 @@ def _compute_scope(user: User) -> Scope:
     if roles.has_role(user, roles.VICE_MAYOR):
         mayor = ViceMayor.objects.filter(user=user).first()
         return Scope(Reach.MAYOR, mayor=mayor) if mayor else Scope(Reach.NONE)
-    membership = getattr(user, "membership", None) if hasattr(user, "membership") else None
-    if membership is not None and (
+    unit = user_unit(user)
+    if unit is not None and (
         roles.has_role(user, roles.CLERK) or roles.has_role(user, roles.UNIT_HEAD)
     ):
-        return Scope(Reach.UNIT, unit=membership.unit)
+        return Scope(Reach.UNIT, unit=unit)
     return Scope(Reach.NONE)
 
 
@@ -81,9 +81,7 @@ def user_unit(user: User) -> Unit | None:
         return None
     try:
         return user.membership.unit
-    except AttributeError:
-        return None
-    except Exception:  # RelatedObjectDoesNotExist
+    except ObjectDoesNotExist:  # no Membership row for this account
         return None
 
 

@@ -38,3 +38,13 @@ def test_clerk_may_report_on_own_units_milestone(city):
 def test_garbage_id_is_404(city):
     with pytest.raises(Http404):
         access.get_project(city.olivia, "abc")
+
+
+def test_clerk_without_a_unit_sees_nothing(city):
+    from responsibility import roles
+    from tests import factories
+
+    drifter = factories.make_user("drifter", roles.CLERK)
+    assert access.user_unit(drifter) is None
+    assert access.scope_for(drifter).reach is access.Reach.NONE
+    assert not access.visible_milestones(drifter).exists()
