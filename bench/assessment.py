@@ -13,10 +13,12 @@ from django.db import connection, reset_queries
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from projects.services.scale import scale_seed
-from responsibility import roles, selectors, services
-from responsibility.demo import ASSESSMENT_FIXTURE, scheme_load
-from responsibility.models import AssessmentEntry, Unit
+from assessment import selectors, services
+from assessment.demo import ASSESSMENT_FIXTURE, scheme_load
+from assessment.models import AssessmentEntry
+from assessment.scale import scale_seed
+from responsibility import roles
+from responsibility.models import Unit
 
 
 def _reviewer():

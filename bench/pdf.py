@@ -31,7 +31,7 @@ def _render(label: str, render, *, runs: int = 1) -> None:
 
 
 def _download(label: str, client, url: str) -> None:
-    from projects.pdf import render
+    from documents import render
 
     first = time.perf_counter()
     response = client.get(url)
@@ -55,9 +55,9 @@ def run() -> None:
     from django.contrib.auth import get_user_model
     from django.test import Client
 
-    from projects import pdf
+    from assessment.scale import scale_seed
+    from documents import pdfs as pdf
     from projects.services.demo import demo_load
-    from projects.services.scale import scale_seed
     from responsibility.models import Unit
 
     demo_load()

@@ -29,7 +29,8 @@ from django.db.models.functions import Coalesce
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from projects import access, charts, clock
+from common import clock
+from projects import access, charts
 from projects.models import (
     Category,
     Indicator,

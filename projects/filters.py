@@ -21,7 +21,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from projects import access, clock
+from common import clock
+from projects import access
 from projects.dashboard import pick_year, plan_years
 from projects.models import Category, Project
 from projects.status import COLOUR_LABELS, Colour

@@ -11,7 +11,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from projects import clock, evidence
+from common import clock, evidence
 from projects.models import Indicator, Milestone
 
 NARRATIVE_MAX = 2000

@@ -6,8 +6,6 @@ writes go through ``projects.services``.
 """
 
 import datetime as dt
-import os
-import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,7 +15,7 @@ from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Valu
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from projects import clock
+from common import clock, evidence
 from projects.status import (
     Colour,
     colour_from_counts,
@@ -219,7 +217,7 @@ class Project(ProgressMixin, models.Model):
 
     @property
     def trade_list(self) -> list[str]:
-        from projects.text import split_names
+        from common.text import split_names
 
         return split_names(self.trades)
 
@@ -766,11 +764,7 @@ class ProgressReport(models.Model):
 
 def evidence_path(instance: "Evidence", filename: str) -> str:
     """A random name under evidence/YYYY/MM/, keeping only a safe extension."""
-    ext = os.path.splitext(filename)[1].lower()
-    if not ext[1:].isalnum() or len(ext) > 6:
-        ext = ""
-    today = dt.date.today()
-    return f"evidence/{today:%Y/%m}/{uuid.uuid4().hex}{ext}"
+    return evidence.stored_name(filename)
 
 
 class Evidence(models.Model):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects.views import dashboard, pdf, reporting
+from projects.views import dashboard, reporting
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -16,8 +16,4 @@ urlpatterns = [
     path("evidence/<int:pk>/", reporting.evidence_download, name="evidence_download"),
     path("review/", reporting.review_list, name="review"),
     path("reports/<int:pk>/review/", reporting.report_review, name="report_review"),
-    path("reports/<int:year>/annual.pdf", pdf.annual, name="pdf_annual"),
-    path("reports/<int:year>/units/<int:unit_id>.pdf", pdf.unit_card, name="pdf_unit"),
-    path("reports/<int:year>/responsibility.pdf", pdf.responsibility, name="pdf_responsibility"),
-    path("reports/bulletin.pdf", pdf.bulletin, name="pdf_bulletin"),
 ]

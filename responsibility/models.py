@@ -1,8 +1,8 @@
 """Who is responsible: units (bureaus, counties, townships), persons, vice-mayors,
 and which unit a user account belongs to.
 
-The assessment scheme and results also belong to this app (see the assessment
-issue); they live in their own module once they land.
+This is the bottom layer: it imports nothing from the other apps. The annual
+assessment is in ``assessment``, the year plan in ``projects``.
 """
 
 from django.conf import settings
@@ -166,15 +166,3 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user.get_username()} → {self.unit.name}"
-
-
-# The annual assessment lives in its own module; importing it here registers the models.
-from responsibility.models_assessment import (  # noqa: E402, F401
-    AssessmentCategory,
-    AssessmentEntry,
-    AssessmentItem,
-    AssessmentResult,
-    AssessmentScheme,
-    ItemScore,
-    TitleAward,
-)

@@ -17,7 +17,17 @@ from django.urls import reverse
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PO = BASE_DIR / "locale" / "en" / "LC_MESSAGES" / "django.po"
-SOURCES = ["manage.py", "zhucheng", "projects", "responsibility", "templates", "locale"]
+SOURCES = [
+    "manage.py",
+    "zhucheng",
+    "common",
+    "responsibility",
+    "projects",
+    "assessment",
+    "documents",
+    "templates",
+    "locale",
+]
 
 
 def untranslated(po: polib.POFile) -> list[str]:

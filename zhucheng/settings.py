@@ -13,7 +13,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from projects.formula_safe import FormulaSafeCSV, FormulaSafeXLSX
+from common.formula_safe import FormulaSafeCSV, FormulaSafeXLSX
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -82,8 +82,12 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    # The four layers, each importing only from those above it in this list
+    # (``common`` is a plain package below them all; see README "Layout").
     "responsibility",
     "projects",
+    "assessment",
+    "documents",
 ]
 
 MIDDLEWARE = [
@@ -158,7 +162,7 @@ PASSWORD_HASHERS = [
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     # Django's own, with a message its zh-hans catalogue (5.2.x) lacks.
-    {"NAME": "projects.security.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "common.security.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -181,7 +185,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # The log names the user and address that were locked out (passwords are always masked).
 AXES_SENSITIVE_PARAMETERS: list[str] = []
-AXES_LOCKOUT_CALLABLE = "projects.security.lockout_response"
+AXES_LOCKOUT_CALLABLE = "common.security.lockout_response"
 
 # --- Security headers and cookies -------------------------------------------
 

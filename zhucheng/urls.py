@@ -6,6 +6,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     # POST-only language switch (set_language) used by the form in base.html.
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", include("responsibility.urls")),
+    path("", include("assessment.urls")),
     path("", include("projects.urls")),
+    path("", include("documents.urls")),
 ]

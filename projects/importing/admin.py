@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 
-from projects import clock
+from common import clock
 from projects.importing.results import WorkbookError
 from projects.importing.workbook import max_bytes, size_label
 from projects.models import PlanYear

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from projects.text import squeeze, to_halfwidth
+from common.text import squeeze, to_halfwidth
 
 # key → names a clerk may type in the header row (compared without spaces).
 ALIASES: dict[str, tuple[str, ...]] = {

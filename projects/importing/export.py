@@ -18,9 +18,9 @@ from itertools import zip_longest
 from django.db.models import Prefetch
 from openpyxl.worksheet.cell_range import CellRange
 
+from common.text import escape_formula
 from projects.importing.columns import EXPORT_COLUMNS
 from projects.models import Category, Indicator, Milestone, PlanYear, Project, ProjectUnit, SubItem
-from projects.text import escape_formula
 
 WIDTHS = {
     "number": 6,

@@ -13,8 +13,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
+from common.text import chinese_to_int, clean_text, split_names, squeeze, to_halfwidth
 from projects.importing.workbook import cell_date
-from projects.text import chinese_to_int, clean_text, split_names, squeeze, to_halfwidth
 
 
 class CellError(ValueError):

@@ -27,6 +27,7 @@ from decimal import Decimal
 import tablib
 from django.utils.translation import gettext as _
 
+from common.text import clean_text, parse_project_number, split_names, squeeze
 from projects.importing.columns import column_key
 from projects.importing.parsing import (
     CellError,
@@ -41,7 +42,6 @@ from projects.importing.parsing import (
 from projects.importing.results import RowError
 from projects.importing.workbook import unit_column_order
 from projects.models import Category, Indicator, Milestone, Project, SubItem
-from projects.text import clean_text, parse_project_number, split_names, squeeze
 from responsibility.models import Person, Unit, ViceMayor
 
 

@@ -30,6 +30,7 @@ import tablib
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from common.text import clean_text, squeeze, unescape_formula
 from projects.importing.columns import (
     PROJECT_KEYS,
     ROW_COLUMN,
@@ -39,7 +40,6 @@ from projects.importing.columns import (
 )
 from projects.importing.results import WorkbookError
 from projects.models import Category
-from projects.text import clean_text, squeeze, unescape_formula
 
 logger = logging.getLogger("zhucheng.importing")
 

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from projects import clock, evidence
+from common import clock, evidence
 from projects.models import Evidence, Indicator, IndicatorValue, Milestone, ProgressReport
 
 Review = ProgressReport.Review

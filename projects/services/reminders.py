@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
-from projects import clock
+from common import clock
 from projects.models import Milestone, Reminder
 from responsibility import roles
 from responsibility.models import Unit

@@ -12,11 +12,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import random
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from projects.models import (
@@ -48,14 +50,24 @@ class ScaleSummary:
 
 
 @transaction.atomic
-def scale_seed(*, factor: int, year: int, seed: int = 2010) -> ScaleSummary:
-    """Create (or replace) plan year ``year`` filled with synthetic data."""
+def scale_seed(
+    *,
+    factor: int,
+    year: int,
+    seed: int = 2010,
+    before_units_deleted: Callable[[QuerySet[Unit]], None] | None = None,
+) -> ScaleSummary:
+    """Create (or replace) plan year ``year`` filled with synthetic data.
+
+    ``before_units_deleted`` is called with an earlier run's synthetic units
+    before they are deleted, so that a higher layer (the assessment) can remove
+    its rows that protect them; ``manage.py seed_scale`` passes it."""
     if factor < 1:
         raise ValueError("factor must be at least 1")
     rng = random.Random(seed * 1000 + factor)
     prefix = f"S{year}-"
 
-    _delete_year(year)
+    _delete_year(year, before_units_deleted)
     plan = PlanYear.objects.create(
         year=year,
         doc_number=f"示例〔{year}〕{factor}号",
@@ -190,7 +202,7 @@ def _scale_clerk(unit: Unit, prefix: str):
     return user
 
 
-def _delete_year(year: int) -> None:
+def _delete_year(year: int, before_units_deleted: Callable[[QuerySet[Unit]], None] | None) -> None:
     """Remove an earlier synthetic run of this year, dependants first."""
     prefix = f"S{year}-"
     plan = PlanYear.objects.filter(year=year).first()
@@ -208,20 +220,9 @@ def _delete_year(year: int) -> None:
         ProjectUnit.objects.filter(project__plan=plan).delete()
         Project.objects.filter(plan=plan).delete()
         plan.delete()
-    _delete_assessment_of_synthetic_units(prefix)
+    if before_units_deleted is not None:
+        before_units_deleted(Unit.objects.filter(name__startswith=prefix))
     Membership.objects.filter(unit__name__startswith=prefix).delete()
     Person.objects.filter(unit__name__startswith=prefix).delete()
     Unit.objects.filter(name__startswith=prefix).delete()
     ViceMayor.objects.filter(name__startswith=prefix).delete()
-
-
-def _delete_assessment_of_synthetic_units(prefix: str) -> None:
-    """Assessment rows of this run's synthetic units (a scheme computed over all
-    bureaus picks them up); they protect the units from deletion otherwise."""
-    from responsibility.models import AssessmentEntry, AssessmentResult, ItemScore, TitleAward
-
-    units = Unit.objects.filter(name__startswith=prefix)
-    ItemScore.objects.filter(result__unit__in=units).delete()
-    AssessmentResult.objects.filter(unit__in=units).delete()
-    AssessmentEntry.objects.filter(unit__in=units).delete()
-    TitleAward.objects.filter(unit__in=units).delete()

@@ -12,7 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
-from projects import access, charts, clock
+from common import clock
+from projects import access, charts
 from projects.dashboard import dashboard_for, pick_plan
 from projects.exports import project_rows_xlsx
 from projects.filters import project_filterset

@@ -18,7 +18,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from projects import access, clock
+from common import clock
+from projects import access
 from projects.forms import ProgressReportForm, ReminderForm, ReturnForm
 from projects.models import Evidence, IndicatorValue, Milestone, ProgressReport
 from projects.services import progress, reminders

@@ -19,7 +19,7 @@ def test_admin_pages_run_under_the_csp(demo_passwords, open_session):
         "/admin/projects/project/add/",
         "/admin/projects/milestone/",
         "/admin/projects/project/import/",
-        "/admin/responsibility/assessmentscheme/",
+        "/admin/assessment/assessmentscheme/",
     ]:
         response = page.goto(path)
         assert response.status == 200, path

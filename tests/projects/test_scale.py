@@ -48,9 +48,9 @@ def test_seed_scale_never_overwrites_a_real_year(city):
 def test_rerun_replaces_synthetic_units_even_after_an_assessment_scored_them():
     import json
 
-    from responsibility import services
-    from responsibility.demo import ASSESSMENT_FIXTURE, scheme_load
-    from responsibility.models import AssessmentResult
+    from assessment import services
+    from assessment.demo import ASSESSMENT_FIXTURE, scheme_load
+    from assessment.models import AssessmentResult
 
     run(factor=1, year=2030)
     definition = json.loads(ASSESSMENT_FIXTURE.read_text(encoding="utf-8"))["scheme"]

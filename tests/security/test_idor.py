@@ -10,10 +10,10 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from assessment.models import AssessmentEntry, AssessmentItem
 from projects.models import Evidence, Milestone
-from responsibility.models import AssessmentEntry, AssessmentItem
 from tests import factories
-from tests.responsibility import builders
+from tests.assessment import builders
 
 # URLs with ids that are not object references: the year, or the password-reset token.
 NOT_OBJECT_IDS = {"password_reset_confirm"}

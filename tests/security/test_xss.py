@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from projects.models import Evidence, Milestone, ProgressReport
 from tests import factories
-from tests.projects.pdf_support import pdf_text
+from tests.documents.pdf_support import pdf_text
 
 SCRIPT = '<script>alert("xss")</script>'
 IMG = '"><img src=x onerror=alert(1)>'

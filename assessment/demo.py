@@ -1,0 +1,129 @@
+"""Load the 2010 demo assessment: the bureau scheme and the raw values of the
+20 demo bureaus, then compute the ranking. Called by ``load_demo`` after the
+plan (``projects.services.demo``), because linked items read its milestones
+and indicators. Idempotent; a published scheme is left as it is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from assessment import scoring, services
+from assessment.models import AssessmentCategory, AssessmentEntry, AssessmentItem, AssessmentScheme
+from responsibility.models import Unit
+
+ASSESSMENT_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "assessment_2010.json"
+
+ITEM_NUMBERS = [
+    "max_points",
+    "points_done",
+    "points_partly",
+    "points_not_done",
+    "money_done",
+    "money_partly",
+    "money_not_done",
+    "per_points",
+    "per_money",
+]
+
+
+@dataclasses.dataclass
+class AssessmentDemoSummary:
+    scheme: AssessmentScheme
+    items: int
+    entries: int
+    units: int
+
+
+def _d(value) -> Decimal:
+    return Decimal(str(value))
+
+
+def scheme_load(
+    *, definition: dict, scheme: AssessmentScheme | None = None, year: int | None = None
+) -> tuple[AssessmentScheme, dict[str, AssessmentItem]]:
+    """Create or update a scheme, its categories and items from a definition in
+    the fixture's format (also used by the benchmark for other years)."""
+    s = definition
+    year = year or s["year"]
+    scheme = scheme or AssessmentScheme(year=year, unit_kind=s["unit_kind"])
+    scheme.name = s["name"].replace(str(s["year"]), str(year))
+    for field in ("total_points", "excellent_from", "good_from", "pass_from", "bonus_cap"):
+        setattr(scheme, field, _d(s[field]))
+    scheme.title_name = s.get("title_name", "")
+    scheme.title_from = _d(s["title_from"]) if s.get("title_from") is not None else None
+    scheme.full_clean()
+    scheme.save()
+
+    items = {}
+    for c_order, c in enumerate(s["categories"], start=1):
+        category, _ = AssessmentCategory.objects.update_or_create(
+            scheme=scheme,
+            name=c["name"],
+            defaults={"order": c_order, "max_points": _d(c["max_points"])},
+        )
+        for i_order, row in enumerate(c["items"], start=1):
+            defaults = {f: _d(row.get(f, 0)) for f in ITEM_NUMBERS}
+            defaults.update(
+                order=i_order,
+                method=row.get("method", ""),
+                rule_kind=row["rule_kind"],
+                is_bonus=row.get("is_bonus", False),
+                tiers=scoring.tiers_to_json(scoring.parse_tiers(row["tiers"]))
+                if row.get("tiers")
+                else [],
+                source=row.get("source", AssessmentItem.Source.MANUAL),
+                target=_d(row["target"]) if row.get("target") is not None else None,
+            )
+            item, _ = AssessmentItem.objects.update_or_create(
+                category=category, name=row["name"], defaults=defaults
+            )
+            item.full_clean()
+            items[item.name] = item
+
+    return scheme, items
+
+
+@transaction.atomic
+def assessment_demo_load(*, path: Path = ASSESSMENT_FIXTURE) -> AssessmentDemoSummary | None:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    s = data["scheme"]
+    scheme = AssessmentScheme.objects.filter(year=s["year"], unit_kind=s["unit_kind"]).first()
+    if scheme is not None and scheme.is_published:
+        return None
+    scheme, items = scheme_load(definition=s, scheme=scheme)
+
+    reviewer = get_user_model().objects.get(username=data["reviewer"])
+    units = {u.name: u for u in Unit.objects.filter(name__in=data["entries"].keys())}
+    count = 0
+    for unit_name, values in data["entries"].items():
+        for item_name, raw in values.items():
+            item = items[item_name]
+            fields = {"value": None, "state": "", "target": None}
+            if item.reads_state:
+                fields["state"] = raw
+            elif isinstance(raw, list):
+                fields["value"], fields["target"] = _d(raw[0]), _d(raw[1])
+            else:
+                fields["value"] = _d(raw)
+            entry = AssessmentEntry.objects.filter(item=item, unit=units[unit_name]).first()
+            if entry is None or any(getattr(entry, k) != v for k, v in fields.items()):
+                services.assessment_enter_raw(
+                    item=item,
+                    unit=units[unit_name],
+                    by=reviewer,
+                    reason="年终考核组现场检查核实（演示数据）",
+                    evidence_ref="诸城市质量兴市工作考核组检查记录",
+                    recompute=False,
+                    **fields,
+                )
+            count += 1
+    services.assessment_compute(scheme=scheme)
+    return AssessmentDemoSummary(scheme=scheme, items=len(items), entries=count, units=len(units))

@@ -1,0 +1,560 @@
+"""Writes of the annual assessment: compute, enter raw values, override, publish,
+copy a scheme to next year.
+
+Every function takes keyword-only arguments and runs in one transaction.
+The rules themselves are in ``assessment.scoring``; this module only
+gathers raw values, calls the rules and stores what they return.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from assessment import scoring
+from assessment.models import (
+    AssessmentCategory,
+    AssessmentEntry,
+    AssessmentItem,
+    AssessmentResult,
+    AssessmentScheme,
+    ItemScore,
+    TitleAward,
+)
+from common import clock
+from responsibility import roles
+from responsibility.models import Unit
+
+
+class SchemeInvalid(ValidationError):
+    """The scheme cannot be scored as it stands (weights, rules)."""
+
+
+@dataclasses.dataclass
+class ComputeSummary:
+    scheme: AssessmentScheme
+    units: int
+    items: int
+    missing: int
+    titles: int
+
+
+def _require_editable(scheme: AssessmentScheme, by) -> None:
+    """After publishing, only an administrator may change results (and it is recorded)."""
+    if scheme.is_published and not roles.has_role(by, roles.ADMIN):
+        raise PermissionDenied(_("考核结果已发布，只有系统管理员可以修改。"))
+
+
+def _change_reason(scheme: AssessmentScheme, text: str) -> str:
+    return f"[发布后修改] {text}" if scheme.is_published else text
+
+
+# --- Raw values computed from what was reported and accepted -------------------------
+
+
+def _indicator_units(indicators) -> dict[int, list[int]]:
+    """Indicator id → units answerable for it: the sub-item's unit, or the
+    project's units for a project-level indicator. Uses the ``project__assignments``
+    prefetch."""
+    mapping = {}
+    for indicator in indicators:
+        if indicator.subitem_id:
+            mapping[indicator.pk] = [indicator.subitem.unit_id]
+        else:
+            mapping[indicator.pk] = [a.unit_id for a in indicator.project.assignments.all()]
+    return mapping
+
+
+def _raw_from_counts(kind: scoring.RuleKind, *, done: int, total: int) -> scoring.Raw | None:
+    """A raw value from "done out of total" (milestones done, indicators met)."""
+    if total == 0:
+        return None
+    if kind is scoring.RuleKind.FIXED:
+        state = (
+            scoring.Completion.DONE
+            if done == total
+            else scoring.Completion.PARTLY
+            if done
+            else scoring.Completion.NOT_DONE
+        )
+        return scoring.Raw(state=state)
+    if kind is scoring.RuleKind.DEDUCT:
+        return scoring.Raw(value=Decimal(total - done))
+    if kind is scoring.RuleKind.TIERS:
+        return scoring.Raw(value=Decimal(done), target=Decimal(total))
+    return scoring.Raw(value=Decimal(done), target=Decimal(total))
+
+
+def _raw_from_amounts(
+    kind: scoring.RuleKind, *, actual: Decimal, target: Decimal, met: int, total: int
+):
+    if kind in (scoring.RuleKind.FIXED, scoring.RuleKind.DEDUCT):
+        return _raw_from_counts(kind, done=met, total=total)
+    return scoring.Raw(value=actual, target=target)
+
+
+def computed_raws(scheme: AssessmentScheme, items, unit_ids) -> dict[tuple[int, int], scoring.Raw]:
+    """Raw values of the items whose source is not manual, for each unit, from
+    accepted data: a milestone counts as done once its done date is set (by an
+    accepted report), an indicator's ``actual`` is its last accepted value.
+
+    A fixed number of queries whatever the number of units.
+    """
+    from projects.models import Indicator, Milestone
+
+    raws: dict[tuple[int, int], scoring.Raw] = {}
+    unit_ids = set(unit_ids)
+    sources = {i.source for i in items}
+    Source = AssessmentItem.Source
+
+    if Source.UNIT_MILESTONES in sources:
+        # Milestones already due when the assessment is made (all of them once the year is over).
+        cutoff = min(clock.today(), dt.date(scheme.year, 12, 31))
+        counts = (
+            Milestone.objects.for_year(scheme.year)
+            .filter(unit_id__in=unit_ids, due_date__lte=cutoff)
+            .values("unit_id")
+            .annotate(total=Count("pk"), done=Count("pk", filter=Q(done_date__isnull=False)))
+        )
+        by_unit = {row["unit_id"]: row for row in counts}
+        for item in items:
+            if item.source == Source.UNIT_MILESTONES:
+                for unit_id, row in by_unit.items():
+                    raw = _raw_from_counts(item.rule().kind, done=row["done"], total=row["total"])
+                    if raw:
+                        raws[(item.pk, unit_id)] = raw
+
+    if Source.UNIT_INDICATORS in sources:
+        indicators = list(
+            Indicator.objects.for_year(scheme.year)
+            .select_related("subitem")
+            .prefetch_related("project__assignments")
+        )
+        met_total: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        for indicator, units in zip(indicators, _indicator_units(indicators).values(), strict=True):
+            for unit_id in units:
+                met_total[unit_id][1] += 1
+                met_total[unit_id][0] += 1 if indicator.is_met else 0
+        for item in items:
+            if item.source == Source.UNIT_INDICATORS:
+                for unit_id in unit_ids & met_total.keys():
+                    met, total = met_total[unit_id]
+                    raw = _raw_from_counts(item.rule().kind, done=met, total=total)
+                    if raw:
+                        raws[(item.pk, unit_id)] = raw
+
+    linked = [i for i in items if i.source == Source.LINKED]
+    for item in linked:  # uses the indicators / milestones prefetch
+        kind = item.rule().kind
+        milestones = list(item.milestones.all())
+        if milestones:
+            per_unit = defaultdict(lambda: [0, 0])
+            for m in milestones:
+                per_unit[m.unit_id][1] += 1
+                per_unit[m.unit_id][0] += 1 if m.done_date else 0
+            for unit_id in unit_ids & per_unit.keys():
+                done, total = per_unit[unit_id]
+                raw = _raw_from_counts(kind, done=done, total=total)
+                if raw:
+                    raws[(item.pk, unit_id)] = raw
+            continue
+        indicators = list(item.indicators.all())
+        agg = defaultdict(
+            lambda: {"actual": Decimal(0), "target": Decimal(0), "met": 0, "total": 0}
+        )
+        for indicator, units in zip(indicators, _indicator_units(indicators).values(), strict=True):
+            for unit_id in units:
+                a = agg[unit_id]
+                a["actual"] += indicator.actual or 0
+                a["target"] += indicator.target or 0
+                a["met"] += 1 if indicator.is_met else 0
+                a["total"] += 1
+        for unit_id in unit_ids & agg.keys():
+            a = agg[unit_id]
+            raws[(item.pk, unit_id)] = _raw_from_amounts(kind, **a)
+    return raws
+
+
+# --- Compute --------------------------------------------------------------------------
+
+
+SCORE_FIELDS = [
+    "raw_value",
+    "raw_state",
+    "raw_target",
+    "raw_source",
+    "computed_points",
+    "computed_money",
+    "vetoed",
+]
+RESULT_FIELDS = [
+    "base_points",
+    "bonus_points",
+    "title_points",
+    "total",
+    "money",
+    "rank",
+    "grade",
+    "vetoed",
+    "missing_items",
+]
+
+
+def _values(obj, fields) -> tuple:
+    return tuple(getattr(obj, f) for f in fields)
+
+
+def _assessed_units(scheme: AssessmentScheme):
+    return Unit.objects.filter(kind=scheme.unit_kind, is_active=True).order_by("order", "name")
+
+
+@transaction.atomic
+def assessment_compute(*, scheme: AssessmentScheme, by=None) -> ComputeSummary:
+    """Recompute every result of the scheme from raw values and rules.
+
+    Entered raw values win over computed ones; hand overrides are kept and
+    count instead of the computed score. Titles the scheme awards are given
+    again from the new totals. Refuses a scheme whose weights or rules are wrong.
+    """
+    if by is not None:
+        _require_editable(scheme, by)
+    problems = scheme.problems()
+    if problems:
+        raise SchemeInvalid(problems)
+
+    items = list(
+        AssessmentItem.objects.for_scheme(scheme)
+        .in_order()
+        .prefetch_related("indicators__project__assignments", "indicators__subitem", "milestones")
+    )
+    units = list(_assessed_units(scheme))
+    unit_ids = [u.pk for u in units]
+    entries = {
+        (e.item_id, e.unit_id): e
+        for e in AssessmentEntry.objects.filter(item__category__scheme=scheme, unit_id__in=unit_ids)
+    }
+    computed = computed_raws(scheme, items, unit_ids)
+    results = {r.unit_id: r for r in AssessmentResult.objects.filter(scheme=scheme)}
+    scores = {
+        (s.result.unit_id, s.item_id): s
+        for s in ItemScore.objects.filter(result__scheme=scheme).select_related("result")
+    }
+    titled_children = _titled_children(scheme, unit_ids)
+    reason = _change_reason(scheme, "重新计算考核结果")
+
+    new_results = [AssessmentResult(scheme=scheme, unit=u) for u in units if u.pk not in results]
+    if new_results:
+        bulk_create_with_history(
+            new_results, AssessmentResult, default_user=by, default_change_reason=reason
+        )
+        results.update(
+            {
+                r.unit_id: r
+                for r in AssessmentResult.objects.filter(
+                    scheme=scheme, unit_id__in=[r.unit_id for r in new_results]
+                )
+            }
+        )
+
+    new_scores, changed_scores, totals, result_before = [], [], {}, {}
+    missing_total = 0
+    for unit in units:
+        result = results[unit.pk]
+        lines, missing = [], 0
+        for item in items:
+            entry = entries.get((item.pk, unit.pk))
+            if entry is not None:
+                raw, source = entry.raw(), ItemScore.RawSource.ENTERED
+            elif (item.pk, unit.pk) in computed:
+                raw, source = computed[(item.pk, unit.pk)], ItemScore.RawSource.COMPUTED
+            else:
+                raw, source = None, ItemScore.RawSource.MISSING
+            outcome = scoring.score(item.rule(), raw)
+            missing += outcome.missing
+            score = scores.get((unit.pk, item.pk))
+            if score is None:
+                score = ItemScore(result=result, item=item)
+                new_scores.append(score)
+                before = None
+            else:
+                before = _values(score, SCORE_FIELDS)
+            score.raw_value = raw.value if raw else None
+            score.raw_state = raw.state.value if raw and raw.state else ""
+            score.raw_target = raw.target if raw else None
+            score.raw_source = source
+            score.computed_points = outcome.points
+            score.computed_money = outcome.money
+            score.vetoed = outcome.vetoed
+            if before is not None and before != _values(score, SCORE_FIELDS):
+                changed_scores.append(score)
+            lines.append(
+                scoring.Line(
+                    category=item.category_id,
+                    is_bonus=item.is_bonus,
+                    points=score.points,
+                    money=score.money,
+                    vetoed=outcome.vetoed,
+                )
+            )
+        t = scoring.unit_totals(
+            lines,
+            bonus_cap=scheme.bonus_cap,
+            title_points=scoring.title_points(
+                titled_children.get(unit.pk, 0), per_title=scheme.child_title_points
+            ),
+        )
+        result_before[unit.pk] = _values(result, RESULT_FIELDS)
+        result.base_points, result.bonus_points = t.base, t.bonus
+        result.title_points, result.total, result.money = t.title_points, t.total, t.money
+        result.vetoed, result.missing_items = t.vetoed, missing
+        result.grade = scoring.grade_for(
+            t.total,
+            excellent_from=scheme.excellent_from,
+            good_from=scheme.good_from,
+            pass_from=scheme.pass_from,
+            vetoed=t.vetoed,
+        ).value
+        totals[unit.pk] = t.total
+        missing_total += missing
+
+    vetoed = [u for u, r in results.items() if r.vetoed and u in totals]
+    for unit_id, position in scoring.rank(totals, vetoed).items():
+        results[unit_id].rank = position
+
+    if new_scores:
+        bulk_create_with_history(
+            new_scores, ItemScore, default_user=by, default_change_reason=reason
+        )
+    if changed_scores:
+        bulk_update_with_history(
+            changed_scores, ItemScore, SCORE_FIELDS, default_user=by, default_change_reason=reason
+        )
+    current = [results[u] for u in unit_ids]
+    # Only rows whose figures moved are written (and get a history row).
+    changed_results = [r for r in current if _values(r, RESULT_FIELDS) != result_before[r.unit_id]]
+    if changed_results:
+        bulk_update_with_history(
+            changed_results,
+            AssessmentResult,
+            RESULT_FIELDS,
+            default_user=by,
+            default_change_reason=reason,
+        )
+    AssessmentResult.objects.filter(scheme=scheme).exclude(unit_id__in=unit_ids).delete()
+
+    titles = _award_titles(scheme, current)
+    scheme.computed_at = timezone.now()
+    scheme.save(update_fields=["computed_at", "updated_at"])
+    return ComputeSummary(scheme, len(units), len(items), missing_total, titles)
+
+
+def _titled_children(scheme: AssessmentScheme, unit_ids) -> dict[int, int]:
+    """Unit id → how many of its subordinate units hold the child title this year."""
+    if not scheme.child_title_points:
+        return {}
+    titles = TitleAward.objects.filter(year=scheme.year, unit__parent_id__in=unit_ids)
+    if scheme.child_title_name:
+        titles = titles.filter(name=scheme.child_title_name)
+    rows = titles.values("unit__parent_id").annotate(n=Count("unit", distinct=True))
+    return {row["unit__parent_id"]: row["n"] for row in rows}
+
+
+def _award_titles(scheme: AssessmentScheme, results) -> int:
+    """Give the scheme's title to units at or over its line (never to a vetoed unit).
+    Titles given by hand (no scheme) are left alone."""
+    TitleAward.objects.filter(scheme=scheme).delete()
+    if not scheme.title_name or scheme.title_from is None:
+        return 0
+    winners = [r for r in results if r.total >= scheme.title_from and not r.vetoed]
+    manual = set(
+        TitleAward.objects.filter(
+            year=scheme.year, name=scheme.title_name, unit_id__in=[r.unit_id for r in winners]
+        ).values_list("unit_id", flat=True)
+    )
+    awards = [
+        TitleAward(
+            year=scheme.year,
+            unit_id=r.unit_id,
+            name=scheme.title_name,
+            scheme=scheme,
+            reason=f"考核得分{r.total}分，达到{scheme.title_from}分",
+        )
+        for r in winners
+        if r.unit_id not in manual
+    ]
+    TitleAward.objects.bulk_create(awards)
+    return len(awards) + len(manual)
+
+
+@transaction.atomic
+def assessment_compute_year(*, year: int, by=None) -> list[ComputeSummary]:
+    """Compute a year's schemes in dependency order: townships earn titles before
+    counties are credited for them."""
+    order = {Unit.Kind.TOWNSHIP: 0, Unit.Kind.BUREAU: 1, Unit.Kind.COUNTY: 2}
+    schemes = sorted(
+        AssessmentScheme.objects.for_year(year), key=lambda s: order.get(s.unit_kind, 9)
+    )
+    return [assessment_compute(scheme=s, by=by) for s in schemes]
+
+
+# --- Entries and overrides -------------------------------------------------------------
+
+
+@transaction.atomic
+def assessment_enter_raw(
+    *,
+    item: AssessmentItem,
+    unit: Unit,
+    by,
+    reason: str,
+    value: Decimal | None = None,
+    state: str = "",
+    target: Decimal | None = None,
+    evidence=None,
+    evidence_ref: str = "",
+    recompute: bool = True,
+) -> AssessmentEntry:
+    """Record (or replace) the raw value of an item for a unit, then recompute.
+
+    Raises ``ValidationError`` (Chinese messages by field) for a value of the
+    wrong kind, and ``PermissionDenied`` after publishing unless ``by`` is an admin.
+    """
+    scheme = item.category.scheme
+    _require_editable(scheme, by)
+    entry = AssessmentEntry.objects.filter(item=item, unit=unit).first() or AssessmentEntry(
+        item=item, unit=unit
+    )
+    entry.value, entry.state, entry.target = value, state or "", target
+    entry.reason, entry.evidence_ref, entry.entered_by = reason, evidence_ref, by
+    if evidence is not None:
+        entry.evidence = evidence
+    entry.full_clean()
+    entry._change_reason = _change_reason(scheme, reason)
+    entry._history_user = by
+    entry.save()
+    if recompute and not scheme.problems():
+        assessment_compute(scheme=scheme, by=by)
+    return entry
+
+
+@transaction.atomic
+def assessment_override(
+    *,
+    score: ItemScore,
+    by,
+    reason: str,
+    points: Decimal | None = None,
+    money: Decimal | None = None,
+) -> ItemScore:
+    """Replace an item's computed score by hand (or clear the override with both
+    None). The reason is required; who and when are recorded."""
+    scheme = score.result.scheme
+    _require_editable(scheme, by)
+    errors = {}
+    if points is not None or money is not None:
+        if not (reason or "").strip():
+            errors["reason"] = [_("调整得分须填写理由。")]
+        low, high = scoring.points_bounds(score.item.rule())
+        if points is not None and not low <= points <= high:
+            errors["points"] = [
+                _("调整后得分应在 %(lo)s 到 %(hi)s 分之间。") % {"lo": low, "hi": high}
+            ]
+    if errors:
+        raise ValidationError(errors)
+    score.override_points, score.override_money = points, money
+    score.override_reason = reason if (points is not None or money is not None) else ""
+    score.overridden_by = by if score.override_reason else None
+    score.overridden_at = timezone.now() if score.override_reason else None
+    score._change_reason = _change_reason(scheme, reason or "取消调整")
+    score._history_user = by
+    score.save()
+    assessment_compute(scheme=scheme, by=by)
+    score.refresh_from_db()
+    return score
+
+
+@transaction.atomic
+def assessment_publish(*, scheme: AssessmentScheme, by) -> AssessmentScheme:
+    """Compute once more and lock the year's results."""
+    if not (roles.has_role(by, roles.REVIEWER) or roles.has_role(by, roles.ADMIN)):
+        raise PermissionDenied(_("只有市府办审核员或系统管理员可以发布考核结果。"))
+    if scheme.is_published:
+        raise ValidationError(_("考核结果已经发布。"))
+    assessment_compute(scheme=scheme, by=by)
+    scheme.is_published = True
+    scheme.published_at = timezone.now()
+    scheme.published_by = by
+    scheme._change_reason = "发布考核结果"
+    scheme._history_user = by
+    scheme.save(update_fields=["is_published", "published_at", "published_by", "updated_at"])
+    return scheme
+
+
+# --- Copy to next year --------------------------------------------------------------
+
+ITEM_COPY_FIELDS = AssessmentItem.DEFINITION_FIELDS
+SCHEME_COPY_FIELDS = [
+    "unit_kind",
+    "total_points",
+    "excellent_from",
+    "good_from",
+    "pass_from",
+    "bonus_cap",
+    "title_name",
+    "title_from",
+    "child_title_points",
+    "child_title_name",
+]
+
+
+@transaction.atomic
+def scheme_copy_to_next_year(
+    *, scheme: AssessmentScheme, by=None, year: int | None = None
+) -> AssessmentScheme:
+    """A new, unpublished scheme for the next year with the same categories and
+    items; its "修订说明" starts with where it came from. Links to indicators and
+    milestones are year-specific and are not copied (listed in the notes)."""
+    year = year or scheme.year + 1
+    if AssessmentScheme.objects.filter(year=year, unit_kind=scheme.unit_kind).exists():
+        raise ValidationError(
+            _("%(year)s年已有“%(kind)s”的考核办法。")
+            % {"year": year, "kind": scheme.get_unit_kind_display()}
+        )
+    copy = AssessmentScheme(
+        year=year,
+        name=scheme.name.replace(str(scheme.year), str(year)),
+        copied_from=scheme,
+        **{f: getattr(scheme, f) for f in SCHEME_COPY_FIELDS},
+    )
+    unlinked = []
+    copy.change_notes = _("由%(year)s年“%(name)s”复制。") % {
+        "year": scheme.year,
+        "name": scheme.name,
+    }
+    copy._change_reason = copy.change_notes
+    copy.save()
+    for category in scheme.categories.prefetch_related("items__indicators", "items__milestones"):
+        new_category = AssessmentCategory.objects.create(
+            scheme=copy, name=category.name, order=category.order, max_points=category.max_points
+        )
+        for item in category.items.all():
+            AssessmentItem.objects.create(
+                category=new_category, **{f: getattr(item, f) for f in ITEM_COPY_FIELDS}
+            )
+            if item.indicators.all() or item.milestones.all():
+                unlinked.append(item.name)
+    if unlinked:
+        copy.change_notes += "\n" + _(
+            "以下项目关联的指标/节点属于上一年度，需重新关联：%(items)s"
+        ) % {"items": "、".join(unlinked)}
+        copy.save(update_fields=["change_notes"])
+    return copy

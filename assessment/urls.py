@@ -1,0 +1,21 @@
+from django.urls import path
+
+from assessment import views
+
+urlpatterns = [
+    path("assessment/", views.index, name="assessment_index"),
+    path("assessment/<int:year>/", views.ranking, name="assessment_ranking"),
+    path("assessment/<int:year>/publish/", views.publish, name="assessment_publish"),
+    path("assessment/<int:year>/compute/", views.compute, name="assessment_compute"),
+    path("assessment/<int:year>/units/<int:unit_id>/", views.unit_detail, name="assessment_unit"),
+    path(
+        "assessment/<int:year>/units/<int:unit_id>/items/<int:item_id>/",
+        views.item_detail,
+        name="assessment_item",
+    ),
+    path(
+        "assessment/<int:year>/units/<int:unit_id>/items/<int:item_id>/evidence/",
+        views.evidence,
+        name="assessment_evidence",
+    ),
+]

@@ -1,0 +1,141 @@
+"""Rendered PDFs are kept in Django's cache until the data behind them changes.
+
+The cache key holds the report kind, its parameters and a *data version*: a
+short hash of the latest change times and row counts of everything a report
+prints, read in one query. Any save (``updated_at``, ``auto_now``), any new,
+reviewed or deleted row (counts, history rows) gives a new version, hence a
+new key and a fresh PDF; an unchanged year is served from the cache without
+rendering.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import F, Func, IntegerField, OuterRef, Subquery
+from django.utils import translation
+
+from documents.render import RenderedPdf
+from projects.models import (
+    Indicator,
+    Milestone,
+    PlanYear,
+    ProgressReport,
+    Project,
+    ProjectUnit,
+    SubItem,
+)
+
+# Bump when the templates or the builders change what a PDF shows, so PDFs
+# cached by an earlier release (in a shared cache such as Redis) are not served.
+LAYOUT_VERSION = "1"
+TIMEOUT = getattr(settings, "ZHUCHENG_PDF_CACHE_SECONDS", 7 * 24 * 3600)
+# While one worker renders a PDF, others asking for the same one wait for it
+# (up to this long) instead of rendering it again in parallel.
+RENDER_WAIT_SECONDS = 60
+# Apps whose every table (org chart, assessment) the reports may print.
+PRINTED_APPS = ("responsibility", "assessment")
+POLL_SECONDS = 0.2
+
+
+def _max(queryset, field: str) -> Subquery:
+    """``SELECT MAX(field)`` of the queryset as a scalar subquery (no GROUP BY)."""
+    return Subquery(queryset.order_by().annotate(v=Func(F(field), function="MAX")).values("v")[:1])
+
+
+def _count(queryset) -> Subquery:
+    return Subquery(
+        queryset.order_by()
+        .annotate(v=Func(F("pk"), function="COUNT", output_field=IntegerField()))
+        .values("v")[:1]
+    )
+
+
+def data_version(year: int) -> str | None:
+    """A short key that changes whenever anything printed for ``year`` changes.
+
+    One query. None when the year has no plan.
+    """
+    plan = OuterRef("pk")
+    parts: dict[str, Subquery] = {}
+    for name, model, path in (
+        ("project", Project, "plan"),
+        ("subitem", SubItem, "project__plan"),
+        ("milestone", Milestone, "project__plan"),
+        ("indicator", Indicator, "project__plan"),
+    ):
+        scoped = model.objects.filter(**{path: plan})
+        parts[f"{name}_changed"] = _max(scoped, "updated_at")
+        parts[f"{name}_count"] = _count(scoped)
+    assignments = ProjectUnit.objects.filter(project__plan=plan)
+    parts["assignment_count"] = _count(assignments)
+    reports = ProgressReport.objects.filter(milestone__project__plan=plan)
+    parts["report_count"] = _count(reports)
+    for field in ("created_at", "head_approved_at", "reviewed_at"):
+        parts[f"report_{field}"] = _max(reports, field)
+    # Units, persons, vice-mayors and the assessment tables are few rows with
+    # indexed history; any change there (including deletes) shows in history_date.
+    for model in apps.get_models():
+        label = model._meta.label
+        if model.__name__.startswith("Historical") and (
+            model._meta.app_label in PRINTED_APPS or label == "projects.HistoricalProjectUnit"
+        ):
+            parts[f"h_{label}"] = _max(model.objects.all(), "history_date")
+    for app_label in PRINTED_APPS:
+        for model in apps.get_app_config(app_label).get_models():
+            if not model.__name__.startswith("Historical") and any(
+                f.name == "updated_at" for f in model._meta.fields
+            ):
+                parts[f"u_{model._meta.label}"] = _max(model.objects.all(), "updated_at")
+    row = PlanYear.objects.filter(year=year).values("pk", "updated_at").annotate(**parts).first()
+    if row is None:
+        return None
+    text = repr(sorted((key, str(value)) for key, value in row.items()))
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def cache_key(kind: str, params: dict, version: str) -> str:
+    shown = "&".join(f"{k}={params[k]}" for k in sorted(params))
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    raw = f"{LAYOUT_VERSION}|{kind}|{shown}|{language}|{version}"
+    return "zhucheng:pdf:" + hashlib.sha1(raw.encode()).hexdigest()
+
+
+def cached_pdf(
+    kind: str, params: dict, *, year: int, render: Callable[[], RenderedPdf]
+) -> tuple[RenderedPdf, bool]:
+    """The report from the cache, or rendered and stored. Returns (pdf, was_cached).
+
+    While another worker renders the same PDF (its lock is in the cache), wait
+    for its result rather than render it a second time.
+    """
+    version = data_version(year)
+    if version is None:
+        return render(), False  # raises ReportNotFound
+    key = cache_key(kind, params, version)
+    pdf = cache.get(key)
+    if pdf is not None:
+        return pdf, True
+    lock = key + ":rendering"
+    owner = cache.add(lock, 1, RENDER_WAIT_SECONDS)
+    if not owner:
+        deadline = time.monotonic() + RENDER_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(POLL_SECONDS)
+            pdf = cache.get(key)
+            if pdf is not None:
+                return pdf, True
+            if cache.get(lock) is None:  # the other render failed or was evicted
+                break
+    try:
+        pdf = render()
+        cache.set(key, pdf, TIMEOUT)
+    finally:
+        if owner:
+            cache.delete(lock)
+    return pdf, False

@@ -1,0 +1,250 @@
+"""The four printed reports, rendered from the demo data and read back with poppler."""
+# ruff: noqa: F811  (pytest fixtures imported from pdf_support)
+
+import datetime as dt
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from assessment.models import AssessmentScheme
+from assessment.selectors import assessment_table, unit_card
+from documents import pdfs as pdf
+from projects.models import Milestone, PlanYear, Project, ProjectUnit, SubItem
+from responsibility.models import Unit
+from tests.documents.pdf_support import (  # noqa: F401 — fixtures
+    _empty_pdf_cache,
+    demo_day,
+    embedded_cjk_fonts,
+    pdf_pages,
+    pdf_text,
+    squash,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(demo_day):
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    return PlanYear.objects.get(year=2010)
+
+
+def _units_of_year(year: int) -> set[str]:
+    return set(
+        ProjectUnit.objects.filter(project__plan__year=year).values_list("unit__name", flat=True)
+    ) | set(SubItem.objects.filter(project__plan__year=year).values_list("unit__name", flat=True))
+
+
+def _assert_official_pdf(data: bytes, *, min_pages: int, max_pages: int) -> str:
+    assert data.startswith(b"%PDF-")
+    assert embedded_cjk_fonts(data), "no embedded Noto CJK font"
+    pages = pdf_pages(data)
+    assert min_pages <= pages <= max_pages
+    text = pdf_text(data)
+    assert "第1页/共" in text
+    assert f"第{pages}页/共{pages}页" in text
+    return text
+
+
+def test_annual_report_prints_every_project_and_unit_in_an_embedded_cjk_font(demo):
+    rendered = pdf.annual_pdf(2010)
+
+    text = _assert_official_pdf(rendered.data, min_pages=4, max_pages=30)
+    assert "诸城市人民政府" in text
+    assert squash(demo.doc_number) in text
+    assert "2010年度质量兴市项目化推进工作绩效考核报告" in text
+    for name in Project.objects.for_year(2010).values_list("name", flat=True):
+        assert squash(name) in text, name
+    for unit in _units_of_year(2010):
+        assert unit in text, unit
+    assert "附件：各责任单位项目推进情况" in text
+    # The demo year has a bureau scheme: its ranking, grades and money are printed.
+    table = assessment_table(2010)
+    assert squash(table.scheme_name) in text
+    assert "奖励合计" in text and "扣罚合计" in text
+    for row in table.rows:
+        assert row.unit.name in text
+    assert "考核结果尚未发布（未建立考核方案" not in text
+    assert rendered.pages == pdf_pages(rendered.data)
+    assert rendered.filename == "2010年度绩效考核报告.pdf"
+
+
+def test_responsibility_table_prints_projects_subitems_units_persons_and_mayors(demo):
+    data = pdf.responsibility_pdf(2010).data
+
+    text = _assert_official_pdf(data, min_pages=3, max_pages=30)
+    assert "诸城市人民政府文件" in text
+    assert squash(demo.doc_number) in text
+    assert "责任分解表" in text
+    for name in Project.objects.for_year(2010).values_list("name", flat=True):
+        assert squash(name) in text, name
+    for unit in _units_of_year(2010):
+        assert unit in text, unit
+    for sub in SubItem.objects.for_year(2010).select_related("person", "mayor", "project__mayor"):
+        assert squash(sub.name) in text, sub.name
+        if sub.person:
+            assert sub.person.name in text
+        if sub.effective_mayor:
+            assert sub.effective_mayor.name in text
+
+
+def test_unit_card_shows_the_units_own_projects_only(demo):
+    zhijian = Unit.objects.get(name="质监局")
+    data = pdf.unit_pdf(2010, zhijian).data
+
+    text = _assert_official_pdf(data, min_pages=1, max_pages=10)
+    assert "考核结果的通知" in text
+    assert squash(zhijian.display_name) in text
+    card = unit_card(2010, zhijian)
+    assert f"第{card.result.rank}名/{card.units_ranked}" in text
+    assert card.grade_label in text
+    assert "考核项目得分明细" in text
+    for item in card.items:
+        assert squash(item.name) in text, item.name
+    own = Project.objects.for_year(2010).for_unit(zhijian)
+    for name in own.values_list("name", flat=True):
+        assert squash(name) in text, name
+    others = Project.objects.for_year(2010).exclude(pk__in=own.values("pk"))
+    assert others.exists()
+    for name in others.values_list("name", flat=True):
+        assert squash(name) not in text, name
+
+
+def test_bulletin_lists_what_is_overdue_and_due_soon_by_unit(demo):
+    as_of = dt.date(2010, 9, 30)
+    data = pdf.bulletin_pdf(as_of).data
+
+    text = _assert_official_pdf(data, min_pages=1, max_pages=20)
+    assert "督查通报" in text
+    assert "截至2010年9月30日" in text
+    overdue = Milestone.objects.for_year(2010).overdue(as_of).select_related("unit")
+    soon = Milestone.objects.for_year(2010).due_within(7, as_of).select_related("unit")
+    assert overdue.exists() and soon.exists()
+    for milestone in [*overdue, *soon]:
+        assert squash(milestone.name) in text, milestone.name
+        assert milestone.unit.name in text
+    done = Milestone.objects.for_year(2010).done().filter(done_date__lte=as_of).first()
+    assert squash(done.name) not in text
+
+
+def test_bulletin_as_of_a_past_date_counts_what_was_late_then(city):
+    city.ms_zhijian.done_date = dt.date(2010, 7, 20)
+    city.ms_zhijian.status = Milestone.Status.DONE
+    city.ms_zhijian.save()
+
+    then = pdf_text(pdf.bulletin_pdf(dt.date(2010, 7, 10)).data)
+    later = pdf_text(pdf.bulletin_pdf(dt.date(2010, 7, 25)).data)
+
+    assert "申报名牌" in then and "逾期10天" in then
+    assert "申报名牌" not in later
+
+
+def test_a_year_without_projects_renders_pdfs_that_say_so(db, demo_day):
+    PlanYear.objects.create(year=2012, title="2012年质量兴市项目化推进工作责任制")
+
+    annual = pdf_text(pdf.annual_pdf(2012).data)
+    table = pdf_text(pdf.responsibility_pdf(2012).data)
+    bulletin = pdf_text(pdf.bulletin_pdf(dt.date(2012, 3, 1)).data)
+
+    assert "暂无项目数据" in annual and "本报告为空" in annual
+    assert "责任分解表为空" in table
+    assert "本期通报为空" in bulletin
+
+
+def test_without_an_assessment_scheme_the_reports_fall_back_to_completion(city, demo_day):
+    annual = pdf_text(pdf.annual_pdf(2010).data)
+    card = pdf_text(pdf.unit_pdf(2010, city.zhijian).data)
+
+    assert "考核结果尚未发布（未建立考核方案或尚未计算）" in annual
+    assert "完成率相同的，逾期节点少者在前" in annual
+    assert "考核结果尚未发布（未建立考核方案或尚未计算）" in card
+    assert "完成率排序" in card
+
+
+def test_a_scheme_without_results_says_the_card_is_not_computed_yet(city, demo_day):
+    AssessmentScheme.objects.create(year=2010, name="2010年度市直部门考核办法")
+
+    card = pdf_text(pdf.unit_pdf(2010, city.zhijian).data)
+
+    assert "已建立《2010年度市直部门考核办法》，你单位的考核结果尚未计算" in card
+
+
+def test_unknown_year_or_unit_is_a_chinese_error(db):
+    with pytest.raises(pdf.ReportNotFound, match="没有 1999 年度的责任制文件"):
+        pdf.annual_pdf(1999)
+    with pytest.raises(pdf.ReportNotFound, match="没有名为“无此局”的责任单位"):
+        pdf.find_unit("无此局")
+
+
+# --- manage.py render_report -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["annual", "--year", "2010"],
+        ["unit", "--year", "2010", "--unit", "质监局"],
+        ["responsibility", "--year", "2010"],
+        ["bulletin", "--as-of", "2010-09-30"],
+    ],
+)
+def test_render_report_command_writes_each_report(city, demo_day, tmp_path, args):
+    out = tmp_path / "out.pdf"
+    call_command("render_report", *args, "-o", str(out), stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    data = out.read_bytes()
+    assert embedded_cjk_fonts(data)
+    assert pdf_pages(data) >= 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["yearly", "--year", "2010"], "未知的报告类型“yearly”"),
+        (["annual", "--year", "1999"], "没有 1999 年度的责任制文件"),
+        (["annual", "--year", "二〇一〇"], "不是有效的年份"),
+        (["annual"], "请用 --year 指定年度"),
+        (["unit", "--year", "2010", "--unit", "无此局"], "没有名为“无此局”的责任单位"),
+        (["unit", "--year", "2010"], "请用 --unit 指定责任单位"),
+        (["bulletin", "--as-of", "2010-02-30"], "日期“2010-02-30”无效"),
+        (["bulletin", "--as-of", "1999-09-30"], "没有 1999 年度的责任制文件"),
+    ],
+)
+def test_render_report_command_refuses_bad_input_in_chinese(city, tmp_path, args, message):
+    out = tmp_path / "out.pdf"
+    with pytest.raises(CommandError, match=message):
+        call_command("render_report", *args, "-o", str(out))
+    assert not out.exists()
+
+
+# --- Nothing is fetched from the network -------------------------------------------
+
+
+def test_the_url_fetcher_serves_static_files_only():
+    from weasyprint.urls import path2url
+
+    from documents.render import LocalOnlyFetcher, static_root
+
+    root = static_root()
+    fetcher = LocalOnlyFetcher([root])
+
+    response = fetcher.fetch(path2url(str(root / "css" / "pdf.css")))
+    assert b"@page" in response.read()
+    response.close()
+    for url in (
+        "http://127.0.0.1:9/logo.png",
+        "https://example.com/font.woff",
+        "file:///etc/passwd",
+        path2url(str(root / ".." / "manage.py")),
+    ):
+        with pytest.raises(ValueError, match="refused"):
+            fetcher.fetch(url)
+
+
+def test_a_name_that_looks_like_markup_or_a_url_is_printed_as_text(city, demo_day):
+    city.project1.name = '<img src="http://127.0.0.1:9/x.png">提高产品质量'
+    city.project1.save()
+
+    text = pdf_text(pdf.responsibility_pdf(2010).data)
+
+    assert '<imgsrc="http://127.0.0.1:9/x.png">提高产品质量' in text
