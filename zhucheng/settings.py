@@ -256,6 +256,8 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# `backup` writes data.json in this format: Django's "json" cuts times to milliseconds.
+SERIALIZATION_MODULES = {"exactjson": "projects.exact_json"}
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "zhucheng@localhost")

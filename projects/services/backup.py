@@ -5,7 +5,8 @@ A backup is a directory:
 - ``data.json``: ``dumpdata`` of every table except those Django rebuilds itself
   (content types, permissions, sessions, admin log), with natural keys for users,
   groups and permissions so that it loads into any freshly migrated database —
-  SQLite or PostgreSQL alike;
+  SQLite or PostgreSQL alike. Times are exact to the microsecond (the ``exactjson``
+  format, projects/exact_json.py), so a restore gives back the very same rows;
 - ``media.tar.gz``: everything under ``MEDIA_ROOT`` (evidence files);
 - ``manifest.json``: when, from which database, how many rows per model, and the
   SHA-256 of both files, checked before anything is restored;
@@ -90,6 +91,7 @@ def _dump_data(path: Path) -> None:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         call_command(
             "dumpdata",
+            format="exactjson",
             exclude=EXCLUDED,
             natural_foreign=True,
             natural_primary=True,
