@@ -5,8 +5,10 @@ transaction an ordinary test runs in.
 """
 
 import datetime as dt
+import hashlib
 import io
 import json
+import tarfile
 from decimal import Decimal
 
 import pytest
@@ -16,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core import serializers
 from django.core.files.base import ContentFile
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError, call_command, execute_from_command_line
 
 from projects.models import Evidence, Milestone, ProgressReport, Project
 from projects.services.backup import BackupError, backup_create, backup_restore
@@ -90,6 +92,30 @@ def snapshot() -> dict[str, list[dict]]:
             rows, key=lambda row: json.dumps(row, sort_keys=True, default=repr)
         )
     return tables
+
+
+def run_command(*argv: str) -> int:
+    """Run a management command as `manage.py` does; its exit status."""
+    try:
+        execute_from_command_line(["manage.py", *argv])
+    except SystemExit as exc:
+        return exc.code
+    return 0
+
+
+def rewrite(directory, data=None, manifest=None) -> None:
+    """Tamper with a backup like someone who knows the format: data.json changed by
+    ``data(objects)``, its checksum recomputed, the manifest changed by ``manifest``."""
+    data_path, manifest_path = directory / "data.json", directory / "manifest.json"
+    payload = json.loads(manifest_path.read_text(encoding="utf-8"))
+    if data is not None:
+        objects = json.loads(data_path.read_text(encoding="utf-8"))
+        data(objects)
+        data_path.write_text(json.dumps(objects, ensure_ascii=False), encoding="utf-8")
+        payload["files"]["data.json"]["sha256"] = hashlib.sha256(data_path.read_bytes()).hexdigest()
+    if manifest is not None:
+        manifest(payload)
+    manifest_path.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
 
 
 def counts() -> dict[str, int]:
@@ -285,3 +311,132 @@ def test_reports_made_within_one_millisecond_keep_their_order(city, media, tmp_p
     ]
     latest = Milestone.objects.with_latest_report().get(pk=milestone.pk)
     assert latest.latest_report_id == newer.pk
+
+
+# --- a failed restore changes nothing (issue 16, item 1) ----------------------
+
+
+def _unknown_model(objects):
+    objects.append({"model": "projects.nosuchmodel", "pk": 1, "fields": {}})
+
+
+def _dangling_foreign_key(objects):
+    report = next(o for o in objects if o["model"] == "projects.progressreport")
+    report["fields"]["milestone"] = 999_999
+
+
+def _impossible_date(objects):
+    report = next(o for o in objects if o["model"] == "projects.progressreport")
+    report["fields"]["done_date"] = "2010-02-30"
+
+
+def _field_of_a_newer_schema(objects):
+    project = next(o for o in objects if o["model"] == "projects.project")
+    project["fields"]["budget_wan"] = "120.00"
+
+
+@pytest.mark.parametrize(
+    "tamper", [_unknown_model, _dangling_foreign_key, _impossible_date, _field_of_a_newer_schema]
+)
+def test_a_backup_that_cannot_load_leaves_the_database_as_it_was(
+    city, filled, tmp_path, capsys, tamper
+):
+    directory = tmp_path / "bk"
+    backup_create(directory=directory, pg_dump=False)
+    rewrite(directory, data=tamper)
+    # The database has moved on since the backup: a flush would show.
+    factories.ProjectFactory(plan=city.plan, number=3, name="备份之后新增的项目")
+    before, before_counts = snapshot(), counts()
+    capsys.readouterr()
+
+    assert run_command("restore", str(directory), "--force") == 1
+
+    err = capsys.readouterr().err
+    assert "备份数据无法载入，未恢复，数据库未作任何改动" in err
+    assert "Traceback" not in err
+    assert counts() == before_counts
+    assert snapshot() == before
+    assert get_user_model().objects.get(username="alice").check_password("Zhucheng@2010")
+
+
+def _add_a_newer_migration(payload):
+    migrations = payload.get("migrations", {})
+    migrations["projects"] = [*migrations.get("projects", []), "0099_project_budget"]
+    payload["migrations"] = migrations
+
+
+def _drop_the_latest_migration(payload):
+    payload["migrations"]["responsibility"] = payload["migrations"]["responsibility"][:-1]
+
+
+@pytest.mark.parametrize(
+    ("manifest", "named"),
+    [
+        (_add_a_newer_migration, "备份有而当前数据库没有的迁移：projects.0099_project_budget"),
+        (_drop_the_latest_migration, "当前数据库有而备份没有的迁移：responsibility.0004_"),
+    ],
+)
+def test_a_backup_of_another_schema_version_is_refused_up_front(
+    city, filled, tmp_path, capsys, manifest, named
+):
+    """As from a newer release: a column this database lacks, and the manifest says so."""
+    directory = tmp_path / "bk"
+    backup_create(directory=directory, pg_dump=False)
+    rewrite(directory, data=_field_of_a_newer_schema, manifest=manifest)
+    before, before_counts = snapshot(), counts()
+    capsys.readouterr()
+
+    assert run_command("restore", str(directory), "--force") == 1
+
+    err = capsys.readouterr().err
+    assert "备份的数据库结构版本与当前数据库不同，未恢复，数据库未作任何改动" in err
+    assert named in err
+    assert "Traceback" not in err
+    assert counts() == before_counts
+    assert snapshot() == before
+
+
+def test_the_manifest_records_the_schema_version(city, tmp_path):
+    backup_create(directory=tmp_path / "bk", pg_dump=False)
+    payload = json.loads((tmp_path / "bk" / "manifest.json").read_text(encoding="utf-8"))
+    assert payload["format"] == 2
+    assert payload["migrations"]["projects"][0] == "0001_initial"
+    assert "0004_assessment_source_label" in payload["migrations"]["responsibility"]
+    assert "0001_initial" in payload["migrations"]["auth"]
+
+
+def test_a_format_1_backup_still_restores(city, filled, tmp_path):
+    """Backups made before the manifest recorded the schema version."""
+    directory = tmp_path / "bk"
+    backup_create(directory=directory, pg_dump=False)
+
+    def as_format_1(payload):
+        payload["format"] = 1
+        for key in ("migrations", "notice", "file_mode"):
+            payload.pop(key, None)
+
+    rewrite(directory, manifest=as_format_1)
+    call_command("flush", interactive=False, verbosity=0)
+    backup_restore(directory=directory)
+    assert Project.objects.count() == 2
+
+
+def test_an_archive_that_would_not_unpack_is_refused_before_the_database(
+    city, filled, media, tmp_path
+):
+    directory = tmp_path / "bk"
+    backup_create(directory=directory, pg_dump=False)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("x")
+    with tarfile.open(directory / "media.tar.gz", "w:gz") as tar:
+        tar.add(outside, arcname="../outside.txt")
+
+    def fix_checksum(payload):
+        digest = hashlib.sha256((directory / "media.tar.gz").read_bytes()).hexdigest()
+        payload["files"]["media.tar.gz"]["sha256"] = digest
+
+    rewrite(directory, manifest=fix_checksum)
+    before = snapshot()
+    with pytest.raises(BackupError, match="无法解包"):
+        backup_restore(directory=directory, force=True)
+    assert snapshot() == before
