@@ -8,6 +8,8 @@ import datetime as dt
 import hashlib
 import io
 import json
+import os
+import stat
 import tarfile
 from decimal import Decimal
 
@@ -45,6 +47,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def common_umask():
+    """The umask most servers run with (022), so that nothing is private by luck."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
 
 
 @pytest.fixture
@@ -440,3 +450,53 @@ def test_an_archive_that_would_not_unpack_is_refused_before_the_database(
     with pytest.raises(BackupError, match="无法解包"):
         backup_restore(directory=directory, force=True)
     assert snapshot() == before
+
+
+# --- private files (issue 16, item 11) ----------------------------------------
+
+
+def _mode(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_a_backup_is_private_and_says_it_is_secret(city, filled, tmp_path, common_umask):
+    directory = tmp_path / "backups" / "bk"
+    call_command("backup", "-o", str(directory), stdout=io.StringIO())  # with pg_dump on PG
+
+    files = sorted(p.name for p in directory.iterdir())
+    assert {"data.json", "media.tar.gz", "manifest.json"} <= set(files)
+    assert {name: oct(_mode(directory / name)) for name in files} == dict.fromkeys(files, "0o600")
+    assert oct(_mode(directory)) == oct(_mode(directory.parent)) == "0o700"
+    payload = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    assert "机密" in payload["notice"] and "密码哈希" in payload["notice"]
+    assert "0600" in payload["notice"] and payload["file_mode"] == "0600"
+    # The hashes are there: a restore gives back the sign-ins.
+    users = [
+        o for o in json.loads((directory / "data.json").read_text()) if o["model"] == "auth.user"
+    ]
+    assert all(u["fields"]["password"] for u in users)
+
+
+def test_an_existing_empty_backup_directory_is_made_private(city, tmp_path, common_umask):
+    directory = tmp_path / "bk"
+    directory.mkdir(mode=0o755)
+    backup_create(directory=directory, pg_dump=False)
+    assert oct(_mode(directory)) == "0o700"
+
+
+def test_restored_evidence_files_are_private(city, filled, media, tmp_path, common_umask):
+    """Whatever modes the archive recorded: a backup from before holds 0644 files."""
+    _, evidence = filled
+    path = media / evidence.file.name
+    path.chmod(0o644)
+    path.parent.chmod(0o755)
+    backup_create(directory=tmp_path / "bk", pg_dump=False)
+    call_command("flush", interactive=False, verbosity=0)
+    evidence.file.storage.delete(evidence.file.name)
+    path.parent.rmdir()
+
+    backup_restore(directory=tmp_path / "bk")
+
+    assert path.read_bytes() == PDF_BYTES
+    assert oct(_mode(path)) == "0o600"
+    assert oct(_mode(path.parent)) == "0o700"

@@ -14,14 +14,19 @@ A backup is a directory:
 - ``database.pgdump`` (PostgreSQL only, when ``pg_dump`` is installed): a native
   ``pg_dump -Fc`` copy for ``pg_restore``, as a second way back.
 
+A backup is secret: it holds every user's password hash (a restore must give back
+the sign-ins) and every evidence file. It is written under umask 077, so the
+directory is 0700 and its files 0600, and the manifest says so.
+
 Restoring refuses up front a backup of another schema version, and a database that
 already holds data unless forced. The flush (when forced) and the load run in one
 transaction: whatever fails leaves the database as it was. The files are unpacked
-after the rows are in.
+after the rows are in, 0600 in 0700 directories like every upload.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -56,6 +61,15 @@ PG_DUMP_FILE = "database.pgdump"
 # the admin's change log, whose rows point at content-type ids).
 EXCLUDED = ["contenttypes", "auth.permission", "sessions", "admin.logentry"]
 
+# Everything a backup or restore writes is for this system's user alone.
+PRIVATE_UMASK = 0o077
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_DIR_MODE = 0o700
+NOTICE = (
+    "机密：本备份含全部用户的密码哈希和全部佐证材料。目录权限 0700、文件权限 0600，"
+    "只有运行本系统的用户可读；请保存在同样受限（最好加密）的位置，不要复制到共享目录或发送给他人。"
+)
+
 
 class BackupError(Exception):
     """A backup cannot be written or restored; the message says why, in Chinese."""
@@ -84,6 +98,17 @@ def sha256_of(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def _private_umask():
+    """Files and directories created inside are 0600 / 0700 (this process only:
+    backup and restore run as management commands, one thread)."""
+    old = os.umask(PRIVATE_UMASK)
+    try:
+        yield
+    finally:
+        os.umask(old)
 
 
 def applied_migrations() -> dict[str, list[str]]:
@@ -171,12 +196,20 @@ def _pg_dump(path: Path) -> bool:
 
 
 def backup_create(*, directory: Path, pg_dump: bool = True) -> Manifest:
-    """Write a backup into ``directory`` (created; must be empty if it exists)."""
+    """Write a backup into ``directory`` (created; must be empty if it exists).
+
+    Directory 0700, files 0600: the backup holds password hashes and evidence.
+    """
     directory = Path(directory)
     if directory.exists() and any(directory.iterdir()):
         raise BackupError(f"备份目录 {directory} 不是空目录，请换一个目录。")
-    directory.mkdir(parents=True, exist_ok=True)
+    with _private_umask():
+        directory.mkdir(parents=True, exist_ok=True)
+        directory.chmod(PRIVATE_DIR_MODE)  # it may have existed, empty, with looser bits
+        return _write_backup(directory, pg_dump=pg_dump)
 
+
+def _write_backup(directory: Path, *, pg_dump: bool) -> Manifest:
     migrations = applied_migrations()
     data_path = directory / DATA_FILE
     _dump_data(data_path)
@@ -200,6 +233,8 @@ def backup_create(*, directory: Path, pg_dump: bool = True) -> Manifest:
     )
     payload = {
         "format": FORMAT_VERSION,
+        "notice": NOTICE,
+        "file_mode": f"{PRIVATE_FILE_MODE:04o}",
         "django": django.get_version(),
         **dataclasses.asdict(manifest),
     }
@@ -276,7 +311,8 @@ def backup_restore(*, directory: Path, force: bool = False) -> Manifest:
             call_command("loaddata", str(directory / DATA_FILE), verbosity=0)
     except Exception as exc:  # whatever it is, the transaction rolled back: say so
         raise BackupError(f"备份数据无法载入，未恢复，数据库未作任何改动。原因：{exc}") from exc
-    _unpack_media(directory / MEDIA_FILE)
+    with _private_umask():
+        _unpack_media(directory / MEDIA_FILE)
 
     missing = [
         e.file.name for e in Evidence.objects.only("file") if not e.file.storage.exists(e.file.name)
@@ -286,14 +322,21 @@ def backup_restore(*, directory: Path, force: bool = False) -> Manifest:
     return manifest
 
 
+def _private_member(member: tarfile.TarInfo, dest_path: str) -> tarfile.TarInfo:
+    """tarfile's "data" filter (no absolute paths, "..", links or device files),
+    then the modes of every upload, whatever the archive recorded (older backups
+    hold 0644 files)."""
+    member = tarfile.data_filter(member, dest_path)
+    return member.replace(mode=PRIVATE_DIR_MODE if member.isdir() else PRIVATE_FILE_MODE)
+
+
 def _check_media(path: Path) -> None:
     """Refuse, before the database is touched, an archive that would not unpack."""
     media_root = str(Path(settings.MEDIA_ROOT).resolve())
     try:
         with tarfile.open(path, "r:gz") as tar:
             for member in tar:
-                # The "data" filter refuses absolute paths, "..", links and device files.
-                tarfile.data_filter(member, media_root)
+                _private_member(member, media_root)
     except (tarfile.TarError, OSError) as exc:
         raise BackupError(
             f"{MEDIA_FILE} 无法解包，未恢复，数据库未作任何改动。原因：{exc}"
@@ -304,4 +347,4 @@ def _unpack_media(path: Path) -> None:
     media_root = Path(settings.MEDIA_ROOT)
     media_root.mkdir(parents=True, exist_ok=True)
     with tarfile.open(path, "r:gz") as tar:
-        tar.extractall(media_root, filter="data")
+        tar.extractall(media_root, filter=_private_member)
