@@ -250,16 +250,24 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "/media/"  # never served directly: evidence goes through a permission-checked view
+# Evidence files are for this system alone: 0600 in 0700 directories (Django's default
+# is 0644 files in directories of the process umask, readable by every local user).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # Static files are served by WhiteNoise; in production from collectstatic's hashed,
-# compressed copies (far-future cache headers).
+# compressed copies (far-future cache headers). They stay world-readable (they are
+# public, and README shows nginx serving them), whatever the upload modes above.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        else "django.contrib.staticfiles.storage.StaticFilesStorage",
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
     },
 }
+# `backup` writes data.json in this format: Django's "json" cuts times to milliseconds.
+SERIALIZATION_MODULES = {"exactjson": "projects.exact_json"}
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "zhucheng@localhost")
