@@ -383,7 +383,7 @@ def _drop_the_latest_migration(payload):
     ("manifest", "named"),
     [
         (_add_a_newer_migration, "备份有而当前数据库没有的迁移：projects.0099_project_budget"),
-        (_drop_the_latest_migration, "当前数据库有而备份没有的迁移：responsibility.0004_"),
+        (_drop_the_latest_migration, "当前数据库有而备份没有的迁移：responsibility."),
     ],
 )
 def test_a_backup_of_another_schema_version_is_refused_up_front(

@@ -52,7 +52,9 @@ def test_a_database_from_before_the_move_keeps_its_assessment_rows_and_permissio
 
     unit = OldUnit.objects.create(name="质监局", full_name="诸城市质量技术监督局", kind="bureau")
     OldPlan.objects.create(year=2010, doc_number="诸政发〔2010〕12号", title="2010年责任制")
-    scheme = OldScheme.objects.create(year=2010, name="2010年度市直部门考核办法", unit_kind="bureau")
+    scheme = OldScheme.objects.create(
+        year=2010, name="2010年度市直部门考核办法", unit_kind="bureau"
+    )
     category = OldCategory.objects.create(scheme=scheme, name="工作目标", max_points=Decimal(100))
     item = OldItem.objects.create(
         category=category, name="进度节点按期完成", max_points=Decimal(20), rule_kind="fixed"
