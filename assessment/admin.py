@@ -20,6 +20,7 @@ from assessment.models import (
     TitleAward,
 )
 from assessment.resources import CategoryResource, ItemResource, SchemeResource
+from common.formula_safe import NativeTypesExportMixin
 
 
 class CategoryInline(admin.TabularInline):
@@ -31,7 +32,7 @@ class CategoryInline(admin.TabularInline):
 
 
 @admin.register(AssessmentScheme)
-class AssessmentSchemeAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class AssessmentSchemeAdmin(NativeTypesExportMixin, ImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [SchemeResource]
     list_display = ["year", "unit_kind", "name", "total_points", "is_published", "computed_at"]
     list_filter = ["year", "unit_kind", "is_published"]
@@ -107,7 +108,7 @@ class ItemInline(admin.TabularInline):
 
 
 @admin.register(AssessmentCategory)
-class AssessmentCategoryAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class AssessmentCategoryAdmin(NativeTypesExportMixin, ImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [CategoryResource]
     list_display = ["name", "scheme", "order", "max_points"]
     list_filter = ["scheme__year", "scheme__unit_kind"]
@@ -117,7 +118,7 @@ class AssessmentCategoryAdmin(ImportExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(AssessmentItem)
-class AssessmentItemAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class AssessmentItemAdmin(NativeTypesExportMixin, ImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [ItemResource]
     form = AssessmentItemForm
     list_display = ["name", "category", "rule_kind", "max_points", "is_bonus", "source"]

@@ -6,6 +6,8 @@ accepted too); a scheme is named by 年度 + 考核对象 and a category by its 
 within that scheme, so a workbook exported from one year can be edited and
 imported again. Every row goes through the model's ``full_clean()``: a bad tier
 text, a negative cap or a published scheme is refused with the row number.
+Every exported cell goes through ``common.formula_safe`` (and is unescaped again
+on import).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from import_export import fields, resources, widgets
 
 from assessment import scoring
 from assessment.models import ASSESSED_KINDS, AssessmentCategory, AssessmentItem, AssessmentScheme
+from common.formula_safe import FormulaSafeResourceMixin
 
 YEAR, KIND, CATEGORY = "年度", "考核对象", "考核类别"
 TEXT = widgets.CharWidget(allow_blank=True)  # an empty cell is "", not None
@@ -112,7 +115,7 @@ class CategoryWidget(widgets.ForeignKeyWidget):
             ) from exc
 
 
-class SchemeResource(resources.ModelResource):
+class SchemeResource(FormulaSafeResourceMixin, resources.ModelResource):
     year = fields.Field(attribute="year", column_name=YEAR, widget=widgets.IntegerWidget())
     unit_kind = fields.Field(
         attribute="unit_kind", column_name=KIND, widget=ChoiceLabelWidget(ASSESSED_KINDS)
@@ -179,7 +182,7 @@ def _refuse_published(scheme) -> None:
         raise ValidationError(_("%(s)s 已发布，不能通过导入修改。") % {"s": scheme})
 
 
-class CategoryResource(resources.ModelResource):
+class CategoryResource(FormulaSafeResourceMixin, resources.ModelResource):
     year = fields.Field(column_name=YEAR, readonly=True)
     kind = fields.Field(column_name=KIND, readonly=True)
     scheme = fields.Field(
@@ -209,7 +212,7 @@ class CategoryResource(resources.ModelResource):
         return super().get_queryset().select_related("scheme")
 
 
-class ItemResource(resources.ModelResource):
+class ItemResource(FormulaSafeResourceMixin, resources.ModelResource):
     year = fields.Field(column_name=YEAR, readonly=True)
     kind = fields.Field(column_name=KIND, readonly=True)
     category = fields.Field(

@@ -31,6 +31,7 @@ from assessment.models import (
     TitleAward,
 )
 from common import clock
+from common.writes import touch, touch_fields
 from responsibility import roles
 from responsibility.models import Unit
 
@@ -345,15 +346,15 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None) -> ComputeSummary:
         bulk_update_with_history(
             changed_results,
             AssessmentResult,
-            RESULT_FIELDS,
+            touch(changed_results, RESULT_FIELDS),  # and computed_at
             default_user=by,
             default_change_reason=reason,
         )
     AssessmentResult.objects.filter(scheme=scheme).exclude(unit_id__in=unit_ids).delete()
 
-    titles = _award_titles(scheme, current)
+    titles = _award_titles(scheme, current, by=by, reason=reason)
     scheme.computed_at = timezone.now()
-    scheme.save(update_fields=["computed_at", "updated_at"])
+    scheme.save(update_fields=touch_fields(AssessmentScheme, ["computed_at"]))
     return ComputeSummary(scheme, len(units), len(items), missing_total, titles)
 
 
@@ -368,7 +369,7 @@ def _titled_children(scheme: AssessmentScheme, unit_ids) -> dict[int, int]:
     return {row["unit__parent_id"]: row["n"] for row in rows}
 
 
-def _award_titles(scheme: AssessmentScheme, results) -> int:
+def _award_titles(scheme: AssessmentScheme, results, *, by, reason: str) -> int:
     """Give the scheme's title to units at or over its line (never to a vetoed unit).
     Titles given by hand (no scheme) are left alone."""
     TitleAward.objects.filter(scheme=scheme).delete()
@@ -391,7 +392,7 @@ def _award_titles(scheme: AssessmentScheme, results) -> int:
         for r in winners
         if r.unit_id not in manual
     ]
-    TitleAward.objects.bulk_create(awards)
+    bulk_create_with_history(awards, TitleAward, default_user=by, default_change_reason=reason)
     return len(awards) + len(manual)
 
 
@@ -556,5 +557,5 @@ def scheme_copy_to_next_year(
         copy.change_notes += "\n" + _(
             "以下项目关联的指标/节点属于上一年度，需重新关联：%(items)s"
         ) % {"items": "、".join(unlinked)}
-        copy.save(update_fields=["change_notes"])
+        copy.save(update_fields=touch_fields(AssessmentScheme, ["change_notes"]))
     return copy

@@ -70,9 +70,6 @@ def parse_project_number(value: object) -> int | None:
 # Full-width ASCII (Ａ-ｚ, ０-９, punctuation) that WPS and Chinese IMEs produce.
 _FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 
-# Characters that make a spreadsheet cell a formula (formula injection, OWASP).
-FORMULA_PREFIXES = ("=", "+", "-", "@")
-
 
 def to_halfwidth(value: str) -> str:
     """``２０１１年６月`` → ``2011年6月``; other characters unchanged."""
@@ -82,15 +79,3 @@ def to_halfwidth(value: str) -> str:
 def squeeze(value: object) -> str:
     """Drop every kind of space and line break: ``项 目\u3000名称`` → ``项目名称``."""
     return re.sub(r"\s+", "", clean_text(value))
-
-
-def escape_formula(value: str) -> str:
-    """Prefix a text that a spreadsheet would run as a formula with a single quote."""
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
-
-
-def unescape_formula(value: str) -> str:
-    """Undo :func:`escape_formula` when reading a workbook back."""
-    if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
-        return value[1:]
-    return value

@@ -11,17 +11,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from common.formula_safe import formula_safe
 from projects.models import Project
-
-# A cell starting with one of these is read as a formula by Excel, WPS and
-# LibreOffice (CSV/formula injection); such text gets a leading apostrophe.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def project_rows_xlsx(projects: Iterable[Project], *, title: str) -> bytes:
@@ -51,7 +42,7 @@ def project_rows_xlsx(projects: Iterable[Project], *, title: str) -> bytes:
     widths = [8, 6, 28, 12, 24, 18, 10, 9, 8, 6, 6, 10, 8, 60]
     for i, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(i)].width = width
-    ws.append([safe_cell(title)])
+    ws.append([formula_safe(title)])
     bold = Font(bold=True)
     cells = []
     for text in header:
@@ -63,7 +54,7 @@ def project_rows_xlsx(projects: Iterable[Project], *, title: str) -> bytes:
         assignments = list(p.assignments.all())
         ws.append(
             [
-                safe_cell(v)
+                formula_safe(v)
                 for v in (
                     p.plan.year,
                     p.number,

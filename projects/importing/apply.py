@@ -2,9 +2,10 @@
 
 Everything of the year is loaded once into dictionaries (a fixed number of
 queries however long the workbook), the diff is computed in memory, and the
-writes are ``bulk_create`` / ``bulk_update`` followed by one ``INSERT … SELECT``
-per table into simple-history's tables (:func:`record_history`), so the audit
-trail records the import, with the user, at bulk speed.
+writes are ``bulk_create`` / ``bulk_update`` (which also moves ``updated_at``,
+:func:`common.writes.touch`) followed by one ``INSERT … SELECT`` per table into
+simple-history's tables (:func:`record_history`), so the audit trail records the
+import, with the user, at bulk speed.
 
 Matching, so that re-importing the same workbook changes nothing and an
 amended one updates in place:
@@ -28,6 +29,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.writes import touch
 from projects.importing.plan import (
     IndicatorSpec,
     MilestoneSpec,
@@ -448,9 +450,12 @@ class _Differ:
 
         def update(model, changed: dict):
             if changed:
-                fields = sorted({f for fs in changed.values() for f in fs})
-                model.objects.bulk_update(list(changed), fields, batch_size=BATCH)
-                record_history(model, [o.pk for o in changed], "~", user)
+                objs = list(changed)
+                # touch(): bulk_update leaves updated_at alone, which the PDF cache
+                # and the admin's "changed meanwhile" check rely on.
+                fields = touch(objs, sorted({f for fs in changed.values() for f in fs}))
+                model.objects.bulk_update(objs, fields, batch_size=BATCH)
+                record_history(model, [o.pk for o in objs], "~", user)
 
         create(Unit, w.units)
         create(Person, w.persons)
@@ -461,6 +466,8 @@ class _Differ:
         update(Project, w.changed_projects)
 
         for a in w.drop_assignments:
+            a._history_user = user
+            a._change_reason = CHANGE_REASON
             a.delete()
         if w.demote_assignments:
             ProjectUnit.objects.filter(pk__in=[a.pk for a in w.demote_assignments]).update(

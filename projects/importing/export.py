@@ -5,8 +5,9 @@ the same data): a title row, the header row, then per project a first row with
 the project's units, persons and vice-mayor (and its own milestones and
 indicators, if any), then one row per milestone or indicator of each
 sub-item. Project cells are merged down over the project's rows, sub-item
-cells over the sub-item's rows. Text that a spreadsheet would run as a formula
-(= + - @) is escaped with a leading single quote.
+cells over the sub-item's rows. Every cell goes through
+:func:`common.formula_safe.formula_safe` (text a spreadsheet would run as a
+formula gets a leading single quote; the importer takes it off again).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from itertools import zip_longest
 from django.db.models import Prefetch
 from openpyxl.worksheet.cell_range import CellRange
 
-from common.text import escape_formula
+from common.formula_safe import formula_safe
 from projects.importing.columns import EXPORT_COLUMNS
 from projects.models import Category, Indicator, Milestone, PlanYear, Project, ProjectUnit, SubItem
 
@@ -151,12 +152,6 @@ def merge_all(ws, ranges: list[tuple[int, int, int, int]]) -> None:
     ws.merged_cells = MultiCellRange(merged)
 
 
-def _cell_value(value):
-    if isinstance(value, str):
-        return escape_formula(value)
-    return value
-
-
 def build_workbook(
     title: str, projects_rows: list[list[dict]], *, footnotes: list[str] = ()
 ) -> bytes:
@@ -168,7 +163,7 @@ def build_workbook(
     ws = book.active
     ws.title = "责任分解表"
     width = len(EXPORT_COLUMNS)
-    ws.cell(row=1, column=1, value=_cell_value(title))
+    ws.cell(row=1, column=1, value=formula_safe(title))
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     ws.cell(row=1, column=1).font = Font(size=16, bold=True)
     ws.cell(row=1, column=1).alignment = Alignment(horizontal="center")
@@ -193,7 +188,7 @@ def build_workbook(
             for key, value in row.items():
                 if key.startswith("_") or value in (None, ""):
                     continue
-                cell = ws.cell(row=r, column=COLUMN_INDEX[key] + 1, value=_cell_value(value))
+                cell = ws.cell(row=r, column=COLUMN_INDEX[key] + 1, value=formula_safe(value))
                 if isinstance(value, dt.date):
                     cell.number_format = "yyyy-mm-dd"
             span = row.get("_sub_span", 0)

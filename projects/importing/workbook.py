@@ -30,7 +30,8 @@ import tablib
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from common.text import clean_text, squeeze, unescape_formula
+from common.formula_safe import unescape
+from common.text import clean_text, squeeze
 from projects.importing.columns import (
     PROJECT_KEYS,
     ROW_COLUMN,
@@ -333,7 +334,7 @@ def normalise(grid: Grid) -> tablib.Dataset | None:
             section = _section_category(first_text)
             previous = None
             continue
-        row = [unescape_formula(v) if isinstance(v, str) else v for v in row]
+        row = [unescape(v) if isinstance(v, str) else v for v in row]
         starts_project = any(not _is_blank(row[i]) for i in number_project)
         if not starts_project and previous is not None:
             for i in project_cols:

@@ -20,6 +20,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from common.writes import touch_fields
 from projects.models import (
     Indicator,
     Milestone,
@@ -205,8 +206,14 @@ def _demo_report(milestone, author, reviewer, done: dt.date) -> None:
     report.reviewed_by = reviewer
     report.reviewed_at = reported_at + dt.timedelta(days=1)
     report.save(update_fields=["review_state", "reviewed_by", "reviewed_at"])
-    # created_at is auto_now_add; give the demo a believable date.
-    ProgressReport.objects.filter(pk=report.pk).update(created_at=reported_at)
+    _backdate(report, reported_at)
+
+
+def _backdate(report: ProgressReport, at: dt.datetime) -> None:
+    """created_at is auto_now_add; give the demo a believable date, in the
+    report's history rows too (they are copies of the row)."""
+    ProgressReport.objects.filter(pk=report.pk).update(created_at=at)
+    ProgressReport.history.filter(id=report.pk).update(created_at=at)
 
 
 def _demo_pending_reports(plan, author_for_unit, users, reviewer) -> None:
@@ -243,7 +250,7 @@ def _demo_pending_reports(plan, author_for_unit, users, reviewer) -> None:
                 report.return_reason = "进展情况过于简略，请补充具体数字和佐证材料。"
             report.review_state = state
             report.save(update_fields=sorted(ProgressReport.REVIEW_FIELDS))
-            ProgressReport.objects.filter(pk=report.pk).update(created_at=at)
+            _backdate(report, at)
 
 
 def _decimal(row: dict, key: str) -> Decimal | None:
@@ -280,8 +287,10 @@ def _load_users(rows, units, mayors, password) -> dict:
         user.save()
         user.groups.set([Group.objects.get(name=ROLE_GROUPS[row["role"]])])
         Membership.objects.update_or_create(user=user, defaults={"unit": units[row["unit"]]})
-        if row.get("mayor"):
-            ViceMayor.objects.filter(pk=mayors[row["mayor"]].pk).update(user=user)
+        mayor = mayors[row["mayor"]] if row.get("mayor") else None
+        if mayor is not None and mayor.user_id != user.pk:
+            mayor.user = user
+            mayor.save(update_fields=touch_fields(ViceMayor, ["user"]))
         user = User.objects.select_related("membership__unit").get(pk=user.pk)
         users[row["username"]] = user
     return users
