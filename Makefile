@@ -47,8 +47,11 @@ demo: migrate
 run: sysdeps demo
 	ZHUCHENG_TODAY=$${ZHUCHENG_TODAY:-2010-09-30} $(PY) manage.py runserver $(HOST):$(PORT)
 
+# The suite runs on TEST_WORKERS processes (pytest-xdist; one per core by default),
+# a file per worker at a time so module fixtures are built once. TEST_WORKERS=0: serial.
+TEST_WORKERS ?= auto
 test: sysdeps $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Only the browser tests (Playwright + Debian's Chromium); `make test` runs them too.
 test-e2e: sysdeps $(STAMP)
