@@ -10,10 +10,15 @@
 each, and project 2 (商务局 only) supervised by another vice-mayor.
 """
 
+import contextlib
 import dataclasses
 import datetime as dt
+from io import StringIO
 
 import pytest
+import time_machine
+from django.core.management import call_command
+from django.test import override_settings
 
 from projects.models import Milestone, PlanYear, Project, SubItem
 from responsibility import roles
@@ -55,6 +60,11 @@ class City:
 
 @pytest.fixture
 def city(db) -> City:
+    return build_city()
+
+
+def build_city() -> City:
+    """The small city of the module docstring (for fixtures of other scopes)."""
     plan = factories.PlanYearFactory(year=2010)
     zhijian = factories.UnitFactory(name="质监局")
     shangwu = factories.UnitFactory(name="商务局")
@@ -121,3 +131,30 @@ def city(db) -> City:
         victor,
         adam,
     )
+
+
+@contextlib.contextmanager
+def committed_for_module(django_db_blocker):
+    """Data made once for a whole test module: committed, so each test's own changes
+    roll back to it (tests keep their ``django_db`` mark); flushed at the module's end
+    (post_migrate then makes the role groups again). For expensive, read-mostly
+    set-ups such as the demo year; not for modules with transactional tests."""
+    with django_db_blocker.unblock():
+        try:
+            yield
+        finally:
+            call_command("flush", interactive=False, verbosity=0)
+
+
+DEMO_DAY = "2010-09-30 10:00 +0800"
+
+
+@pytest.fixture(scope="module")
+def demo_loaded(django_db_setup, django_db_blocker) -> str:
+    """The 2010 demo (plan, users, assessment) loaded once for the module, as
+    ``make run`` loads it: the clock pinned to 2010-09-30. Returns the command's output."""
+    with committed_for_module(django_db_blocker):
+        with time_machine.travel(DEMO_DAY, tick=False), override_settings(ZHUCHENG_TODAY=""):
+            out = StringIO()
+            call_command("load_demo", stdout=out)
+        yield out.getvalue()

@@ -69,9 +69,7 @@ def referenced_apps(path: Path) -> list[tuple[int, str, str]]:
             text = first.value if isinstance(first, ast.Constant) else None
             if not isinstance(text, str):
                 continue
-            if name in DYNAMIC_CALLS:
-                note(node.lineno, text, name)
-            elif name in RELATION_FIELDS and "." in text:
+            if name in DYNAMIC_CALLS or (name in RELATION_FIELDS and "." in text):
                 note(node.lineno, text, name)
     return found
 

@@ -9,11 +9,12 @@ from decimal import Decimal as D
 import pytest
 
 from assessment import scoring, selectors, services
-from assessment.models import AssessmentItem, AssessmentResult, TitleAward
+from assessment.models import AssessmentItem, AssessmentResult, AssessmentScheme, TitleAward
 from assessment.scoring import RuleKind as K
 from responsibility.models import Unit
 from tests import factories
 from tests.assessment import builders
+from tests.conftest import build_city, committed_for_module
 
 TITLE = "质量先进乡镇(街道)"
 
@@ -172,8 +173,26 @@ EXPECTED = {
 }
 
 
+@pytest.fixture(scope="module")
+def taizhou_year(django_db_setup, django_db_blocker):
+    """The whole Taizhou year, built and computed once for this module (the
+    tests read it; one that changes it rolls back to it)."""
+    with committed_for_module(django_db_blocker):
+        city = build_city()
+        yield city, _taizhou(city)
+
+
 @pytest.fixture
-def taizhou(city):
+def city(taizhou_year, db):
+    return taizhou_year[0]
+
+
+@pytest.fixture
+def taizhou(taizhou_year, db):
+    return AssessmentScheme.objects.get(pk=taizhou_year[1].pk)
+
+
+def _taizhou(city):
     counties = {
         name: factories.UnitFactory(name=name, kind=Unit.Kind.COUNTY)
         for name in ("椒江区", "温岭市")

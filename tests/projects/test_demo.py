@@ -15,8 +15,8 @@ def load():
 
 
 @pytest.mark.django_db
-def test_load_demo_builds_the_2010_plan_with_33_projects():
-    output = load()
+def test_load_demo_builds_the_2010_plan_with_33_projects(demo_loaded):
+    output = demo_loaded
     plan = PlanYear.objects.get(year=2010)
     assert plan.projects.count() == 33
     assert sorted(plan.projects.values_list("number", flat=True)) == list(range(1, 34))
@@ -24,8 +24,7 @@ def test_load_demo_builds_the_2010_plan_with_33_projects():
 
 
 @pytest.mark.django_db
-def test_load_demo_uses_the_real_facts_of_project_16():
-    load()
+def test_load_demo_uses_the_real_facts_of_project_16(demo_loaded):
     project = Project.objects.for_year(2010).get(number=16)
     assert str(project) == "第16项 提高服务质量"
     assignments = list(project.assignments.select_related("unit", "person"))
@@ -38,8 +37,7 @@ def test_load_demo_uses_the_real_facts_of_project_16():
 
 
 @pytest.mark.django_db
-def test_load_demo_quality_bureau_carries_8_projects_and_16_sub_items():
-    load()
+def test_load_demo_quality_bureau_carries_8_projects_and_16_sub_items(demo_loaded):
     zhijian = Unit.objects.get(name="质监局")
     lead = Project.objects.for_year(2010).filter(
         assignments__unit=zhijian, assignments__is_lead=True
@@ -49,8 +47,7 @@ def test_load_demo_quality_bureau_carries_8_projects_and_16_sub_items():
 
 
 @pytest.mark.django_db
-def test_load_demo_has_20_bureaus_persons_and_mayors():
-    load()
+def test_load_demo_has_20_bureaus_persons_and_mayors(demo_loaded):
     bureaus = Unit.objects.filter(kind=Unit.Kind.BUREAU)
     assert bureaus.count() == 20
     assert all(u.assignments.exists() for u in bureaus)
@@ -61,9 +58,8 @@ def test_load_demo_has_20_bureaus_persons_and_mayors():
 
 
 @pytest.mark.django_db
-def test_load_demo_shows_all_three_colours_on_its_demo_date(settings):
+def test_load_demo_shows_all_three_colours_on_its_demo_date(demo_loaded, settings):
     settings.ZHUCHENG_TODAY = "2010-09-30"
-    load()
     milestones = Milestone.objects.for_year(2010)
     assert milestones.overdue().exists()
     assert milestones.due_within(7).exists()
@@ -72,8 +68,7 @@ def test_load_demo_shows_all_three_colours_on_its_demo_date(settings):
 
 
 @pytest.mark.django_db
-def test_load_demo_is_idempotent_and_logins_work():
-    load()
+def test_load_demo_is_idempotent_and_logins_work(demo_loaded):
     counts = (Project.objects.count(), Milestone.objects.count(), ProgressReport.objects.count())
     load()
     assert (
