@@ -11,7 +11,7 @@ PORT ?= 8000
 # Pango for WeasyPrint, Chromium for browser tests, gettext for translations.
 SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils libpango-1.0-0 libpangoft2-1.0-0 chromium gettext
 
-.PHONY: run test test-fast test-e2e bench lint format sysdeps venv migrate demo clean serve loadtest
+.PHONY: run test test-fast test-e2e bench lint typecheck format sysdeps venv migrate demo clean serve loadtest
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -61,6 +61,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# mypy with django-stubs over the apps; the settings are in pyproject.toml ([tool.mypy]).
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
@@ -90,4 +94,4 @@ loadtest: sysdeps $(STAMP)
 	bash loadtest/run.sh
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache test-artifacts
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .mypy_cache test-artifacts

@@ -165,7 +165,7 @@ class ItemScoreInline(admin.TabularInline):
     model = ItemScore
     extra = 0
     can_delete = False
-    fields = [
+    fields = readonly_fields = (
         "item",
         "raw_source",
         "raw_value",
@@ -176,8 +176,7 @@ class ItemScoreInline(admin.TabularInline):
         "override_money",
         "override_reason",
         "overridden_by",
-    ]
-    readonly_fields = fields
+    )
 
     def has_add_permission(self, request, obj=None):
         return False

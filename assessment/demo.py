@@ -10,6 +10,7 @@ import dataclasses
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import TypedDict
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -32,6 +33,12 @@ ITEM_NUMBERS = [
     "per_points",
     "per_money",
 ]
+
+
+class _RawFields(TypedDict):
+    value: Decimal | None
+    state: str
+    target: Decimal | None
 
 
 @dataclasses.dataclass
@@ -70,7 +77,7 @@ def scheme_load(
             defaults={"order": c_order, "max_points": _d(c["max_points"])},
         )
         for i_order, row in enumerate(c["items"], start=1):
-            defaults = {f: _d(row.get(f, 0)) for f in ITEM_NUMBERS}
+            defaults: dict[str, object] = {f: _d(row.get(f, 0)) for f in ITEM_NUMBERS}
             defaults.update(
                 order=i_order,
                 method=row.get("method", ""),
@@ -106,7 +113,7 @@ def assessment_demo_load(*, path: Path = ASSESSMENT_FIXTURE) -> AssessmentDemoSu
     for unit_name, values in data["entries"].items():
         for item_name, raw in values.items():
             item = items[item_name]
-            fields = {"value": None, "state": "", "target": None}
+            fields: _RawFields = {"value": None, "state": "", "target": None}
             if item.reads_state:
                 fields["state"] = raw
             elif isinstance(raw, list):

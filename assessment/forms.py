@@ -89,7 +89,8 @@ class RawEntryForm(forms.Form):
         return upload
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         raw = scoring.Raw(
             value=data.get("value"),
             state=scoring.Completion(data["state"]) if data.get("state") else None,
@@ -128,7 +129,8 @@ class OverrideForm(forms.Form):
         self.item = item
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("clear"):
             data["points"] = data["money"] = None
             return data
@@ -166,7 +168,7 @@ class TiersField(forms.CharField):
     def to_python(self, value):
         text = super().to_python(value)
         try:
-            return scoring.tiers_to_json(scoring.parse_tiers(text))
+            return scoring.tiers_to_json(scoring.parse_tiers(text or ""))
         except ValueError as exc:
             raise ValidationError(str(exc)) from exc
 

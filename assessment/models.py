@@ -9,6 +9,7 @@ what the pages and PDFs read is in ``assessment.selectors``.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,8 +23,17 @@ from assessment import scoring
 from common import evidence
 from responsibility.models import Unit
 
-POINTS = {"max_digits": 8, "decimal_places": 2}
-MONEY = {"max_digits": 12, "decimal_places": 2}
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+class DecimalShape(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+POINTS: DecimalShape = {"max_digits": 8, "decimal_places": 2}
+MONEY: DecimalShape = {"max_digits": 12, "decimal_places": 2}
 
 ASSESSED_KINDS = [
     (Unit.Kind.BUREAU.value, Unit.Kind.BUREAU.label),
@@ -109,6 +119,9 @@ class AssessmentScheme(models.Model):
     history = HistoricalRecords(
         table_name="responsibility_historicalassessmentscheme", excluded_fields=["updated_at"]
     )
+    # Read by django-simple-history when the row is saved: who changed it and why.
+    _history_user: User | None
+    _change_reason: str
     objects = SchemeQuerySet.as_manager()
 
     class Meta:
@@ -459,6 +472,9 @@ class AssessmentEntry(models.Model):
     entered_at = models.DateTimeField(_("录入时间"), auto_now=True)
 
     history = HistoricalRecords(table_name="responsibility_historicalassessmententry")
+    # Read by django-simple-history when the row is saved: who changed it and why.
+    _history_user: User | None
+    _change_reason: str
 
     class Meta:
         db_table = "responsibility_assessmententry"  # created under responsibility; moved here
@@ -504,10 +520,12 @@ class AssessmentEntry(models.Model):
 
 
 def display_raw(raw: scoring.Raw | None) -> str:
-    if raw is None or (raw.value is None and raw.state is None):
+    if raw is None:
         return "—"
     if raw.state is not None:
         return raw.state.label
+    if raw.value is None:
+        return "—"
     value = format(raw.value.normalize(), "f")
     if raw.target is not None:
         return f"{value} / {format(raw.target.normalize(), 'f')}"
@@ -627,6 +645,9 @@ class ItemScore(models.Model):
     overridden_at = models.DateTimeField(_("调整时间"), null=True, blank=True)
 
     history = HistoricalRecords(table_name="responsibility_historicalitemscore")
+    # Read by django-simple-history when the row is saved: who changed it and why.
+    _history_user: User | None
+    _change_reason: str
 
     class Meta:
         db_table = "responsibility_itemscore"  # created under responsibility; moved here

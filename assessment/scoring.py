@@ -29,8 +29,12 @@ import itertools
 import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
@@ -254,11 +258,18 @@ def score_veto(occurrences: Decimal | int) -> Outcome:
 
 
 def score(rule: Rule, raw: Raw | None) -> Outcome:
-    """The outcome of one item for one unit. No raw value yet: 0 points, flagged."""
-    if raw is None or (raw.value is None and raw.state is None):
+    """The outcome of one item for one unit. No raw value yet: 0 points, flagged.
+
+    So is a raw value of the wrong shape for the rule (a completion state for a
+    numeric rule, a number for a qualitative one), as when an item's rule kind is
+    changed after values were entered: it must be entered again.
+    """
+    if raw is None:
         return Outcome(ZERO, ZERO, missing=True)
     kind = RuleKind(rule.kind)
     if kind is RuleKind.FIXED:
+        if raw.state is None:
+            return Outcome(ZERO, ZERO, missing=True)
         return score_fixed(
             raw.state,
             points_done=rule.points_done,
@@ -268,12 +279,15 @@ def score(rule: Rule, raw: Raw | None) -> Outcome:
             money_partly=rule.money_partly,
             money_not_done=rule.money_not_done,
         )
+    value = raw.value
+    if value is None:
+        return Outcome(ZERO, ZERO, missing=True)
     target = raw.target if raw.target is not None else rule.target
     if kind is RuleKind.TIERS:
-        return score_tiers(completion_percent(raw.value, target), rule.tiers)
+        return score_tiers(completion_percent(value, target), rule.tiers)
     if kind is RuleKind.DEDUCT:
         return score_deduct(
-            raw.value,
+            value,
             max_points=rule.max_points,
             per_points=rule.per_points,
             per_money=rule.per_money,
@@ -281,7 +295,7 @@ def score(rule: Rule, raw: Raw | None) -> Outcome:
         )
     if kind is RuleKind.OVER_UNDER:
         return score_over_under(
-            raw.value,
+            value,
             target if target is not None else ZERO,
             max_points=rule.max_points,
             per_points=rule.per_points,
@@ -290,13 +304,13 @@ def score(rule: Rule, raw: Raw | None) -> Outcome:
         )
     if kind is RuleKind.COUNT:
         return score_count(
-            raw.value,
+            value,
             max_points=rule.max_points,
             per_points=rule.per_points,
             per_money=rule.per_money,
             cap=rule.cap,
         )
-    return score_veto(raw.value)
+    return score_veto(value)
 
 
 def points_bounds(rule: Rule) -> tuple[Decimal, Decimal]:
@@ -345,7 +359,7 @@ def check_rule(rule: Rule, *, is_bonus: bool = False) -> dict[str, list[str]]:
     """Problems with a rule's parameters, keyed by the item field they concern."""
     problems: dict[str, list[str]] = {}
 
-    def add(field: str, message) -> None:
+    def add(field: str, message: StrOrPromise) -> None:
         problems.setdefault(field, []).append(str(message))
 
     kind = RuleKind(rule.kind)
@@ -388,7 +402,7 @@ def check_raw(rule: Rule, raw: Raw) -> dict[str, list[str]]:
     """Problems with a raw value for this kind of rule, keyed by entry field."""
     problems: dict[str, list[str]] = {}
 
-    def add(field: str, message) -> None:
+    def add(field: str, message: StrOrPromise) -> None:
         problems.setdefault(field, []).append(str(message))
 
     kind = RuleKind(rule.kind)
@@ -594,7 +608,7 @@ def tiers_to_json(tiers: Sequence[Tier]) -> list[dict]:
     ]
 
 
-def tiers_from_json(data) -> tuple[Tier, ...]:
+def tiers_from_json(data: Iterable[Mapping[str, object]]) -> tuple[Tier, ...]:
     return tuple(
         Tier(
             Decimal(str(d["lower"])),

@@ -13,7 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Prefetch, Sum
+from django.db.models import Field, Prefetch, Sum
 from django.utils.translation import gettext as _
 
 from assessment import scoring
@@ -127,10 +127,11 @@ def assessment_table(year: int, unit_kind: str | None = None) -> AssessmentTable
     subtotal: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
     for row in sums:
         subtotal[(row["result_id"], row["item__category_id"])] += row["computed"] or 0
-    for row in overridden:
-        subtotal[(row["result_id"], row["item__category_id"])] += (
-            row["override_points"] - row["computed_points"]
-        )
+    for over in overridden:
+        if over["override_points"] is not None:  # always, by the filter above
+            subtotal[(over["result_id"], over["item__category_id"])] += (
+                over["override_points"] - over["computed_points"]
+            )
     titles: dict[int, list[str]] = defaultdict(list)
     for unit_id, name in TitleAward.objects.filter(year=year).values_list("unit_id", "name"):
         titles[unit_id].append(name)
@@ -272,7 +273,9 @@ def scheme_changes(scheme: AssessmentScheme) -> list[str]:
     for field in ("total_points", "excellent_from", "good_from", "pass_from", "bonus_cap"):
         a, b = getattr(old, field), getattr(scheme, field)
         if a != b:
-            label = AssessmentScheme._meta.get_field(field).verbose_name
+            model_field = AssessmentScheme._meta.get_field(field)
+            assert isinstance(model_field, Field)  # a column, not a relation
+            label = model_field.verbose_name
             changes.append(_("%(f)s：%(a)s → %(b)s") % {"f": label, "a": _n(a), "b": _n(b)})
     old_cats = {c.name: c for c in old.categories.all()}
     new_cats = {c.name: c for c in scheme.categories.all()}

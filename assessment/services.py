@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
+from typing import TypedDict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -95,6 +96,15 @@ def _raw_from_counts(kind: scoring.RuleKind, *, done: int, total: int) -> scorin
     return scoring.Raw(value=Decimal(done), target=Decimal(total))
 
 
+class _Amounts(TypedDict):
+    """What a linked item adds up over one unit's indicators."""
+
+    actual: Decimal
+    target: Decimal
+    met: int
+    total: int
+
+
 def _raw_from_amounts(
     kind: scoring.RuleKind, *, actual: Decimal, target: Decimal, met: int, total: int
 ):
@@ -158,7 +168,7 @@ def computed_raws(scheme: AssessmentScheme, items, unit_ids) -> dict[tuple[int, 
         kind = item.rule().kind
         milestones = list(item.milestones.all())
         if milestones:
-            per_unit = defaultdict(lambda: [0, 0])
+            per_unit: dict[int, list[int]] = defaultdict(lambda: [0, 0])
             for m in milestones:
                 per_unit[m.unit_id][1] += 1
                 per_unit[m.unit_id][0] += 1 if m.done_date else 0
@@ -169,7 +179,7 @@ def computed_raws(scheme: AssessmentScheme, items, unit_ids) -> dict[tuple[int, 
                     raws[(item.pk, unit_id)] = raw
             continue
         indicators = list(item.indicators.all())
-        agg = defaultdict(
+        agg: dict[int, _Amounts] = defaultdict(
             lambda: {"actual": Decimal(0), "target": Decimal(0), "met": 0, "total": 0}
         )
         for indicator, units in zip(indicators, _indicator_units(indicators).values(), strict=True):

@@ -17,6 +17,7 @@ import datetime as dt
 import os
 import uuid
 import zipfile
+from typing import IO
 
 from django.utils.translation import gettext as _
 
@@ -71,7 +72,7 @@ def extension(name: str) -> str:
     return os.path.splitext(name)[1].lower()
 
 
-def sniff(name: str, fileobj) -> str:
+def sniff(name: str, fileobj: IO[bytes]) -> str:
     """The content type of an acceptable evidence file, or raise EvidenceRejected.
 
     ``fileobj`` is read from the start and rewound afterwards.
@@ -96,7 +97,7 @@ def sniff(name: str, fileobj) -> str:
     return fmt.content_type
 
 
-def _ooxml_has(fileobj, folder: str) -> bool:
+def _ooxml_has(fileobj: IO[bytes], folder: str) -> bool:
     try:
         with zipfile.ZipFile(fileobj) as package:
             names = package.namelist()

@@ -9,7 +9,9 @@ from django.utils.translation import ngettext
 
 
 def lockout_response(
-    request: HttpRequest, original_response: HttpResponse | None = None, credentials=None
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict[str, object] | None = None,
 ) -> HttpResponse:
     """The page a locked-out user sees (HTTP 429): how many failures, how long to wait."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)

@@ -63,8 +63,7 @@ def parse_project_number(value: object) -> int | None:
         return number if number > 0 else None
     if re.fullmatch(r"\d+\.0+", text):
         return int(float(text)) or None
-    number = chinese_to_int(text)
-    return number if number else None
+    return chinese_to_int(text) or None
 
 
 # Full-width ASCII (Ａ-ｚ, ０-９, punctuation) that WPS and Chinese IMEs produce.

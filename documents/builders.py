@@ -228,7 +228,7 @@ def _charts(plan: PlanYear, projects: list[Project], unit_rows: list[UnitRow], a
         )
     categories = charts.bar_chart(
         [
-            (Category(key).label, f.percent)
+            (str(Category(key).label), f.percent)
             for key in Category.values
             if (f := by_category.get(key)) and f.total
         ],

@@ -63,13 +63,13 @@ def data_version(year: int) -> str | None:
     """
     plan = OuterRef("pk")
     parts: dict[str, Subquery] = {}
-    for name, model, path in (
+    for name, printed, path in (
         ("project", Project, "plan"),
         ("subitem", SubItem, "project__plan"),
         ("milestone", Milestone, "project__plan"),
         ("indicator", Indicator, "project__plan"),
     ):
-        scoped = model.objects.filter(**{path: plan})
+        scoped = printed.objects.filter(**{path: plan})
         parts[f"{name}_changed"] = _max(scoped, "updated_at")
         parts[f"{name}_count"] = _count(scoped)
     assignments = ProjectUnit.objects.filter(project__plan=plan)
@@ -85,13 +85,13 @@ def data_version(year: int) -> str | None:
         if model.__name__.startswith("Historical") and (
             model._meta.app_label in PRINTED_APPS or label == "projects.HistoricalProjectUnit"
         ):
-            parts[f"h_{label}"] = _max(model.objects.all(), "history_date")
+            parts[f"h_{label}"] = _max(model._default_manager.all(), "history_date")
     for app_label in PRINTED_APPS:
         for model in apps.get_app_config(app_label).get_models():
             if not model.__name__.startswith("Historical") and any(
                 f.name == "updated_at" for f in model._meta.fields
             ):
-                parts[f"u_{model._meta.label}"] = _max(model.objects.all(), "updated_at")
+                parts[f"u_{model._meta.label}"] = _max(model._default_manager.all(), "updated_at")
     row = PlanYear.objects.filter(year=year).values("pk", "updated_at").annotate(**parts).first()
     if row is None:
         return None

@@ -23,7 +23,9 @@ def _serve(render: Callable[[], reports.RenderedPdf]) -> HttpResponse:
     except reports.ReportNotFound as exc:
         raise Http404(str(exc)) from exc
     response = HttpResponse(rendered.data, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(False, rendered.filename)
+    response["Content-Disposition"] = (
+        content_disposition_header(False, rendered.filename) or "inline"
+    )
     response["Cache-Control"] = "private, no-cache"
     return response
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth import models as auth
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404
 
@@ -25,7 +25,9 @@ from projects.models import Milestone, ProgressReport, Project, SubItem
 from responsibility import roles
 from responsibility.models import Unit, ViceMayor
 
-User = AbstractBaseUser | AnonymousUser
+User = auth.User | auth.AnonymousUser
+
+_SCOPE_CACHE = "_zhucheng_scope"  # attribute on the user object holding their Scope
 
 
 class Reach(enum.Enum):
@@ -50,12 +52,12 @@ class Scope:
 
 def scope_for(user: User) -> Scope:
     """The user's reading scope. Cached on the user object for the request."""
-    cached = getattr(user, "_zhucheng_scope", None)
+    cached: Scope | None = getattr(user, _SCOPE_CACHE, None)
     if cached is not None:
         return cached
     scope = _compute_scope(user)
     if user.is_authenticated:
-        user._zhucheng_scope = scope
+        setattr(user, _SCOPE_CACHE, scope)
     return scope
 
 
@@ -93,9 +95,9 @@ def visible_projects(user: User, queryset=None):
     scope = scope_for(user)
     if scope.reach is Reach.ALL:
         return queryset
-    if scope.reach is Reach.MAYOR:
+    if scope.reach is Reach.MAYOR and scope.mayor is not None:
         return queryset.for_mayor(scope.mayor)
-    if scope.reach is Reach.UNIT:
+    if scope.reach is Reach.UNIT and scope.unit is not None:
         return queryset.for_unit(scope.unit)
     return queryset.none()
 
@@ -105,9 +107,9 @@ def visible_subitems(user: User, queryset=None):
     scope = scope_for(user)
     if scope.reach is Reach.ALL:
         return queryset
-    if scope.reach is Reach.MAYOR:
+    if scope.reach is Reach.MAYOR and scope.mayor is not None:
         return queryset.for_mayor(scope.mayor)
-    if scope.reach is Reach.UNIT:
+    if scope.reach is Reach.UNIT and scope.unit is not None:
         return queryset.filter(project__in=Project.objects.for_unit(scope.unit).values("pk"))
     return queryset.none()
 
@@ -117,9 +119,9 @@ def visible_milestones(user: User, queryset=None):
     scope = scope_for(user)
     if scope.reach is Reach.ALL:
         return queryset
-    if scope.reach is Reach.MAYOR:
+    if scope.reach is Reach.MAYOR and scope.mayor is not None:
         return queryset.for_mayor(scope.mayor)
-    if scope.reach is Reach.UNIT:
+    if scope.reach is Reach.UNIT and scope.unit is not None:
         return queryset.for_unit(scope.unit)
     return queryset.none()
 
@@ -134,10 +136,10 @@ def visible_units(user: User, queryset=None):
     scope = scope_for(user)
     if scope.reach is Reach.ALL:
         return queryset
-    if scope.reach is Reach.MAYOR:
+    if scope.reach is Reach.MAYOR and scope.mayor is not None:
         projects = Project.objects.for_mayor(scope.mayor)
         return queryset.filter(assignments__project__in=projects.values("pk")).distinct()
-    if scope.reach is Reach.UNIT:
+    if scope.reach is Reach.UNIT and scope.unit is not None:
         return queryset.filter(pk=scope.unit.pk)
     return queryset.none()
 
@@ -147,7 +149,7 @@ def visible_mayors(user: User, queryset=None):
     scope = scope_for(user)
     if scope.reach is Reach.ALL:
         return queryset
-    if scope.reach is Reach.MAYOR:
+    if scope.reach is Reach.MAYOR and scope.mayor is not None:
         return queryset.filter(pk=scope.mayor.pk)
     return queryset.none()
 

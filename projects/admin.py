@@ -4,6 +4,8 @@ Project pages carry their units, sub-items and milestones as inlines; a
 sub-item's page carries its milestones and indicators.
 """
 
+from typing import cast
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -20,6 +22,7 @@ from projects.models import (
     PlanYear,
     ProgressReport,
     Project,
+    ProjectQuerySet,
     ProjectUnit,
     Reminder,
     SubItem,
@@ -44,7 +47,8 @@ class OptimisticLockForm(forms.ModelForm):
             self.fields["seen_updated_at"].initial = self.instance.updated_at.isoformat()
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.instance.pk and self.add_prefix("seen_updated_at") in self.data:
             current = (
                 type(self.instance)
@@ -57,7 +61,7 @@ class OptimisticLockForm(forms.ModelForm):
         return cleaned
 
 
-class OptimisticLockAdmin:
+class OptimisticLockAdmin(admin.ModelAdmin):
     """ModelAdmin mixin for models with ``updated_at``: see OptimisticLockForm."""
 
     form = OptimisticLockForm
@@ -71,7 +75,7 @@ class OptimisticLockAdmin:
         return fieldsets
 
 
-class ParentLimitedInline:
+class ParentLimitedInline(admin.options.InlineModelAdmin):
     """Limits the sub-item choices of an inline to the project being edited."""
 
     def get_formset(self, request, obj=None, **kwargs):
@@ -147,7 +151,7 @@ class StatusColourFilter(admin.SimpleListFilter):
 
 
 @admin.register(Project)
-class ProjectAdmin(TargetsImportAdmin, OptimisticLockAdmin, SimpleHistoryAdmin):
+class ProjectAdmin(TargetsImportAdmin, OptimisticLockAdmin, SimpleHistoryAdmin):  # type: ignore[misc]  # import-export's stub types change_list_template apart from django-stubs
     list_display = [
         "__str__",
         "plan",
@@ -169,7 +173,8 @@ class ProjectAdmin(TargetsImportAdmin, OptimisticLockAdmin, SimpleHistoryAdmin):
     list_per_page = 50
 
     def get_queryset(self, request):
-        return super().get_queryset(request).for_list().with_progress()
+        # The default manager is ProjectQuerySet.as_manager(); ModelAdmin's stub says QuerySet.
+        return cast(ProjectQuerySet, super().get_queryset(request)).for_list().with_progress()
 
     @admin.display(description=_("牵头单位"))
     def lead_unit(self, obj):
@@ -233,16 +238,14 @@ class EvidenceInline(admin.TabularInline):
     model = Evidence
     extra = 0
     can_delete = False
-    fields = ["original_name", "content_type", "size", "uploaded_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("original_name", "content_type", "size", "uploaded_at")
 
 
 class IndicatorValueInline(admin.TabularInline):
     model = IndicatorValue
     extra = 0
     can_delete = False
-    fields = ["indicator", "value"]
-    readonly_fields = fields
+    fields = readonly_fields = ("indicator", "value")
 
 
 @admin.register(ProgressReport)

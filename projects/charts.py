@@ -69,7 +69,7 @@ def _truncate(text: str, size: float, max_width: float) -> str:
     return out + "…"
 
 
-def _number(value: float) -> str:
+def _number(value: float | None) -> str:
     """12, 12.5, 1234.57 — no trailing zeros."""
     if value is None:
         return ""
@@ -254,7 +254,7 @@ def _marker(shape: str, x: float, y: float, colour: str) -> str:
 
 
 def line_chart(
-    series: Sequence[tuple[str, Sequence[tuple[str, float]]]],
+    series: Sequence[tuple[str, Sequence[tuple[str, float | None]]]],
     *,
     unit: str = "%",
     title: str = "",
@@ -312,15 +312,16 @@ def line_chart(
         colour, dash, shape = SERIES_STYLES[s % len(SERIES_STYLES)]
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         index = {str(label): v for label, v in points}
-        runs, run = [], []
+        runs: list[list[tuple[int, float]]] = []
+        run: list[tuple[int, float]] = []
         for i, label in enumerate(labels):
-            v = index.get(label)
-            if v is None:
+            value = index.get(label)
+            if value is None:
                 if run:
                     runs.append(run)
                 run = []
             else:
-                run.append((i, float(v)))
+                run.append((i, float(value)))
         if run:
             runs.append(run)
         body.append(f"<g><title>{_e(name)}</title>")

@@ -61,7 +61,7 @@ def pick_plan(raw: str | None, today: dt.date | None = None) -> tuple[PlanYear |
     that have a plan, in one query."""
     plans = {p.year: p for p in PlanYear.objects.order_by("-year")}
     year = pick_year(raw, list(plans), today)
-    return plans.get(year), list(plans)
+    return (plans.get(year) if year is not None else None), list(plans)
 
 
 def pick_year(raw: str | None, years: list[int], today: dt.date | None = None) -> int | None:
@@ -293,7 +293,7 @@ def dashboard_for(
     )
 
 
-def _count(queryset) -> Subquery:
+def _count(queryset) -> Coalesce:
     """A correlated COUNT(*) of ``queryset`` as an integer column (0 when none)."""
     return Coalesce(
         Subquery(
@@ -406,13 +406,13 @@ def _headline_and_trend(milestones, rows, year, today, window):
 def _categories(rows: list[Project]) -> list[GroupRow]:
     groups: dict[str, GroupRow] = {}
     for p in rows:
-        row = groups.setdefault(p.category, GroupRow(p.category, Category(p.category).label))
+        row = groups.setdefault(p.category, GroupRow(p.category, str(Category(p.category).label)))
         row.total += p.ms_total
         row.done += p.ms_done
         row.red += p.ms_red
         row.amber += p.ms_amber
         row.projects += 1
-    order = {value: i for i, value in enumerate(Category.values)}
+    order: dict[int | str | None, int] = {value: i for i, value in enumerate(Category.values)}
     return sorted(groups.values(), key=lambda r: order.get(r.pk, 99))
 
 
@@ -474,7 +474,7 @@ def _mayors(milestones, today, window) -> list[GroupRow]:
         )
         .annotate(**_counts(today, window))
     )
-    order: dict[int, int] = {}
+    order: dict[int | str | None, int] = {}  # keyed like GroupRow.pk
     for g in groups:
         ids = []
         if g["project__mayor"]:

@@ -67,14 +67,14 @@ class ProjectFilter(django_filters.FilterSet):
     )
     unit = django_filters.ModelChoiceFilter(
         label=_("责任单位"),
-        queryset=lambda request: access.visible_units(request.user).order_by("order", "name"),
+        queryset=lambda request: access.visible_units(request.user).order_by("order", "name"),  # type: ignore[arg-type]  # django-filter takes a callable(request); its stub does not
         method="filter_unit",
         empty_label=_("全部单位"),
         widget=FastSelect,
     )
     mayor = django_filters.ModelChoiceFilter(
         label=_("分管市长"),
-        queryset=lambda request: access.visible_mayors(request.user),
+        queryset=lambda request: access.visible_mayors(request.user),  # type: ignore[arg-type]  # django-filter takes a callable(request); its stub does not
         method="filter_mayor",
         empty_label=_("全部分管市长"),
         widget=FastSelect,
@@ -124,6 +124,7 @@ class ProjectFilter(django_filters.FilterSet):
         # PostgreSQL is a server-side cursor (DECLARE / FETCH / CLOSE round trips).
         for name in ("unit", "mayor"):
             field = self.form.fields[name]
+            assert isinstance(field, forms.ModelChoiceField) and field.queryset is not None
             field.widget.choices = [("", field.empty_label)] + [
                 (obj.pk, field.label_from_instance(obj)) for obj in field.queryset
             ]

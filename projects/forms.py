@@ -165,7 +165,8 @@ class ProgressReportForm(forms.Form):
         return files
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         status = cleaned.get("status")
         if status == Milestone.Status.DONE:
             if not cleaned.get("done_date") and "done_date" not in self.errors:

@@ -6,6 +6,7 @@ writes go through ``projects.services``.
 """
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,6 +25,10 @@ from projects.status import (
     percent_done,
 )
 from responsibility.models import Person, Unit, ViceMayor
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django_stubs_ext import StrOrPromise
 
 
 class PlanYear(models.Model):
@@ -155,6 +160,11 @@ def milestone_counts(prefix: str, today: dt.date | None, window_days: int | None
 class ProgressMixin:
     """Colour and percentage from the ``with_progress()`` annotations."""
 
+    ms_total: int
+    ms_done: int
+    ms_red: int
+    ms_amber: int
+
     @property
     def colour(self) -> Colour:
         return colour_from_counts(red=self.ms_red, amber=self.ms_amber)
@@ -189,7 +199,7 @@ class Project(ProgressMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="projects",
     )
-    units = models.ManyToManyField(
+    units: "models.ManyToManyField[Unit, ProjectUnit]" = models.ManyToManyField(
         Unit, through="ProjectUnit", verbose_name=_("责任单位"), related_name="projects"
     )
     is_sample = models.BooleanField(
@@ -265,12 +275,12 @@ class ProjectUnit(models.Model):
         ]
 
     def __str__(self) -> str:
-        person = f" · {self.person.name}" if self.person_id else ""
+        person = f" · {self.person.name}" if self.person is not None else ""
         lead = "（牵头）" if self.is_lead else ""
         return f"{self.unit.name}{lead}{person}"
 
     def clean(self) -> None:
-        if self.person_id and self.unit_id and self.person.unit_id != self.unit_id:
+        if self.person and self.unit_id and self.person.unit_id != self.unit_id:
             raise ValidationError(
                 {
                     "person": _("责任人“%(person)s”不属于“%(unit)s”。")
@@ -371,7 +381,7 @@ class SubItem(ProgressMixin, models.Model):
                 errors["unit"] = _("“%(unit)s”不是该项目的责任单位，请先在项目中添加。") % {
                     "unit": self.unit.name
                 }
-        if self.person_id and self.unit_id and self.person.unit_id != self.unit_id:
+        if self.person and self.unit_id and self.person.unit_id != self.unit_id:
             errors["person"] = _("责任人“%(person)s”不属于“%(unit)s”。") % {
                 "person": self.person.name,
                 "unit": self.unit.name,
@@ -478,6 +488,8 @@ class Milestone(models.Model):
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = MilestoneQuerySet.as_manager()
+    # Read by django-simple-history when the row is saved: who changed it.
+    _history_user: "User | None"
 
     class Meta:
         verbose_name = _("进度节点")
@@ -528,7 +540,7 @@ class Milestone(models.Model):
         return self.done_date is not None
 
     def clean(self) -> None:
-        errors = {}
+        errors: dict[str, StrOrPromise] = {}
         if self.project_id and self.due_date:
             year = self.project.plan.year
             if self.due_date.year != year:
@@ -536,9 +548,9 @@ class Milestone(models.Model):
                     "date": self.due_date.isoformat(),
                     "year": year,
                 }
-        if self.subitem_id and self.project_id and self.subitem.project_id != self.project_id:
+        if self.subitem and self.project_id and self.subitem.project_id != self.project_id:
             errors["subitem"] = _("该小项不属于所选项目。")
-        if self.subitem_id and self.unit_id and self.subitem.unit_id != self.unit_id:
+        if self.subitem and self.unit_id and self.subitem.unit_id != self.unit_id:
             errors["unit"] = _("进度节点的责任单位应与小项的责任单位一致（%(unit)s）。") % {
                 "unit": self.subitem.unit.name
             }
@@ -609,6 +621,8 @@ class Indicator(models.Model):
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = IndicatorQuerySet.as_manager()
+    # Read by django-simple-history when the row is saved: who changed it.
+    _history_user: "User | None"
 
     class Meta:
         verbose_name = _("量化指标")
@@ -635,7 +649,7 @@ class Indicator(models.Model):
         return indicator_met(direction=self.direction, target=self.target, actual=self.actual)
 
     def clean(self) -> None:
-        if self.subitem_id and self.project_id and self.subitem.project_id != self.project_id:
+        if self.subitem and self.project_id and self.subitem.project_id != self.project_id:
             raise ValidationError({"subitem": _("该小项不属于所选项目。")})
 
 
@@ -723,6 +737,8 @@ class ProgressReport(models.Model):
 
     history = HistoricalRecords()
     objects = ProgressReportQuerySet.as_manager()
+    # Read by django-simple-history when the row is saved: who changed it.
+    _history_user: "User | None"
 
     class Meta:
         verbose_name = _("进展填报")

@@ -81,8 +81,8 @@ class TargetsResource(resources.Resource):
         name = "年度目标（红头文件附件）"
 
     @classmethod
-    def get_display_name(cls):
-        return cls._meta.name
+    def get_display_name(cls) -> str:
+        return cls.Meta.name
 
     def get_user_visible_fields(self):
         """The columns the import page lists as understood."""

@@ -13,6 +13,7 @@ boundaries and turns the counts into a colour with :func:`colour_from_counts`.
 import datetime as dt
 import enum
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
@@ -108,7 +109,9 @@ class CountsColour:
         return colour_from_counts(red=self.red, amber=self.amber)
 
 
-def indicator_met(*, direction: str, target, actual) -> bool | None:
+def indicator_met(
+    *, direction: str, target: Decimal | int | None, actual: Decimal | int | None
+) -> bool | None:
     """Whether an indicator's actual value meets its target.
 
     ``direction`` is one of ``Indicator.Direction``'s values: "increase" (more

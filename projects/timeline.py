@@ -15,6 +15,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from simple_history.models import ModelDelta
 
 from projects.models import Milestone, ProgressReport
 
@@ -53,18 +54,18 @@ def _history_events(milestone: Milestone) -> list[Event]:
         milestone.history.select_related("history_user").order_by("history_date", "history_id")
     )
     fields = {f.name: f for f in Milestone._meta.concrete_fields if f.name not in HIDDEN_FIELDS}
-    deltas = []
+    deltas: list[ModelDelta | None] = []
     previous = None
     for record in records:
         deltas.append(record.diff_against(previous) if previous is not None else None)
         previous = record
 
     # Names of the related rows that appear in changes, one query per model.
-    wanted: dict[type, set] = {}
+    wanted: dict[type[models.Model], set] = {}
     for delta in deltas:
         for change in delta.changes if delta else ():
             field = fields.get(change.field)
-            if isinstance(field, models.ForeignKey):
+            if isinstance(field, models.ForeignKey) and not isinstance(field.related_model, str):
                 wanted.setdefault(field.related_model, set()).update({change.old, change.new})
     names = {}
     for model, pks in wanted.items():
@@ -78,7 +79,7 @@ def _history_events(milestone: Milestone) -> list[Event]:
             events.append(Event(record.history_date, who, "change", _("创建进度节点")))
         elif record.history_type == "-":
             events.append(Event(record.history_date, who, "change", _("删除进度节点")))
-        else:
+        elif delta is not None:  # None: the oldest row left is a change (history pruned)
             details = [
                 f"{fields[c.field].verbose_name}：{_show(fields[c.field], c.old, names)} → "
                 f"{_show(fields[c.field], c.new, names)}"

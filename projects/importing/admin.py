@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -69,7 +69,7 @@ class TargetsConfirmForm(ConfirmImportForm):
     year = forms.IntegerField(widget=forms.HiddenInput, min_value=2000, max_value=2100)
 
 
-class TargetsImportAdmin(ImportMixin):
+class TargetsImportAdmin(ImportMixin, admin.ModelAdmin):  # type: ignore[misc]  # import-export's stub types change_list_template apart from django-stubs
     """Import, export and template download on the project changelist."""
 
     resource_classes = [TargetsResource]

@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
@@ -135,7 +136,7 @@ class _Differ:
         self.indicators = defaultdict(list)
         for i in Indicator.objects.filter(project_id__in=ids).order_by("pk"):
             self.indicators[(i.project_id, i.subitem_id)].append(i)
-        self.seen = {"units": set(), "persons": set(), "mayors": set()}
+        self.seen: dict[str, set[int]] = {"units": set(), "persons": set(), "mayors": set()}
 
     # --- reference data ----------------------------------------------------
 
@@ -190,7 +191,7 @@ class _Differ:
         obj = self.by_pk.get(model, {}).get(pk)
         return obj.name if obj is not None else "（空）"
 
-    def _compare(self, kind: str, obj, wanted: dict, label: str, extra: list[str] = ()) -> list:
+    def _compare(self, kind: str, obj, wanted: dict, label: str, extra: Sequence[str] = ()) -> list:
         """Set ``wanted`` field values on ``obj``; count and describe the change."""
         changed, details = [], list(extra)
         for name, value in wanted.items():

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Sequence
 from itertools import zip_longest
 
 from django.db.models import Prefetch
@@ -65,8 +66,8 @@ def project_rows(project: Project) -> list[dict]:
         "measures": project.measures,
         "guarantees": project.guarantees,
         "units": "、".join(a.unit.name for a in assignments),
-        "persons": _persons_cell([a.person.name if a.person_id else None for a in assignments]),
-        "mayor": project.mayor.name if project.mayor_id else "",
+        "persons": _persons_cell([a.person.name if a.person else None for a in assignments]),
+        "mayor": project.mayor.name if project.mayor else "",
     }
     own_milestones = [m for m in project.milestones.all() if m.subitem_id is None]
     own_indicators = [i for i in project.indicators.all() if i.subitem_id is None]
@@ -153,14 +154,14 @@ def merge_all(ws, ranges: list[tuple[int, int, int, int]]) -> None:
 
 
 def build_workbook(
-    title: str, projects_rows: list[list[dict]], *, footnotes: list[str] = ()
+    title: str, projects_rows: list[list[dict]], *, footnotes: Sequence[str] = ()
 ) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
     book = Workbook()
-    ws = book.active
+    ws = book.worksheets[0]  # the active sheet of a new workbook
     ws.title = "责任分解表"
     width = len(EXPORT_COLUMNS)
     ws.cell(row=1, column=1, value=formula_safe(title))
@@ -204,9 +205,9 @@ def build_workbook(
     # Merge once every value is written: merging blanks the cells below the first.
     merge_all(ws, [(top, c, bottom, c) for top, c, bottom in merges])
     for row_cells in ws.iter_rows(min_row=3, max_row=r - 1, max_col=width):
-        for cell in row_cells:
-            cell.alignment = wrap
-            cell.border = border
+        for body_cell in row_cells:
+            body_cell.alignment = wrap
+            body_cell.border = border
     for note in footnotes:
         ws.cell(row=r, column=1, value=note)
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=width)
@@ -235,7 +236,7 @@ TEMPLATE_NOTES = [
 
 def template_workbook(year: int) -> bytes:
     """A blank annex with the header, a title row and two example projects."""
-    example = [
+    example: list[list[dict]] = [
         [
             {
                 "number": "第十六项",

@@ -294,10 +294,10 @@ def _read_row(reader: _Reader, project: ProjectSpec, year: int) -> None:
     owner: ProjectSpec | SubItemSpec = project
     sub_name = reader.name("subitem", SubItem, "name")
     if sub_name:
-        owner = next((s for s in project.subitems if s.name == sub_name), None)
-        if owner is None:
+        sub = next((s for s in project.subitems if s.name == sub_name), None)
+        if sub is None:
             unit = units[0] if units else ""
-            owner = SubItemSpec(
+            sub = SubItemSpec(
                 name=sub_name,
                 unit=unit,
                 person=persons[0] if units else None,
@@ -305,18 +305,19 @@ def _read_row(reader: _Reader, project: ProjectSpec, year: int) -> None:
                 description=text_block(reader.raw("description")),
                 row=row,
             )
-            project.subitems.append(owner)
+            project.subitems.append(sub)
         else:
-            if units and owner.unit and units[0] != owner.unit:
+            if units and sub.unit and units[0] != sub.unit:
                 reader.error(
                     "units",
                     _("小项“%(name)s”在第%(row)d行的责任单位是“%(unit)s”，这里却是“%(other)s”")
-                    % {"name": sub_name, "row": owner.row, "unit": owner.unit, "other": units[0]},
+                    % {"name": sub_name, "row": sub.row, "unit": sub.unit, "other": units[0]},
                 )
-            if not owner.unit and units:
-                owner.unit, owner.person = units[0], persons[0]
-            owner.mayor = owner.mayor or mayor
-            owner.description = owner.description or text_block(reader.raw("description"))
+            if not sub.unit and units:
+                sub.unit, sub.person = units[0], persons[0]
+            sub.mayor = sub.mayor or mayor
+            sub.description = sub.description or text_block(reader.raw("description"))
+        owner = sub
 
     unreadable = False
     try:
@@ -351,14 +352,14 @@ def _read_row(reader: _Reader, project: ProjectSpec, year: int) -> None:
 
 
 def _finish_project(project: ProjectSpec, errors: list[RowError]) -> None:
-    if not project.units:
+    lead = project.lead_unit
+    if lead is None:  # no units
         errors.append(
             RowError(
                 project.row, "责任单位", _("项目“%(name)s”缺少责任单位") % {"name": project.name}
             )
         )
         return
-    lead = project.lead_unit
     for milestone in project.milestones:
         milestone.unit = milestone.unit or lead
     for sub in project.subitems:
@@ -367,7 +368,8 @@ def _finish_project(project: ProjectSpec, errors: list[RowError]) -> None:
             sub.person = dict(project.units).get(lead)
         for milestone in sub.milestones:
             milestone.unit = sub.unit
-    for owner in [project, *project.subitems]:
+    owners: list[ProjectSpec | SubItemSpec] = [project, *project.subitems]
+    for owner in owners:
         _name_derived(owner, lead, errors)
         seen: dict[str, int] = {}
         for milestone in owner.milestones:

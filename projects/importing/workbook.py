@@ -25,6 +25,7 @@ import io
 import logging
 import re
 import zipfile
+from typing import Literal
 
 import tablib
 from django.conf import settings
@@ -222,6 +223,7 @@ def _bounded_rows(rows) -> list[list[object]]:
 
 def _read_ole2(data: bytes) -> list[Grid]:
     import xlrd
+    from xlrd.biffh import XLRDError
     from xlrd.compdoc import CompDoc
 
     try:
@@ -243,7 +245,7 @@ def _read_ole2(data: bytes) -> list[Grid]:
             )
         except NotImplementedError:  # very old BIFF: no merged-cell information
             book = xlrd.open_workbook(file_contents=data, logfile=io.StringIO())
-    except xlrd.XLRDError as exc:
+    except XLRDError as exc:
         if "encrypt" in str(exc).lower():
             raise WorkbookError(
                 _("文件设置了打开密码，无法读取。请在 Excel 或 WPS 中取消密码后再导入。")
@@ -263,7 +265,7 @@ def _read_ole2(data: bytes) -> list[Grid]:
     return grids
 
 
-def _xls_value(cell, datemode: int) -> object:
+def _xls_value(cell, datemode: Literal[0, 1]) -> object:
     import xlrd
 
     if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):

@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -62,7 +62,7 @@ def milestone_indicators(milestone: Milestone):
 def progress_report_submit(
     *,
     milestone: Milestone,
-    author: AbstractBaseUser,
+    author: User,
     status: str,
     percent: int,
     narrative: str,
@@ -90,7 +90,8 @@ def progress_report_submit(
         done_date = None
     if any(v < 0 for v in indicator_values.values()):
         raise ValidationError(_("指标实际值不能为负数。"), code="indicator")
-    checked = [(f, evidence.sniff(f.name, f)) for f in files]
+    # A file without a name has no extension, so sniff() refuses it.
+    checked = [(f, f.name or "", evidence.sniff(f.name or "", f)) for f in files]
 
     saved_files: list[str] = []
     try:
@@ -122,14 +123,14 @@ def progress_report_submit(
                 IndicatorValue(report=report, indicator_id=pk, value=value)
                 for pk, value in indicator_values.items()
             )
-            for upload, content_type in checked:
+            for upload, name, content_type in checked:
                 item = Evidence(
                     report=report,
-                    original_name=upload.name[:200],
+                    original_name=name[:200],
                     content_type=content_type,
-                    size=upload.size,
+                    size=upload.size or 0,
                 )
-                item.file.save(upload.name, upload, save=False)
+                item.file.save(name, upload, save=False)
                 saved_files.append(item.file.name)
                 item.save()
     except BaseException:
@@ -157,9 +158,7 @@ def _require_state(report: ProgressReport, states: Sequence[str]) -> None:
 
 
 @transaction.atomic
-def progress_report_head_approve(
-    *, report: ProgressReport, user: AbstractBaseUser
-) -> ProgressReport:
+def progress_report_head_approve(*, report: ProgressReport, user: User) -> ProgressReport:
     """The unit head passes a submitted report on to the mayor's office."""
     report, _milestone = _lock_report(report)
     _require_state(report, [Review.SUBMITTED])
@@ -173,7 +172,7 @@ def progress_report_head_approve(
 
 @transaction.atomic
 def progress_report_return(
-    *, report: ProgressReport, user: AbstractBaseUser, reason: str, by_head: bool = False
+    *, report: ProgressReport, user: User, reason: str, by_head: bool = False
 ) -> ProgressReport:
     """Send a report back to the clerk with a reason (required).
 
@@ -206,7 +205,7 @@ def _office_states() -> list[str]:
 
 
 @transaction.atomic
-def progress_report_accept(*, report: ProgressReport, user: AbstractBaseUser) -> ProgressReport:
+def progress_report_accept(*, report: ProgressReport, user: User) -> ProgressReport:
     """The mayor's office accepts a report.
 
     The milestone takes the report's status and % (a "done" report also its

@@ -15,7 +15,7 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
@@ -68,7 +68,7 @@ def clerk_emails(unit_ids) -> dict[int, list[str]]:
 
 def _line(milestone: Milestone, today: dt.date) -> str:
     where = str(milestone.project)
-    if milestone.subitem_id:
+    if milestone.subitem:
         where += f" / {milestone.subitem.number} {milestone.subitem.name}"
     due = f"{milestone.due_date.year}年{milestone.due_date.month}月{milestone.due_date.day}日"
     days = (milestone.due_date - today).days
@@ -170,9 +170,7 @@ def reminders_send_due(*, today: dt.date | None = None) -> ReminderRun:
 
 
 @transaction.atomic
-def reminder_send_manual(
-    *, milestone: Milestone, sender: AbstractBaseUser, message: str = ""
-) -> Reminder:
+def reminder_send_manual(*, milestone: Milestone, sender: User, message: str = "") -> Reminder:
     """Record a 督办单 about one milestone and e-mail it to the unit's clerks."""
     today = clock.today()
     recipients = clerk_emails([milestone.unit_id]).get(milestone.unit_id, [])

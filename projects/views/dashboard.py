@@ -76,7 +76,9 @@ def _xlsx_response(filterset) -> HttpResponse:
         body,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = content_disposition_header(True, f"projects-{year}.xlsx")
+    response["Content-Disposition"] = (
+        content_disposition_header(True, f"projects-{year}.xlsx") or "attachment"
+    )
     return response
 
 

@@ -120,6 +120,19 @@ def test_missing_raw_value_scores_zero_and_is_flagged():
     assert outcome.missing and outcome.points == 0
 
 
+def test_raw_value_of_the_wrong_shape_scores_zero_and_is_flagged():
+    # An item's rule kind can change after values were entered for it.
+    tiers = Rule(kind=RuleKind.TIERS, max_points=D(5), tiers=(Tier(D(0), None, D(5)),))
+    fixed = Rule(kind=RuleKind.FIXED, max_points=D(5), points_done=D(5))
+    for rule, raw in [
+        (tiers, Raw(state=Completion.DONE)),
+        (Rule(kind=RuleKind.COUNT, max_points=D(5), per_points=D(1)), Raw(state=Completion.DONE)),
+        (fixed, Raw(value=D(3))),
+    ]:
+        outcome = scoring.score(rule, raw)
+        assert outcome.missing and outcome.points == 0 and outcome.money == 0, (rule, raw)
+
+
 def test_bonus_items_are_capped_in_total_and_kept_out_of_subtotals():
     lines = [
         scoring.Line("A", False, D(40), D(0)),
