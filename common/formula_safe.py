@@ -24,6 +24,7 @@ here (its own IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT only strips a leading
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from import_export.formats import base_formats
@@ -77,7 +78,14 @@ class FormulaSafeCSV(base_formats.CSV):
         return super().export_data(dataset, **kwargs)
 
 
-class FormulaSafeResourceMixin:
+if TYPE_CHECKING:  # the mixins' bases, for the type checker only
+    from import_export.admin import ExportMixin as _ExportBase
+    from import_export.resources import Resource as _ResourceBase
+else:
+    _ExportBase = _ResourceBase = object
+
+
+class FormulaSafeResourceMixin(_ResourceBase):
     """For a django-import-export ``Resource``: every exported value goes through
     :func:`formula_safe` (so a dataset taken from the resource is safe in any
     format), and an imported dataset is unescaped first (so an exported workbook
@@ -91,7 +99,7 @@ class FormulaSafeResourceMixin:
         return super().before_import(dataset, **kwargs)
 
 
-class NativeTypesExportMixin:
+class NativeTypesExportMixin(_ExportBase):
     """For an admin with django-import-export's ``ExportMixin``.
 
     The library exports numbers and dates as native values (number cells) only
