@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from projects.evidence import FORMATS, extension
+from projects.params import int_param
 from responsibility import access, selectors, services
 from responsibility.forms import OverrideForm, RawEntryForm
 from responsibility.models import AssessmentEntry, AssessmentItem, AssessmentScheme, ItemScore
@@ -205,7 +206,9 @@ def _attach(form, exc: ValidationError) -> None:
 
 
 def _scheme_from_post(request, year: int) -> AssessmentScheme:
-    return get_object_or_404(AssessmentScheme, year=year, pk=request.POST.get("scheme"))
+    """The scheme named by the form's ``scheme`` field: 400 when it is not an id."""
+    pk = int_param(request.POST, "scheme", label=_("考核办法"))
+    return get_object_or_404(AssessmentScheme, year=year, pk=pk)
 
 
 @login_required
