@@ -835,6 +835,12 @@ class Reminder(models.Model):
         AUTO = "auto", _("自动催办")
         MANUAL = "manual", _("督办单")
 
+    class Delivery(models.TextChoices):
+        PENDING = "pending", _("发送中")  # recorded, e-mail not yet confirmed
+        SENT = "sent", _("已发出")
+        FAILED = "failed", _("邮件未发出")
+        NO_RECIPIENT = "none", _("无收件人")
+
     milestone = models.ForeignKey(
         Milestone, verbose_name=_("进度节点"), on_delete=models.CASCADE, related_name="reminders"
     )
@@ -854,6 +860,10 @@ class Reminder(models.Model):
     created_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
     recipients = models.TextField(_("收件人"), blank=True)
     message = models.TextField(_("督办内容"), blank=True)
+    delivery = models.CharField(
+        _("邮件状态"), max_length=8, choices=Delivery.choices, default=Delivery.PENDING
+    )
+    delivery_error = models.TextField(_("未发出原因"), blank=True)
 
     class Meta:
         verbose_name = _("督办催办")
@@ -861,9 +871,10 @@ class Reminder(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             # The daily run reminds about a milestone once per day, however often cron fires.
+            # A failed e-mail does not count: the next run that day tries again.
             models.UniqueConstraint(
                 fields=["milestone", "sent_on"],
-                condition=Q(kind="auto"),
+                condition=Q(kind="auto") & ~Q(delivery="failed"),
                 name="reminder_auto_once_per_day",
             ),
             # A 督办单 always says who sent it.

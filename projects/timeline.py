@@ -157,6 +157,10 @@ def milestone_timeline(milestone: Milestone, reports=None) -> list[Event]:
             details.append(_("收件人：%(to)s") % {"to": reminder.recipients})
         else:
             details.append(_("该单位没有填写邮箱的填报员，未发出邮件"))
+        if reminder.delivery == reminder.Delivery.FAILED:
+            details.append(_("邮件未发出：%(reason)s") % {"reason": reminder.delivery_error})
+        elif reminder.delivery == reminder.Delivery.PENDING:
+            details.append(_("邮件是否发出未确认"))
         events.append(
             Event(reminder.created_at, _who(reminder.sent_by), "reminder", title, details)
         )
