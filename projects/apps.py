@@ -7,4 +7,9 @@ class ProjectsConfig(AppConfig):
     verbose_name = _("项目推进")
 
     def ready(self):
+        from simple_history.signals import pre_create_historical_record
+
         from projects import checks  # noqa: F401  (registers the deployment checks)
+        from projects.timestamps import pin_history_date
+
+        pre_create_historical_record.connect(pin_history_date, dispatch_uid="pin_history_date")

@@ -25,6 +25,7 @@ from projects.status import (
     milestone_colour,
     percent_done,
 )
+from projects.timestamps import ClockDateTimeField
 from responsibility.models import Person, Unit, ViceMayor
 
 
@@ -42,7 +43,7 @@ class PlanYear(models.Model):
     is_closed = models.BooleanField(
         _("已结束"), default=False, help_text=_("结束后不再接受进展填报。")
     )
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_at = ClockDateTimeField(_("更新时间"), auto_now=True)
 
     history = HistoricalRecords()
 
@@ -197,7 +198,7 @@ class Project(ProgressMixin, models.Model):
     is_sample = models.BooleanField(
         _("示例数据"), default=False, help_text=_("演示用的虚构内容，非文件原文。")
     )
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_at = ClockDateTimeField(_("更新时间"), auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = ProjectQuerySet.as_manager()
@@ -338,7 +339,7 @@ class SubItem(ProgressMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="subitems",
     )
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_at = ClockDateTimeField(_("更新时间"), auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = SubItemQuerySet.as_manager()
@@ -476,7 +477,7 @@ class Milestone(models.Model):
     percent = models.PositiveSmallIntegerField(
         _("完成进度(%)"), default=0, validators=[MaxValueValidator(100)]
     )
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_at = ClockDateTimeField(_("更新时间"), auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = MilestoneQuerySet.as_manager()
@@ -607,7 +608,7 @@ class Indicator(models.Model):
         help_text=_("最近一次审核通过的填报值。"),
     )
     actual_date = models.DateField(_("实际值日期"), null=True, blank=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_at = ClockDateTimeField(_("更新时间"), auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = IndicatorQuerySet.as_manager()
@@ -693,7 +694,7 @@ class ProgressReport(models.Model):
         on_delete=models.PROTECT,
         related_name="progress_reports",
     )
-    created_at = models.DateTimeField(_("填报时间"), auto_now_add=True)
+    created_at = ClockDateTimeField(_("填报时间"), auto_now_add=True)
     status = models.CharField(_("进展状态"), max_length=16, choices=Milestone.Status.choices)
     percent = models.PositiveSmallIntegerField(
         _("完成进度(%)"), validators=[MaxValueValidator(100)]
@@ -769,7 +770,7 @@ def evidence_path(instance: "Evidence", filename: str) -> str:
     ext = os.path.splitext(filename)[1].lower()
     if not ext[1:].isalnum() or len(ext) > 6:
         ext = ""
-    today = dt.date.today()
+    today = clock.today()
     return f"evidence/{today:%Y/%m}/{uuid.uuid4().hex}{ext}"
 
 
@@ -786,7 +787,7 @@ class Evidence(models.Model):
     original_name = models.CharField(_("原文件名"), max_length=200)
     content_type = models.CharField(_("文件类型"), max_length=100)
     size = models.PositiveIntegerField(_("大小(字节)"))
-    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    uploaded_at = ClockDateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("佐证材料")
@@ -857,7 +858,7 @@ class Reminder(models.Model):
         related_name="+",
     )
     sent_on = models.DateField(_("发送日期"))
-    created_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
+    created_at = ClockDateTimeField(_("发送时间"), auto_now_add=True)
     recipients = models.TextField(_("收件人"), blank=True)
     message = models.TextField(_("督办内容"), blank=True)
     delivery = models.CharField(

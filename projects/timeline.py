@@ -12,10 +12,10 @@ import dataclasses
 import datetime as dt
 
 from django.db import models
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from projects import clock
 from projects.models import Milestone, ProgressReport
 
 HIDDEN_FIELDS = {"id", "updated_at"}
@@ -164,5 +164,5 @@ def milestone_timeline(milestone: Milestone, reports=None) -> list[Event]:
         events.append(
             Event(reminder.created_at, _who(reminder.sent_by), "reminder", title, details)
         )
-    events.sort(key=lambda e: e.when or timezone.now(), reverse=True)
+    events.sort(key=lambda e: e.when or clock.now(), reverse=True)
     return events

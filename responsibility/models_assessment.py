@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from projects.timestamps import ClockDateTimeField
 from responsibility import scoring
 from responsibility.models import Unit
 
@@ -102,7 +103,7 @@ class AssessmentScheme(models.Model):
         related_name="+",
     )
     computed_at = models.DateTimeField(_("计算时间"), null=True, blank=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_at = ClockDateTimeField(_("更新时间"), auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = SchemeQuerySet.as_manager()
@@ -451,7 +452,7 @@ class AssessmentEntry(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    entered_at = models.DateTimeField(_("录入时间"), auto_now=True)
+    entered_at = ClockDateTimeField(_("录入时间"), auto_now=True)
 
     history = HistoricalRecords()
 
@@ -548,7 +549,7 @@ class AssessmentResult(models.Model):
     )
     vetoed = models.BooleanField(_("一票否决"), default=False)
     missing_items = models.PositiveSmallIntegerField(_("待录入项数"), default=0)
-    computed_at = models.DateTimeField(_("计算时间"), auto_now=True)
+    computed_at = ClockDateTimeField(_("计算时间"), auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["computed_at"])
     objects = ResultQuerySet.as_manager()
@@ -680,7 +681,7 @@ class TitleAward(models.Model):
         help_text=_("按考核结果自动授予时填写；人工授予留空。"),
     )
     reason = models.CharField(_("授予依据"), max_length=200, blank=True)
-    awarded_at = models.DateTimeField(_("授予时间"), auto_now_add=True)
+    awarded_at = ClockDateTimeField(_("授予时间"), auto_now_add=True)
 
     history = HistoricalRecords()
 

@@ -25,9 +25,9 @@ import logging
 from collections import defaultdict
 
 from django.db import DatabaseError, connection, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from projects import clock
 from projects.importing.plan import (
     IndicatorSpec,
     MilestoneSpec,
@@ -506,7 +506,7 @@ def record_history(model, pks: list[int], history_type: str, user) -> None:
         f"SELECT {names}, %s, %s, %s, %s FROM {qn(model._meta.db_table)} "
         f"WHERE {qn(model._meta.pk.column)} IN "
     )
-    now = timezone.now()
+    now = clock.now()
     user_id = user.pk if user is not None and user.pk else None
     with connection.cursor() as cursor:
         for start in range(0, len(pks), HISTORY_BATCH):
