@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from projects.access import can_read_unit_report
 from projects.evidence import FORMATS, extension
 from projects.params import int_param
 from responsibility import access, selectors, services
@@ -70,6 +71,7 @@ def unit_detail(request, year: int, unit_id: int):
             "card": card,
             "can_edit": access.can_edit(request.user, card.scheme),
             "can_read_ranking": access.can_read_ranking(request.user),
+            "unit_card_pdf": can_read_unit_report(request.user, unit),
         },
     )
 
