@@ -49,9 +49,9 @@ def _show(field: models.Field, value, names: dict) -> str:
 
 
 def _history_events(milestone: Milestone) -> list[Event]:
-    records = list(
-        milestone.history.select_related("history_user").order_by("history_date", "history_id")
-    )
+    # Diffed in the order the rows were written (history_id), not by their time:
+    # rows written before and after ZHUCHENG_TODAY was set are not in time order.
+    records = list(milestone.history.select_related("history_user").order_by("history_id"))
     fields = {f.name: f for f in Milestone._meta.concrete_fields if f.name not in HIDDEN_FIELDS}
     deltas = []
     previous = None
@@ -82,7 +82,7 @@ def _history_events(milestone: Milestone) -> list[Event]:
             details = [
                 f"{fields[c.field].verbose_name}：{_show(fields[c.field], c.old, names)} → "
                 f"{_show(fields[c.field], c.new, names)}"
-                for c in delta.changes
+                for c in (delta.changes if delta else ())
                 if c.field in fields
             ]
             if details:

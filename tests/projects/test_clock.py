@@ -122,3 +122,17 @@ def test_services_called_directly_use_the_pinned_day_too(demo_clock, city):
     services.assessment_compute(scheme=scheme)
     scheme.refresh_from_db()
     assert_pinned(scheme.computed_at, "computed_at")
+
+
+def test_a_timeline_written_before_and_after_the_pin_still_shows(client, city, settings):
+    """Rows made on the real date, then edits on the pinned (earlier) day: the
+    history is out of time order, and the milestone page must still render."""
+    settings.ZHUCHENG_TODAY = "2010-07-15"
+    milestone = Milestone.objects.get(pk=city.ms_zhijian.pk)
+    milestone.name = "申报山东名牌"
+    milestone.save()
+    client.force_login(city.olivia)
+    response = client.get(reverse("milestone_detail", args=[milestone.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "创建进度节点" in page and "申报名牌 → 申报山东名牌" in page
