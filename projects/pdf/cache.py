@@ -70,6 +70,10 @@ def data_version(year: int) -> str | None:
         scoped = model.objects.filter(**{path: plan})
         parts[f"{name}_changed"] = _max(scoped, "updated_at")
         parts[f"{name}_count"] = _count(scoped)
+        # The newest history row too: a save stamped earlier than the latest
+        # updated_at (the demo's pinned clock, projects.clock) still counts.
+        history = model.history.model.objects.filter(**{path: plan})
+        parts[f"{name}_history"] = _max(history, "history_id")
     assignments = ProjectUnit.objects.filter(project__plan=plan)
     parts["assignment_count"] = _count(assignments)
     reports = ProgressReport.objects.filter(milestone__project__plan=plan)
@@ -84,6 +88,7 @@ def data_version(year: int) -> str | None:
             model._meta.app_label == "responsibility" or label == "projects.HistoricalProjectUnit"
         ):
             parts[f"h_{label}"] = _max(model.objects.all(), "history_date")
+            parts[f"hid_{label}"] = _max(model.objects.all(), "history_id")
     for model in apps.get_app_config("responsibility").get_models():
         if not model.__name__.startswith("Historical") and any(
             f.name == "updated_at" for f in model._meta.fields

@@ -136,3 +136,20 @@ def test_a_timeline_written_before_and_after_the_pin_still_shows(client, city, s
     assert response.status_code == 200
     page = response.content.decode()
     assert "创建进度节点" in page and "申报名牌 → 申报山东名牌" in page
+
+
+def test_a_change_stamped_on_the_pinned_day_still_renews_a_cached_pdf(city, settings):
+    """Rows saved on the real date, then an edit on the (earlier) pinned day: the
+    newest updated_at does not move, the PDF must be rendered again all the same."""
+    from django.core.cache import cache
+
+    from projects import pdf
+    from tests.projects.pdf_support import pdf_text
+
+    cache.clear()
+    assert "提高产品质量" in pdf_text(pdf.responsibility_pdf(2010).data)
+    settings.ZHUCHENG_TODAY = "2010-07-15"
+    city.project1.name = "提高工业产品质量"
+    city.project1.save()
+    assert "提高工业产品质量" in pdf_text(pdf.responsibility_pdf(2010).data)
+    cache.clear()
