@@ -73,7 +73,7 @@ bench: sysdeps $(STAMP)
 	$(PY) -m bench
 
 # Production-like on $(HOST):$(PORT): gunicorn, DJANGO_ENV=production, static files by
-# WhiteNoise. Plain HTTP here, so HTTPS redirect and secure cookies are off (behind
+# WhiteNoise, the database cache (REDIS_URL=redis://… to use Redis), errors in errors.log. Plain HTTP here, so HTTPS redirect and secure cookies are off (behind
 # nginx with TLS leave them on; see README). A local SECRET_KEY is generated once into
 # .secret_key when none is given. Uses db.sqlite3 (`make demo` fills it) unless DATABASE_URL.
 serve: sysdeps $(STAMP)
@@ -83,8 +83,10 @@ serve: sysdeps $(STAMP)
 	  DATABASE_URL="$${DATABASE_URL:-sqlite:///$(CURDIR)/db.sqlite3}" \
 	  SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-false}" \
 	  SESSION_COOKIE_SECURE="$${SESSION_COOKIE_SECURE:-false}" \
-	  CSRF_COOKIE_SECURE="$${CSRF_COOKIE_SECURE:-false}"; \
+	  CSRF_COOKIE_SECURE="$${CSRF_COOKIE_SECURE:-false}" \
+	  CACHE_BACKEND="$${CACHE_BACKEND:-database}"; \
 	$(PY) manage.py collectstatic --noinput -v0 && $(PY) manage.py migrate --noinput -v0 && \
+	$(PY) manage.py createcachetable && \
 	exec $(VENV)/bin/gunicorn zhucheng.wsgi --bind $(HOST):$(PORT) --workers $${WORKERS:-3} \
 	  --access-logfile - --forwarded-allow-ips 127.0.0.1
 

@@ -21,6 +21,7 @@ from simple_history.models import HistoricalRecords
 
 from assessment import scoring
 from common import evidence
+from common.timestamps import ClockDateTimeField
 from responsibility.models import Unit
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ class AssessmentScheme(models.Model):
         related_name="+",
     )
     computed_at = models.DateTimeField(_("计算时间"), null=True, blank=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_at = ClockDateTimeField(_("更新时间"), auto_now=True)
 
     history = HistoricalRecords(
         table_name="responsibility_historicalassessmentscheme", excluded_fields=["updated_at"]
@@ -469,7 +470,7 @@ class AssessmentEntry(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    entered_at = models.DateTimeField(_("录入时间"), auto_now=True)
+    entered_at = ClockDateTimeField(_("录入时间"), auto_now=True)
 
     history = HistoricalRecords(table_name="responsibility_historicalassessmententry")
     # Read by django-simple-history when the row is saved: who changed it and why.
@@ -572,7 +573,7 @@ class AssessmentResult(models.Model):
     )
     vetoed = models.BooleanField(_("一票否决"), default=False)
     missing_items = models.PositiveSmallIntegerField(_("待录入项数"), default=0)
-    computed_at = models.DateTimeField(_("计算时间"), auto_now=True)
+    computed_at = ClockDateTimeField(_("计算时间"), auto_now=True)
 
     history = HistoricalRecords(
         table_name="responsibility_historicalassessmentresult", excluded_fields=["computed_at"]
@@ -711,7 +712,7 @@ class TitleAward(models.Model):
         help_text=_("按考核结果自动授予时填写；人工授予留空。"),
     )
     reason = models.CharField(_("授予依据"), max_length=200, blank=True)
-    awarded_at = models.DateTimeField(_("授予时间"), auto_now_add=True)
+    awarded_at = ClockDateTimeField(_("授予时间"), auto_now_add=True)
 
     history = HistoricalRecords(table_name="responsibility_historicaltitleaward")
 

@@ -17,7 +17,6 @@ from typing import TypedDict
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -265,7 +264,11 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None) -> ComputeSummary:
     new_results = [AssessmentResult(scheme=scheme, unit=u) for u in units if u.pk not in results]
     if new_results:
         bulk_create_with_history(
-            new_results, AssessmentResult, default_user=by, default_change_reason=reason
+            new_results,
+            AssessmentResult,
+            default_user=by,
+            default_change_reason=reason,
+            default_date=clock.now(),
         )
         results.update(
             {
@@ -343,11 +346,20 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None) -> ComputeSummary:
 
     if new_scores:
         bulk_create_with_history(
-            new_scores, ItemScore, default_user=by, default_change_reason=reason
+            new_scores,
+            ItemScore,
+            default_user=by,
+            default_change_reason=reason,
+            default_date=clock.now(),
         )
     if changed_scores:
         bulk_update_with_history(
-            changed_scores, ItemScore, SCORE_FIELDS, default_user=by, default_change_reason=reason
+            changed_scores,
+            ItemScore,
+            SCORE_FIELDS,
+            default_user=by,
+            default_change_reason=reason,
+            default_date=clock.now(),
         )
     current = [results[u] for u in unit_ids]
     # Only rows whose figures moved are written (and get a history row).
@@ -359,11 +371,12 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None) -> ComputeSummary:
             touch(changed_results, RESULT_FIELDS),  # and computed_at
             default_user=by,
             default_change_reason=reason,
+            default_date=clock.now(),
         )
     AssessmentResult.objects.filter(scheme=scheme).exclude(unit_id__in=unit_ids).delete()
 
     titles = _award_titles(scheme, current, by=by, reason=reason)
-    scheme.computed_at = timezone.now()
+    scheme.computed_at = clock.now()
     scheme.save(update_fields=touch_fields(AssessmentScheme, ["computed_at"]))
     return ComputeSummary(scheme, len(units), len(items), missing_total, titles)
 
@@ -484,7 +497,7 @@ def assessment_override(
     score.override_points, score.override_money = points, money
     score.override_reason = reason if (points is not None or money is not None) else ""
     score.overridden_by = by if score.override_reason else None
-    score.overridden_at = timezone.now() if score.override_reason else None
+    score.overridden_at = clock.now() if score.override_reason else None
     score._change_reason = _change_reason(scheme, reason or "取消调整")
     score._history_user = by
     score.save()
@@ -502,7 +515,7 @@ def assessment_publish(*, scheme: AssessmentScheme, by) -> AssessmentScheme:
         raise ValidationError(_("考核结果已经发布。"))
     assessment_compute(scheme=scheme, by=by)
     scheme.is_published = True
-    scheme.published_at = timezone.now()
+    scheme.published_at = clock.now()
     scheme.published_by = by
     scheme._change_reason = "发布考核结果"
     scheme._history_user = by

@@ -16,6 +16,8 @@ from assessment import access, selectors, services
 from assessment.forms import OverrideForm, RawEntryForm
 from assessment.models import AssessmentEntry, AssessmentItem, AssessmentScheme, ItemScore
 from common.evidence import FORMATS, extension
+from projects.access import can_read_unit_report
+from projects.params import int_param
 
 
 @login_required
@@ -69,6 +71,7 @@ def unit_detail(request, year: int, unit_id: int):
             "card": card,
             "can_edit": access.can_edit(request.user, card.scheme),
             "can_read_ranking": access.can_read_ranking(request.user),
+            "unit_card_pdf": can_read_unit_report(request.user, unit),
         },
     )
 
@@ -205,7 +208,9 @@ def _attach(form, exc: ValidationError) -> None:
 
 
 def _scheme_from_post(request, year: int) -> AssessmentScheme:
-    return get_object_or_404(AssessmentScheme, year=year, pk=request.POST.get("scheme"))
+    """The scheme named by the form's ``scheme`` field: 400 when it is not an id."""
+    pk = int_param(request.POST, "scheme", label=_("考核办法"))
+    return get_object_or_404(AssessmentScheme, year=year, pk=pk)
 
 
 @login_required

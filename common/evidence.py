@@ -13,13 +13,14 @@ dependency and guess far more types than we accept.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import os
 import uuid
 import zipfile
 from typing import IO
 
 from django.utils.translation import gettext as _
+
+from common import clock
 
 PDF = b"%PDF-"
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -114,5 +115,5 @@ def stored_name(filename: str, *, prefix: str = "") -> str:
     ext = os.path.splitext(filename)[1].lower()
     if not ext[1:].isalnum() or len(ext) > 6:
         ext = ""
-    today = dt.date.today()
+    today = clock.today()
     return f"{prefix}evidence/{today:%Y/%m}/{uuid.uuid4().hex}{ext}"

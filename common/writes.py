@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from django.db import models
-from django.utils import timezone
+
+from common import clock
 
 
 def auto_now_fields(model: type[models.Model]) -> list[str]:
@@ -37,7 +38,7 @@ def touch(objs: Sequence[models.Model], fields: Iterable[str]) -> list[str]:
     if not objs:
         return list(fields)
     model = type(objs[0])
-    now = timezone.now()
+    now = clock.now()
     for name in auto_now_fields(model):
         for obj in objs:
             setattr(obj, name, now)

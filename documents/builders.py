@@ -16,12 +16,13 @@ import dataclasses
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.utils.translation import gettext as _
 
 from common import clock
 from documents import assessment
 from projects import charts
+from projects.access import WHOLE_CITY, Portion
 from projects.models import Category, Indicator, Milestone, PlanYear, Project, ProjectUnit, SubItem
 from projects.status import Colour, CountsColour
 from responsibility.models import Unit
@@ -96,19 +97,25 @@ class WorkItem:
     figures: Figures
 
 
-def _unit_rows(plan: PlanYear, as_of: dt.date, window: int) -> list[UnitRow]:
-    """Every unit with a part in the year, with its figures, ranked by completion."""
+def _unit_rows(
+    plan: PlanYear, as_of: dt.date, window: int, portion: Portion = WHOLE_CITY
+) -> list[UnitRow]:
+    """Every unit with a part in the year (in the portion), with its figures, ranked
+    by completion."""
     figures = {
         row["unit"]: Figures.of(row)
-        for row in Milestone.objects.filter(project__plan=plan)
+        for row in portion.milestones(Milestone.objects.filter(project__plan=plan))
         .order_by()
         .values("unit")
         .annotate(**_counts(as_of, window))
     }
+    assignments = ProjectUnit.objects.filter(project__plan=plan)
+    if not portion.whole_city:
+        projects = portion.projects(Project.objects.filter(plan=plan))
+        assignments = assignments.filter(project__in=projects.values("pk"))
     shares = {
         row["unit"]: row
-        for row in ProjectUnit.objects.filter(project__plan=plan)
-        .order_by()
+        for row in assignments.order_by()
         .values("unit")
         .annotate(
             projects=Count("project", distinct=True), lead=Count("pk", filter=Q(is_lead=True))
@@ -135,10 +142,15 @@ def _unit_rows(plan: PlanYear, as_of: dt.date, window: int) -> list[UnitRow]:
 
 
 def _work_items(
-    plan: PlanYear, as_of: dt.date, window: int, projects: dict[int, Project], unit=None
+    plan: PlanYear,
+    as_of: dt.date,
+    window: int,
+    projects: dict[int, Project],
+    unit=None,
+    portion: Portion = WHOLE_CITY,
 ) -> dict[int, list[WorkItem]]:
     """Per unit, its sub-items (and projects' own milestones) with their figures."""
-    milestones = Milestone.objects.filter(project__plan=plan)
+    milestones = portion.milestones(Milestone.objects.filter(project__plan=plan))
     if unit is not None:
         milestones = milestones.filter(unit=unit)
     rows = (
@@ -173,10 +185,12 @@ def _by_unit(milestones) -> dict[int, list[Milestone]]:
     return grouped
 
 
-def _open_milestones(plan: PlanYear, as_of: dt.date, window: int, unit=None):
+def _open_milestones(
+    plan: PlanYear, as_of: dt.date, window: int, unit=None, portion: Portion = WHOLE_CITY
+):
     """Milestones overdue or due within the window as of ``as_of``, oldest first."""
     qs = (
-        Milestone.objects.filter(project__plan=plan)
+        portion.milestones(Milestone.objects.filter(project__plan=plan))
         .filter(Q(done_date__isnull=True) | Q(done_date__gt=as_of))
         .filter(due_date__lte=as_of + dt.timedelta(days=window))
         .select_related("project", "subitem", "unit")
@@ -201,7 +215,13 @@ def _open_milestones(plan: PlanYear, as_of: dt.date, window: int, unit=None):
 MAX_CHART_UNITS = 30
 
 
-def _charts(plan: PlanYear, projects: list[Project], unit_rows: list[UnitRow], as_of) -> dict:
+def _charts(
+    plan: PlanYear,
+    projects: list[Project],
+    unit_rows: list[UnitRow],
+    as_of,
+    portion: Portion = WHOLE_CITY,
+) -> dict:
     colours = [p.colour for p in projects]
     status = charts.stacked_status_bar(
         colours.count(Colour.GREEN),
@@ -237,7 +257,7 @@ def _charts(plan: PlanYear, projects: list[Project], unit_rows: list[UnitRow], a
     )
 
     due_by_month, done_by_month = [0] * 13, [0] * 13
-    for due, done in Milestone.objects.filter(project__plan=plan).values_list(
+    for due, done in portion.milestones(Milestone.objects.filter(project__plan=plan)).values_list(
         "due_date", "done_date"
     ):
         if due.year == plan.year:
@@ -265,21 +285,31 @@ def _charts(plan: PlanYear, projects: list[Project], unit_rows: list[UnitRow], a
 # --- The four reports ------------------------------------------------------------
 
 
-def _year_projects(plan: PlanYear, today: dt.date, window: int) -> list[Project]:
+def _year_projects(
+    plan: PlanYear, today: dt.date, window: int, portion: Portion = WHOLE_CITY
+) -> list[Project]:
     return list(
-        Project.objects.filter(plan=plan).for_list().with_progress(today, window).order_by("number")
+        portion.projects(Project.objects.filter(plan=plan))
+        .for_list()
+        .with_progress(today, window)
+        .order_by("number")
     )
 
 
-def annual_context(year: int) -> dict:
+def _portion_context(portion: Portion) -> dict:
+    """``mayor``: whose portfolio the document covers (None: the whole city)."""
+    return {"mayor": portion.mayor}
+
+
+def annual_context(year: int, portion: Portion = WHOLE_CITY) -> dict:
     """年度绩效考核报告: cover, summary, projects, ranking, charts, annex per unit."""
     plan = get_plan(year)
     today, window = clock.today(), clock.warning_days()
-    projects = _year_projects(plan, today, window)
+    projects = _year_projects(plan, today, window, portion)
     by_pk = {p.pk: p for p in projects}
-    unit_rows = _unit_rows(plan, today, window)
-    items = _work_items(plan, today, window, by_pk)
-    overdue, due_soon = _open_milestones(plan, today, window)
+    unit_rows = _unit_rows(plan, today, window, portion)
+    items = _work_items(plan, today, window, by_pk, portion=portion)
+    overdue, due_soon = _open_milestones(plan, today, window, portion=portion)
     overdue_by_unit, due_soon_by_unit = _by_unit(overdue), _by_unit(due_soon)
     annex = [
         {
@@ -293,11 +323,13 @@ def annual_context(year: int) -> dict:
     total = Figures()
     for row in unit_rows:
         total.add(row.figures)
-    indicators = list(
-        Indicator.objects.filter(project__plan=plan).only("direction", "target", "actual")
-    )
+    in_plan = Indicator.objects.filter(project__plan=plan)
+    if not portion.whole_city:
+        in_plan = in_plan.filter(project__in=[p.pk for p in projects])
+    indicators = list(in_plan.only("direction", "target", "actual"))
     colours = [p.colour for p in projects]
     return {
+        **_portion_context(portion),
         "plan": plan,
         "today": today,
         "window": window,
@@ -311,14 +343,14 @@ def annual_context(year: int) -> dict:
             "green": colours.count(Colour.GREEN),
             "amber": colours.count(Colour.AMBER),
             "red": colours.count(Colour.RED),
-            "subitems": SubItem.objects.filter(project__plan=plan).count(),
+            "subitems": portion.subitems(SubItem.objects.filter(project__plan=plan)).count(),
             "units": len(unit_rows),
             "indicators": len(indicators),
             "indicators_met": sum(1 for i in indicators if i.is_met),
             "indicators_reported": sum(1 for i in indicators if i.actual is not None),
         },
         "rankings": assessment.rankings(year),
-        "charts": _charts(plan, projects, unit_rows, today) if projects else None,
+        "charts": _charts(plan, projects, unit_rows, today, portion) if projects else None,
     }
 
 
@@ -371,22 +403,25 @@ class ResponsibilityRow:
     milestones: list[Milestone]
 
 
-def responsibility_context(year: int) -> dict:
+def responsibility_context(year: int, portion: Portion = WHOLE_CITY) -> dict:
     """责任分解表: the red-header document's annex, one line per sub-item."""
     plan = get_plan(year)
     projects = list(
-        Project.objects.filter(plan=plan)
+        portion.projects(Project.objects.filter(plan=plan))
         .for_list()
         .prefetch_related(
-            "subitems__unit",
-            "subitems__person",
-            "subitems__mayor",
+            Prefetch(
+                "subitems",
+                queryset=portion.subitems(SubItem.objects.all()).select_related(
+                    "unit", "person", "mayor"
+                ),
+            )
         )
         .order_by("number")
     )
     milestones_of: dict[tuple[int, int | None], list[Milestone]] = defaultdict(list)
     for milestone in (
-        Milestone.objects.filter(project__plan=plan)
+        portion.milestones(Milestone.objects.filter(project__plan=plan))
         .only("project_id", "subitem_id", "name", "due_date")
         .order_by("due_date", "pk")
     ):
@@ -424,15 +459,15 @@ def responsibility_context(year: int) -> dict:
                 "span": len(rows),
             }
         )
-    return {"plan": plan, "blocks": blocks}
+    return {**_portion_context(portion), "plan": plan, "blocks": blocks}
 
 
-def bulletin_context(as_of: dt.date) -> dict:
+def bulletin_context(as_of: dt.date, portion: Portion = WHOLE_CITY) -> dict:
     """督查通报 as of a date: overdue and due-soon milestones, by unit."""
     plan = get_plan(as_of.year)
     window = clock.warning_days()
-    unit_rows = [r for r in _unit_rows(plan, as_of, window) if r.figures.total]
-    overdue, due_soon = _open_milestones(plan, as_of, window)
+    unit_rows = [r for r in _unit_rows(plan, as_of, window, portion) if r.figures.total]
+    overdue, due_soon = _open_milestones(plan, as_of, window, portion=portion)
     overdue_by_unit, due_soon_by_unit = _by_unit(overdue), _by_unit(due_soon)
     unit_rows.sort(key=lambda r: (-r.figures.red, -r.figures.amber, r.unit.order, r.unit.name))
     sections = [
@@ -448,6 +483,7 @@ def bulletin_context(as_of: dt.date) -> dict:
     for row in unit_rows:
         total.add(row.figures)
     return {
+        **_portion_context(portion),
         "plan": plan,
         "as_of": as_of,
         "window": window,

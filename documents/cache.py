@@ -33,7 +33,7 @@ from projects.models import (
 
 # Bump when the templates or the builders change what a PDF shows, so PDFs
 # cached by an earlier release (in a shared cache such as Redis) are not served.
-LAYOUT_VERSION = "1"
+LAYOUT_VERSION = "2"
 TIMEOUT = getattr(settings, "ZHUCHENG_PDF_CACHE_SECONDS", 7 * 24 * 3600)
 # While one worker renders a PDF, others asking for the same one wait for it
 # (up to this long) instead of rendering it again in parallel.
@@ -72,6 +72,10 @@ def data_version(year: int) -> str | None:
         scoped = printed.objects.filter(**{path: plan})
         parts[f"{name}_changed"] = _max(scoped, "updated_at")
         parts[f"{name}_count"] = _count(scoped)
+        # The newest history row too: a save stamped earlier than the latest
+        # updated_at (the demo's pinned clock, common.clock) still counts.
+        history = printed.history.model._default_manager.filter(**{path: plan})
+        parts[f"{name}_history"] = _max(history, "history_id")
     assignments = ProjectUnit.objects.filter(project__plan=plan)
     parts["assignment_count"] = _count(assignments)
     reports = ProgressReport.objects.filter(milestone__project__plan=plan)
@@ -86,6 +90,7 @@ def data_version(year: int) -> str | None:
             model._meta.app_label in PRINTED_APPS or label == "projects.HistoricalProjectUnit"
         ):
             parts[f"h_{label}"] = _max(model._default_manager.all(), "history_date")
+            parts[f"hid_{label}"] = _max(model._default_manager.all(), "history_id")
     for app_label in PRINTED_APPS:
         for model in apps.get_app_config(app_label).get_models():
             if not model.__name__.startswith("Historical") and any(

@@ -11,7 +11,9 @@ Entry points, shared by the web views and ``manage.py render_report``:
 Each returns a :class:`RenderedPdf` (bytes, page count, file name), served
 from the cache while the data behind it is unchanged (see ``cache.py``), and
 raises :class:`ReportNotFound` with a Chinese message for an unknown year.
-Permissions are not checked here: callers ask ``projects.access``.
+Permissions are not checked here: callers ask ``projects.access``, which also
+gives the ``portion`` a city-wide document covers for a reader (the whole city,
+or a vice-mayor's portfolio).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from documents import builders as reports
 from documents.builders import ReportNotFound
 from documents.cache import cached_pdf
 from documents.render import RenderedPdf, template_to_pdf
+from projects.access import WHOLE_CITY, Portion
 from responsibility.models import Unit
 
 KINDS = ("annual", "unit", "responsibility", "bulletin")
@@ -41,16 +44,29 @@ __all__ = [
 ]
 
 
-def annual_pdf(year: int) -> RenderedPdf:
-    params = {"year": year, "today": clock.today(), "window": clock.warning_days()}
+def _filename(filename: str, portion: Portion) -> str:
+    """``filename`` (….pdf), with the vice-mayor's name for a portfolio's document."""
+    if portion.mayor is None:
+        return filename
+    stem = filename.removesuffix(".pdf")
+    return _("%(name)s（%(mayor)s分管）") % {"name": stem, "mayor": portion.mayor.name} + ".pdf"
+
+
+def annual_pdf(year: int, portion: Portion = WHOLE_CITY) -> RenderedPdf:
+    params = {
+        "year": year,
+        "today": clock.today(),
+        "window": clock.warning_days(),
+        "portion": portion.key,
+    }
     return cached_pdf(
         "annual",
         params,
         year=year,
         render=lambda: template_to_pdf(
             "pdf/annual.html",
-            reports.annual_context(year),
-            filename=_("%(year)s年度绩效考核报告.pdf") % {"year": year},
+            reports.annual_context(year, portion),
+            filename=_filename(_("%(year)s年度绩效考核报告.pdf") % {"year": year}, portion),
         ),
     )[0]
 
@@ -74,29 +90,31 @@ def unit_pdf(year: int, unit: Unit) -> RenderedPdf:
     )[0]
 
 
-def responsibility_pdf(year: int) -> RenderedPdf:
+def responsibility_pdf(year: int, portion: Portion = WHOLE_CITY) -> RenderedPdf:
     return cached_pdf(
         "responsibility",
-        {"year": year},
+        {"year": year, "portion": portion.key},
         year=year,
         render=lambda: template_to_pdf(
             "pdf/responsibility.html",
-            reports.responsibility_context(year),
-            filename=_("%(year)s年度责任分解表.pdf") % {"year": year},
+            reports.responsibility_context(year, portion),
+            filename=_filename(_("%(year)s年度责任分解表.pdf") % {"year": year}, portion),
         ),
     )[0]
 
 
-def bulletin_pdf(as_of: dt.date) -> RenderedPdf:
-    params = {"as_of": as_of, "window": clock.warning_days()}
+def bulletin_pdf(as_of: dt.date, portion: Portion = WHOLE_CITY) -> RenderedPdf:
+    params = {"as_of": as_of, "window": clock.warning_days(), "portion": portion.key}
     return cached_pdf(
         "bulletin",
         params,
         year=as_of.year,
         render=lambda: template_to_pdf(
             "pdf/bulletin.html",
-            reports.bulletin_context(as_of),
-            filename=_("督查通报（截至%(date)s）.pdf") % {"date": as_of.isoformat()},
+            reports.bulletin_context(as_of, portion),
+            filename=_filename(
+                _("督查通报（截至%(date)s）.pdf") % {"date": as_of.isoformat()}, portion
+            ),
         ),
     )[0]
 

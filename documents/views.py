@@ -1,5 +1,5 @@
 """The printable reports as PDF downloads. Who may read which is decided in
-``projects.access``; the PDFs themselves come from ``projects.pdf`` (cached
+``projects.access``; the PDFs themselves come from ``documents.pdfs`` (cached
 until the data changes, so a repeat download does not render again)."""
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ def _serve(render: Callable[[], reports.RenderedPdf]) -> HttpResponse:
 @require_safe
 @login_required
 def annual(request, year: int):
-    access.check_city_reports(request.user)
-    return _serve(lambda: reports.annual_pdf(year))
+    portion = access.city_report_portion(request.user)
+    return _serve(lambda: reports.annual_pdf(year, portion))
 
 
 @require_safe
@@ -47,15 +47,15 @@ def unit_card(request, year: int, unit_id: int):
 @require_safe
 @login_required
 def responsibility(request, year: int):
-    access.check_city_reports(request.user)
-    return _serve(lambda: reports.responsibility_pdf(year))
+    portion = access.city_report_portion(request.user)
+    return _serve(lambda: reports.responsibility_pdf(year, portion))
 
 
 @require_safe
 @login_required
 def bulletin(request):
     """``?as_of=YYYY-MM-DD``, today when left out; anything else is a 404."""
-    access.check_city_reports(request.user)
+    portion = access.city_report_portion(request.user)
     raw = request.GET.get("as_of", "").strip()
     if not raw:
         as_of = clock.today()
@@ -64,4 +64,4 @@ def bulletin(request):
             as_of = dt.date.fromisoformat(raw)
         except ValueError as exc:
             raise Http404("as_of must be YYYY-MM-DD") from exc
-    return _serve(lambda: reports.bulletin_pdf(as_of))
+    return _serve(lambda: reports.bulletin_pdf(as_of, portion))

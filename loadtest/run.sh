@@ -34,6 +34,9 @@ export DATABASE_URL="postgres://${PGUSER}@${PGHOST}:5432/${DB}"
 export SECURE_SSL_REDIRECT=false SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false
 export STATIC_ROOT="$PWD/$OUT/static"
 export ZHUCHENG_TODAY=""
+# A cache the workers share, as production requires: Redis when REDIS_URL is set.
+export CACHE_BACKEND=${CACHE_BACKEND:-database}
+export ERROR_LOG="$PWD/$OUT/errors.log"
 LOADTEST_PASSWORD=$($PY -c "import secrets; print(secrets.token_urlsafe(16))")
 export LOADTEST_PASSWORD
 
@@ -41,6 +44,7 @@ echo "== database ${DB} (seed_scale --factor ${FACTOR} --year ${YEAR})"
 psql -h "$PGHOST" -U "$PGUSER" -d postgres -qc "DROP DATABASE IF EXISTS ${DB}"
 psql -h "$PGHOST" -U "$PGUSER" -d postgres -qc "CREATE DATABASE ${DB}"
 $PY manage.py migrate --noinput -v0
+$PY manage.py createcachetable
 $PY manage.py collectstatic --noinput -v0
 $PY manage.py load_demo >/dev/null
 $PY manage.py seed_scale --factor "$FACTOR" --year "$YEAR"

@@ -309,16 +309,70 @@ def can_remind(user: User) -> bool:
     return can_review(user)
 
 
-# --- Printed reports (issue 7) -------------------------------------------------
+# --- Printed reports (issue 7; one rule with the pages, issue 16) --------------
 #
-# The annual report, the responsibility table and the progress bulletin are
-# city-wide documents: the mayor's office and administrators read them, and so
-# do vice-mayors (whole, not cut to their portfolio: the document is the same
-# paper every leader signs off). A unit's report card goes to that unit: its
-# clerks and head read their own card only; city-wide readers read every card.
+# A document shows what the user's pages show. The annual report, the
+# responsibility table and the progress bulletin cover the whole city for the
+# mayor's office and administrators; a vice-mayor, whose pages show their
+# portfolio, gets the same documents cut to the portfolio by the visible_*
+# rules above (and titled 分管领域), never the city's. The assessment results
+# inside them are the city's ranking, which a vice-mayor reads on the assessment
+# pages too (responsibility.access). A unit's report card is the notice to that
+# unit, about all its work: its own clerks and head and city-wide readers get it;
+# a vice-mayor, whose pages show only the portfolio's part of a unit's work, does
+# not (404, and no button). Everyone else gets 404 and sees no link.
+
+
+@dataclasses.dataclass(frozen=True)
+class Portion:
+    """The part of the plan a printed document covers: the whole city (no user,
+    as on the command line), or what ``user``'s pages show."""
+
+    user: User | None = None
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(Reach.ALL) if self.user is None else scope_for(self.user)
+
+    @property
+    def whole_city(self) -> bool:
+        return self.scope.sees_all
+
+    @property
+    def mayor(self) -> ViceMayor | None:
+        return self.scope.mayor if self.scope.reach is Reach.MAYOR else None
+
+    @property
+    def key(self) -> str:
+        """Names the portion in the PDF cache key."""
+        scope = self.scope
+        if scope.sees_all:
+            return "city"
+        owner = scope.mayor or scope.unit
+        return f"{scope.reach.value}:{owner.pk if owner else ''}"
+
+    def projects(self, queryset):
+        if self.user is None or self.whole_city:
+            return queryset
+        return visible_projects(self.user, queryset)
+
+    def subitems(self, queryset):
+        if self.user is None or self.whole_city:
+            return queryset
+        return visible_subitems(self.user, queryset)
+
+    def milestones(self, queryset):
+        if self.user is None or self.whole_city:
+            return queryset
+        return visible_milestones(self.user, queryset)
+
+
+WHOLE_CITY = Portion()
 
 
 def can_read_city_reports(user: User) -> bool:
+    """The annual report, responsibility table and bulletin: the city's, or a
+    vice-mayor's portfolio's."""
     return scope_for(user).reach in (Reach.ALL, Reach.MAYOR)
 
 
@@ -328,7 +382,24 @@ def check_city_reports(user: User) -> None:
         raise Http404
 
 
+def city_report_portion(user: User) -> Portion:
+    """What the user's annual report, responsibility table and bulletin cover; 404
+    for users who get none."""
+    check_city_reports(user)
+    return Portion(user)
+
+
+def can_read_unit_report(user: User, unit: Unit) -> bool:
+    """Whether the user gets ``unit``'s report card (see the rule above)."""
+    scope = scope_for(user)
+    if scope.sees_all:
+        return True
+    return scope.reach is Reach.UNIT and scope.unit is not None and scope.unit.pk == unit.pk
+
+
 def get_report_unit(user: User, pk) -> Unit:
     """The unit whose report card the user may read, else 404."""
-    queryset = Unit.objects.all() if can_read_city_reports(user) else visible_units(user)
-    return _get_or_404(queryset, pk)
+    unit = _get_or_404(Unit.objects.all(), pk)
+    if not can_read_unit_report(user, unit):
+        raise Http404
+    return unit

@@ -274,8 +274,8 @@ class ReminderAdmin(admin.ModelAdmin):
     """Read-only record of reminders (督办催办); they are sent by the daily run
     and from the milestone page."""
 
-    list_display = ["milestone", "sent_to", "kind", "sent_by", "sent_on", "created_at"]
-    list_filter = ["kind", "sent_on", "sent_to"]
+    list_display = ["milestone", "sent_to", "kind", "sent_by", "sent_on", "created_at", "delivery"]
+    list_filter = ["kind", "delivery", "sent_on", "sent_to"]
     search_fields = ["milestone__name", "sent_to__name", "message"]
     list_select_related = ["milestone", "sent_to", "sent_by"]
     date_hierarchy = "sent_on"

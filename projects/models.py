@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from common import clock, evidence
+from common.timestamps import ClockDateTimeField
 from projects.status import (
     Colour,
     colour_from_counts,
@@ -45,7 +46,7 @@ class PlanYear(models.Model):
     is_closed = models.BooleanField(
         _("已结束"), default=False, help_text=_("结束后不再接受进展填报。")
     )
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_at = ClockDateTimeField(_("更新时间"), auto_now=True)
 
     history = HistoricalRecords()
 
@@ -205,7 +206,7 @@ class Project(ProgressMixin, models.Model):
     is_sample = models.BooleanField(
         _("示例数据"), default=False, help_text=_("演示用的虚构内容，非文件原文。")
     )
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_at = ClockDateTimeField(_("更新时间"), auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = ProjectQuerySet.as_manager()
@@ -346,7 +347,7 @@ class SubItem(ProgressMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="subitems",
     )
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_at = ClockDateTimeField(_("更新时间"), auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = SubItemQuerySet.as_manager()
@@ -484,7 +485,7 @@ class Milestone(models.Model):
     percent = models.PositiveSmallIntegerField(
         _("完成进度(%)"), default=0, validators=[MaxValueValidator(100)]
     )
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_at = ClockDateTimeField(_("更新时间"), auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = MilestoneQuerySet.as_manager()
@@ -617,7 +618,7 @@ class Indicator(models.Model):
         help_text=_("最近一次审核通过的填报值。"),
     )
     actual_date = models.DateField(_("实际值日期"), null=True, blank=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_at = ClockDateTimeField(_("更新时间"), auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = IndicatorQuerySet.as_manager()
@@ -705,7 +706,7 @@ class ProgressReport(models.Model):
         on_delete=models.PROTECT,
         related_name="progress_reports",
     )
-    created_at = models.DateTimeField(_("填报时间"), auto_now_add=True)
+    created_at = ClockDateTimeField(_("填报时间"), auto_now_add=True)
     status = models.CharField(_("进展状态"), max_length=16, choices=Milestone.Status.choices)
     percent = models.PositiveSmallIntegerField(
         _("完成进度(%)"), validators=[MaxValueValidator(100)]
@@ -796,7 +797,7 @@ class Evidence(models.Model):
     original_name = models.CharField(_("原文件名"), max_length=200)
     content_type = models.CharField(_("文件类型"), max_length=100)
     size = models.PositiveIntegerField(_("大小(字节)"))
-    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    uploaded_at = ClockDateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("佐证材料")
@@ -845,6 +846,12 @@ class Reminder(models.Model):
         AUTO = "auto", _("自动催办")
         MANUAL = "manual", _("督办单")
 
+    class Delivery(models.TextChoices):
+        PENDING = "pending", _("发送中")  # recorded, e-mail not yet confirmed
+        SENT = "sent", _("已发出")
+        FAILED = "failed", _("邮件未发出")
+        NO_RECIPIENT = "none", _("无收件人")
+
     milestone = models.ForeignKey(
         Milestone, verbose_name=_("进度节点"), on_delete=models.CASCADE, related_name="reminders"
     )
@@ -861,9 +868,13 @@ class Reminder(models.Model):
         related_name="+",
     )
     sent_on = models.DateField(_("发送日期"))
-    created_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
+    created_at = ClockDateTimeField(_("发送时间"), auto_now_add=True)
     recipients = models.TextField(_("收件人"), blank=True)
     message = models.TextField(_("督办内容"), blank=True)
+    delivery = models.CharField(
+        _("邮件状态"), max_length=8, choices=Delivery.choices, default=Delivery.PENDING
+    )
+    delivery_error = models.TextField(_("未发出原因"), blank=True)
 
     class Meta:
         verbose_name = _("督办催办")
@@ -871,9 +882,10 @@ class Reminder(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             # The daily run reminds about a milestone once per day, however often cron fires.
+            # A failed e-mail does not count: the next run that day tries again.
             models.UniqueConstraint(
                 fields=["milestone", "sent_on"],
-                condition=Q(kind="auto"),
+                condition=Q(kind="auto") & ~Q(delivery="failed"),
                 name="reminder_auto_once_per_day",
             ),
             # A 督办单 always says who sent it.

@@ -12,11 +12,11 @@ import dataclasses
 import datetime as dt
 
 from django.db import models
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from simple_history.models import ModelDelta
 
+from common import clock
 from projects.models import Milestone, ProgressReport
 
 HIDDEN_FIELDS = {"id", "updated_at"}
@@ -50,9 +50,9 @@ def _show(field: models.Field, value, names: dict) -> str:
 
 
 def _history_events(milestone: Milestone) -> list[Event]:
-    records = list(
-        milestone.history.select_related("history_user").order_by("history_date", "history_id")
-    )
+    # Diffed in the order the rows were written (history_id), not by their time:
+    # rows written before and after ZHUCHENG_TODAY was set are not in time order.
+    records = list(milestone.history.select_related("history_user").order_by("history_id"))
     fields = {f.name: f for f in Milestone._meta.concrete_fields if f.name not in HIDDEN_FIELDS}
     deltas: list[ModelDelta | None] = []
     previous = None
@@ -83,7 +83,7 @@ def _history_events(milestone: Milestone) -> list[Event]:
             details = [
                 f"{fields[c.field].verbose_name}：{_show(fields[c.field], c.old, names)} → "
                 f"{_show(fields[c.field], c.new, names)}"
-                for c in delta.changes
+                for c in (delta.changes if delta else ())
                 if c.field in fields
             ]
             if details:
@@ -158,8 +158,12 @@ def milestone_timeline(milestone: Milestone, reports=None) -> list[Event]:
             details.append(_("收件人：%(to)s") % {"to": reminder.recipients})
         else:
             details.append(_("该单位没有填写邮箱的填报员，未发出邮件"))
+        if reminder.delivery == reminder.Delivery.FAILED:
+            details.append(_("邮件未发出：%(reason)s") % {"reason": reminder.delivery_error})
+        elif reminder.delivery == reminder.Delivery.PENDING:
+            details.append(_("邮件是否发出未确认"))
         events.append(
             Event(reminder.created_at, _who(reminder.sent_by), "reminder", title, details)
         )
-    events.sort(key=lambda e: e.when or timezone.now(), reverse=True)
+    events.sort(key=lambda e: e.when or clock.now(), reverse=True)
     return events

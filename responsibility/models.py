@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from common.timestamps import ClockDateTimeField
+
 
 class Unit(models.Model):
     """A responsible unit (责任单位).
@@ -40,7 +42,7 @@ class Unit(models.Model):
     )
     order = models.PositiveIntegerField(_("排序"), default=0)
     is_active = models.BooleanField(_("启用"), default=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_at = ClockDateTimeField(_("更新时间"), auto_now=True)
 
     history = HistoricalRecords()
 
@@ -88,7 +90,7 @@ class Person(models.Model):
         Unit, verbose_name=_("所在单位"), on_delete=models.PROTECT, related_name="persons"
     )
     phone = models.CharField(_("联系电话"), max_length=40, blank=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_at = ClockDateTimeField(_("更新时间"), auto_now=True)
 
     history = HistoricalRecords()
 
@@ -126,7 +128,7 @@ class ViceMayor(models.Model):
     )
     order = models.PositiveIntegerField(_("排序"), default=0)
     is_active = models.BooleanField(_("在任"), default=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_at = ClockDateTimeField(_("更新时间"), auto_now=True)
 
     history = HistoricalRecords()
     objects = ViceMayorQuerySet.as_manager()

@@ -6,6 +6,7 @@ Each case runs Django in a subprocess, because settings are read once at start-u
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,11 @@ def production_env(tmp_path, **overrides) -> dict:
         DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
         STATIC_ROOT=str(tmp_path / "static"),
         DJANGO_SETTINGS_MODULE="zhucheng.settings",
+        CACHE_BACKEND="database",
+        ADMINS="运维值班 <ops@zhucheng.example.gov.cn>",
+        ERROR_LOG=str(tmp_path / "errors.log"),
     )
+    env.pop("REDIS_URL", None)
     for name, value in overrides.items():
         if value is None:
             env.pop(name, None)
@@ -158,6 +163,7 @@ from django.core.management import call_command
 from django.test import Client
 
 call_command("migrate", verbosity=0)
+call_command("createcachetable", verbosity=0)
 call_command("collectstatic", "--noinput", verbosity=0)
 call_command("load_demo", verbosity=0)
 from django.contrib.auth import get_user_model
@@ -192,3 +198,125 @@ def test_shipped_settings_hash_new_passwords_with_argon2_and_still_read_pbkdf2()
 
     assert shipped.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
     assert "django.contrib.auth.hashers.PBKDF2PasswordHasher" in shipped.PASSWORD_HASHERS
+
+
+# --- A cache all workers share; error log and error mail (issue 16) ---------------
+
+
+@pytest.mark.parametrize("backend", [None, "locmem"], ids=["unset", "locmem"])
+def test_production_refuses_a_per_process_memory_cache(tmp_path, backend):
+    result = run(["manage.py", "check"], production_env(tmp_path, CACHE_BACKEND=backend))
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "needs a cache shared by all workers" in result.stderr
+    assert "REDIS_URL" in result.stderr and "CACHE_BACKEND=database" in result.stderr
+
+
+def test_an_unknown_cache_backend_is_refused(tmp_path):
+    result = run(["manage.py", "check"], production_env(tmp_path, CACHE_BACKEND="memcached"))
+    assert result.returncode != 0
+    assert "CACHE_BACKEND must be database or locmem" in result.stderr
+
+
+CACHE_PROBE = r"""
+import sys
+import django
+django.setup()
+from django.conf import settings
+from django.core.cache import cache
+
+key, step = sys.argv[1], sys.argv[2]
+print("BACKEND", settings.CACHES["default"]["BACKEND"])
+if step == "first":
+    cache.set(key + ":pdf", "rendered by the first worker", 60)
+    print("LOCK", cache.add(key + ":rendering", 1, 60))
+else:
+    print("SEEN", cache.get(key + ":pdf"))
+    print("LOCK", cache.add(key + ":rendering", 1, 60))
+    cache.delete_many([key + ":pdf", key + ":rendering"])
+"""
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"REDIS_URL": "redis://127.0.0.1:6379/15", "CACHE_BACKEND": None},
+        {"CACHE_BACKEND": "database"},
+    ],
+    ids=["redis", "database"],
+)
+def test_production_cache_and_render_lock_are_shared_between_worker_processes(tmp_path, overrides):
+    """Two processes, as two gunicorn workers: the second sees what the first cached,
+    and cannot take the render lock the first holds (with per-process memory it could)."""
+    env = production_env(tmp_path, **overrides)
+    if "REDIS_URL" not in overrides:
+        setup = run(["manage.py", "createcachetable"], env)
+        assert setup.returncode == 0, setup.stderr
+    key = f"zhucheng:test:{uuid.uuid4().hex}"
+    outputs = []
+    for step in ("first", "second"):
+        result = run(["-c", CACHE_PROBE, key, step], env)
+        assert result.returncode == 0, result.stderr
+        outputs.append(dict(line.split(" ", 1) for line in result.stdout.splitlines()))
+    expected = "RedisCache" if "REDIS_URL" in overrides else "DatabaseCache"
+    assert outputs[0]["BACKEND"].endswith(expected)
+    assert outputs[0]["LOCK"] == "True"
+    assert outputs[1]["SEEN"] == "rendered by the first worker"
+    assert outputs[1]["LOCK"] == "False"
+
+
+ERROR_PROBE = r"""
+import django
+django.setup()
+from django.core import mail
+from django.test import Client
+
+# No migrate: the tables are missing, so signing in fails with a server error.
+client = Client(HTTP_HOST="zhucheng.example.gov.cn", raise_request_exception=False)
+response = client.post("/accounts/login/", {"username": "x", "password": "y"}, secure=True)
+print("STATUS", response.status_code)
+for message in mail.outbox:
+    print("MAIL", message.to, message.subject)
+"""
+
+
+def test_a_failed_request_is_logged_to_error_log_and_mailed_to_admins(tmp_path):
+    log = tmp_path / "logs" / "errors.log"
+    log.parent.mkdir()
+    env = production_env(
+        tmp_path,
+        ERROR_LOG=str(log),
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+    )
+    result = run(["-c", ERROR_PROBE], env)
+    assert result.returncode == 0, result.stderr
+    assert "STATUS 500" in result.stdout
+    assert "MAIL ['ops@zhucheng.example.gov.cn']" in result.stdout
+    assert "Internal Server Error: /accounts/login/" in result.stdout
+    text = log.read_text(encoding="utf-8")
+    assert "ERROR django.request" in text and "Internal Server Error: /accounts/login/" in text
+    assert "Traceback" in text and "no such table" in text
+
+
+def test_error_log_in_a_missing_directory_is_refused(tmp_path):
+    result = run(
+        ["manage.py", "check"], production_env(tmp_path, ERROR_LOG=str(tmp_path / "no" / "e.log"))
+    )
+    assert result.returncode != 0
+    assert "must exist and be writable" in result.stderr
+
+
+def test_check_deploy_warns_when_nobody_gets_error_mail(tmp_path):
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        production_env(tmp_path, ADMINS=None),
+    )
+    assert result.returncode != 0
+    assert "zhucheng.W001" in result.stdout + result.stderr
+
+
+def test_admins_must_be_names_with_addresses(tmp_path):
+    result = run(["manage.py", "check"], production_env(tmp_path, ADMINS="just a name"))
+    assert result.returncode != 0
+    assert "ADMINS must be" in result.stderr

@@ -6,7 +6,9 @@ the environment for everything else, failing loudly on a value it cannot use.
 
 import datetime as dt
 import os
+from email.utils import getaddresses
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -101,6 +103,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A request parameter a view cannot use is a 400 page in Chinese (projects.params).
+    "projects.params.BadParameterMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -137,17 +141,42 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "zhucheng",
-    }
-}
+# The cache holds rendered PDFs and the lock that makes one worker wait for another's
+# render, so production needs a cache all workers share: Redis (REDIS_URL, recommended)
+# or the database (CACHE_BACKEND=database, after `manage.py createcachetable`).
+# Development and the tests keep the per-process memory cache.
+CACHE_BACKEND = os.environ.get("CACHE_BACKEND", "").strip().lower()
 if os.environ.get("REDIS_URL"):
-    CACHES["default"] = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": os.environ["REDIS_URL"],
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
     }
+elif CACHE_BACKEND == "database":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "zhucheng_cache",
+        }
+    }
+elif CACHE_BACKEND in ("", "locmem"):
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "DJANGO_ENV=production needs a cache shared by all workers, not per-process "
+            "memory: set REDIS_URL (e.g. redis://127.0.0.1:6379/0), or CACHE_BACKEND=database "
+            "and run `manage.py createcachetable` (see README, Running in production)."
+        )
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "zhucheng",
+        }
+    }
+else:
+    raise ImproperlyConfigured(
+        f"CACHE_BACKEND must be database or locmem, not {CACHE_BACKEND!r} (Redis: set REDIS_URL)"
+    )
 
 # Argon2 first (Django's recommendation): memory-hard, and about a third less CPU per
 # sign-in than PBKDF2 here, which matters on the morning sign-in rush (make loadtest).
@@ -271,6 +300,22 @@ SERIALIZATION_MODULES = {"exactjson": "projects.exact_json"}
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "zhucheng@localhost")
+# Error mail (HTTP 500 with its traceback) goes to ADMINS="Name <mail>,Name <mail>".
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+
+
+def envadmins(name: str) -> list[tuple[str, str]]:
+    value = os.environ.get(name, "")
+    admins = getaddresses([value]) if value.strip() else []
+    for _name, address in admins:
+        if "@" not in address:
+            raise ImproperlyConfigured(
+                f'{name} must be "Name <mail>" entries separated by commas, not {value!r}'
+            )
+    return admins
+
+
+ADMINS = envadmins("ADMINS")
 # SMTP for the reminders (send_reminders, 督办单) when EMAIL_BACKEND is the smtp one.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", 25)
@@ -297,12 +342,57 @@ ZHUCHENG_HEAD_APPROVAL = envbool("ZHUCHENG_HEAD_APPROVAL", "true")
 # Largest evidence file (佐证材料) a clerk may upload, in bytes.
 ZHUCHENG_EVIDENCE_MAX_BYTES = envint("ZHUCHENG_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
+    "formatters": {
+        "timed": {"format": "%(asctime)s %(levelname)s %(name)s %(process)d: %(message)s"},
+    },
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "zhucheng": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+if PRODUCTION:
+    # Errors (failed requests with their traceback, failed e-mail, …) also go to
+    # ERROR_LOG, a file that logrotate may move (WatchedFileHandler reopens it),
+    # and failed requests are mailed to ADMINS.
+    ERROR_LOG = Path(os.environ.get("ERROR_LOG", BASE_DIR / "errors.log"))
+    if not ERROR_LOG.parent.is_dir() or not os.access(ERROR_LOG.parent, os.W_OK):
+        raise ImproperlyConfigured(
+            f"ERROR_LOG={ERROR_LOG}: its directory must exist and be writable by this user."
+        )
+    LOGGING["handlers"].update(
+        error_file={
+            "class": "logging.handlers.WatchedFileHandler",
+            "filename": str(ERROR_LOG),
+            "level": "ERROR",
+            "formatter": "timed",
+            "encoding": "utf-8",
+        },
+        mail_admins={
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
+    )
+    LOGGING["root"]["handlers"].append("error_file")
+    LOGGING["loggers"]["zhucheng"]["handlers"].append("error_file")
+    LOGGING["loggers"].update(
+        {
+            "django.request": {
+                "handlers": ["console", "error_file", "mail_admins"],
+                "level": "WARNING",
+                "propagate": False,
+            },
+            # Bad Host headers and the like: logged, not mailed (bots send plenty).
+            "django.security": {
+                "handlers": ["console", "error_file"],
+                "level": "WARNING",
+                "propagate": False,
+            },
+        }
+    )

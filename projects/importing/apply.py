@@ -27,9 +27,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from django.db import DatabaseError, connection, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common import clock
 from common.writes import touch
 from projects.importing.plan import (
     IndicatorSpec,
@@ -514,7 +514,7 @@ def record_history(model, pks: list[int], history_type: str, user) -> None:
         f"SELECT {names}, %s, %s, %s, %s FROM {qn(model._meta.db_table)} "
         f"WHERE {qn(model._meta.pk.column)} IN "
     )
-    now = timezone.now()
+    now = clock.now()
     user_id = user.pk if user is not None and user.pk else None
     with connection.cursor() as cursor:
         for start in range(0, len(pks), HISTORY_BATCH):

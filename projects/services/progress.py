@@ -164,7 +164,7 @@ def progress_report_head_approve(*, report: ProgressReport, user: User) -> Progr
     _require_state(report, [Review.SUBMITTED])
     report.review_state = Review.HEAD_APPROVED
     report.head_approved_by = user
-    report.head_approved_at = timezone.now()
+    report.head_approved_at = clock.now()
     report._history_user = user
     report.save(update_fields=["review_state", "head_approved_by", "head_approved_at"])
     return report
@@ -188,10 +188,10 @@ def progress_report_return(
     report.return_reason = reason
     fields = ["review_state", "return_reason"]
     if by_head:
-        report.head_approved_by, report.head_approved_at = user, timezone.now()
+        report.head_approved_by, report.head_approved_at = user, clock.now()
         fields += ["head_approved_by", "head_approved_at"]
     else:
-        report.reviewed_by, report.reviewed_at = user, timezone.now()
+        report.reviewed_by, report.reviewed_at = user, clock.now()
         fields += ["reviewed_by", "reviewed_at"]
     report._history_user = user
     report.save(update_fields=fields)
@@ -216,7 +216,7 @@ def progress_report_accept(*, report: ProgressReport, user: User) -> ProgressRep
     _require_state(report, _office_states())
     report.review_state = Review.ACCEPTED
     report.reviewed_by = user
-    report.reviewed_at = timezone.now()
+    report.reviewed_at = clock.now()
     report._history_user = user
     report.save(update_fields=["review_state", "reviewed_by", "reviewed_at"])
 

@@ -2,15 +2,16 @@
 overdue, and the 督办单 the mayor's office sends about one milestone.
 
 Mail goes through Django's e-mail settings (console backend by default). A
-``Reminder`` row records every reminder; the daily run writes at most one per
-milestone per day (a unique constraint), so running it twice sends nothing new.
+``Reminder`` row records every reminder, with whether its e-mail went out and,
+if not, why; the daily run writes at most one per milestone per day (a unique
+constraint), so running it twice sends nothing new, except where the e-mail
+failed: the next run tries those again.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import logging
 from collections import defaultdict
 
 from django.conf import settings
@@ -22,11 +23,10 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from common import clock
+from projects import mail
 from projects.models import Milestone, Reminder
 from responsibility import roles
 from responsibility.models import Unit
-
-logger = logging.getLogger("zhucheng.reminders")
 
 
 @dataclasses.dataclass
@@ -34,6 +34,7 @@ class UnitReminder:
     unit: Unit
     milestones: list[Milestone]
     recipients: list[str]
+    error: str = ""  # why the e-mail was not sent
 
 
 @dataclasses.dataclass
@@ -106,7 +107,7 @@ def _open_due(today: dt.date):
     window = clock.warning_days()
     already = Reminder.objects.filter(
         milestone=OuterRef("pk"), kind=Reminder.Kind.AUTO, sent_on=today
-    )
+    ).exclude(delivery=Reminder.Delivery.FAILED)
     return (
         Milestone.objects.open()
         .filter(due_date__lte=today + dt.timedelta(days=window), project__plan__is_closed=False)
@@ -139,8 +140,9 @@ def reminders_send_due(*, today: dt.date | None = None) -> ReminderRun:
             continue
         body = _due_body(item.unit, milestones, today)
         try:
+            # Recorded before sending, so that a run in parallel skips this unit.
             with transaction.atomic():
-                Reminder.objects.bulk_create(
+                rows = Reminder.objects.bulk_create(
                     Reminder(
                         milestone=m,
                         sent_to=item.unit,
@@ -151,27 +153,42 @@ def reminders_send_due(*, today: dt.date | None = None) -> ReminderRun:
                     )
                     for m in milestones
                 )
-                EmailMessage(
-                    subject=_("【督办催办】%(unit)s有%(n)s个进度节点临期或逾期")
-                    % {"unit": item.unit.name, "n": len(milestones)},
-                    body=body,
-                    from_email=settings.DEFAULT_FROM_EMAIL,
-                    to=item.recipients,
-                ).send()
         except IntegrityError:
             # Another run reminded this unit today meanwhile: nothing to add.
             continue
-        except Exception:
-            logger.exception("reminder e-mail to %s failed", item.unit.name)
-            run.failed.append(item)
-            continue
-        run.sent.append(item)
+        item.error = mail.deliver(
+            EmailMessage(
+                subject=mail.header_text(
+                    _("【督办催办】%(unit)s有%(n)s个进度节点临期或逾期")
+                    % {"unit": item.unit.name, "n": len(milestones)}
+                ),
+                body=body,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=item.recipients,
+            )
+        )
+        _record_delivery(rows, item.error)
+        (run.failed if item.error else run.sent).append(item)
     return run
 
 
-@transaction.atomic
+def _record_delivery(reminders: list[Reminder], error: str) -> None:
+    """Mark the reminders sent, or failed with the reason (a later run retries a failed one)."""
+    Reminder.objects.filter(pk__in=[r.pk for r in reminders]).update(
+        delivery=Reminder.Delivery.FAILED if error else Reminder.Delivery.SENT,
+        delivery_error=error,
+    )
+    for reminder in reminders:
+        reminder.delivery = Reminder.Delivery.FAILED if error else Reminder.Delivery.SENT
+        reminder.delivery_error = error
+
+
 def reminder_send_manual(*, milestone: Milestone, sender: User, message: str = "") -> Reminder:
-    """Record a 督办单 about one milestone and e-mail it to the unit's clerks."""
+    """Record a 督办单 about one milestone and e-mail it to the unit's clerks.
+
+    The 督办单 is recorded whatever happens to the e-mail: ``delivery`` says
+    whether it was sent, and ``delivery_error`` why not (server down, …).
+    """
     today = clock.today()
     recipients = clerk_emails([milestone.unit_id]).get(milestone.unit_id, [])
     text = message.strip() or _("请抓紧推进该进度节点，并及时在平台填报进展情况。")
@@ -196,13 +213,19 @@ def reminder_send_manual(*, milestone: Milestone, sender: User, message: str = "
         sent_on=today,
         recipients=", ".join(recipients),
         message=body,
+        delivery=Reminder.Delivery.PENDING if recipients else Reminder.Delivery.NO_RECIPIENT,
     )
     if recipients:
-        EmailMessage(
-            subject=_("【督办单】%(unit)s：%(name)s")
-            % {"unit": milestone.unit.name, "name": milestone.name},
-            body=body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=recipients,
-        ).send()
+        error = mail.deliver(
+            EmailMessage(
+                subject=mail.header_text(
+                    _("【督办单】%(unit)s：%(name)s")
+                    % {"unit": milestone.unit.name, "name": milestone.name}
+                ),
+                body=body,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=recipients,
+            )
+        )
+        _record_delivery([reminder], error)
     return reminder

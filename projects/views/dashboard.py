@@ -169,5 +169,6 @@ def _scoped_page(request, template, *, unit=None, mayor=None):
             "unit": unit,
             "mayor": mayor,
             "subitems": subitems,
+            "unit_card_pdf": unit is not None and access.can_read_unit_report(request.user, unit),
         },
     )

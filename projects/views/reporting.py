@@ -221,8 +221,14 @@ def milestone_remind(request, pk: int):
     reminder = reminders.reminder_send_manual(
         milestone=milestone, sender=request.user, message=form.cleaned_data["message"]
     )
-    if reminder.recipients:
+    if reminder.delivery == reminder.Delivery.SENT:
         messages.success(request, _("督办单已发送至%(unit)s。") % {"unit": milestone.unit.name})
+    elif reminder.delivery == reminder.Delivery.FAILED:
+        messages.error(
+            request,
+            _("督办单已记录，但邮件未发出：%(reason)s。请稍后重发或电话通知%(unit)s。")
+            % {"reason": reminder.delivery_error, "unit": milestone.unit.name},
+        )
     else:
         messages.warning(
             request,

@@ -35,7 +35,7 @@ def test_repeat_download_is_served_from_the_cache(demo_day, client, city):
 def test_a_pdf_being_rendered_elsewhere_is_waited_for_not_rendered_twice(demo_day, city):
     rendered = pdf.responsibility_pdf(2010)
     cache.clear()
-    key = cache_key("responsibility", {"year": 2010}, data_version(2010))
+    key = cache_key("responsibility", {"year": 2010, "portion": "city"}, data_version(2010))
     cache.add(key + ":rendering", 1, 30)  # another worker is rendering it
     renders = render.render_count
     other_worker = threading.Timer(0.3, lambda: cache.set(key, rendered))

@@ -11,7 +11,8 @@ def test_dashboard_links_the_city_wide_pdfs_for_the_office(client, city):
     assert reverse("pdf_bulletin") in body
 
 
-def test_vice_mayor_gets_the_city_wide_pdf_links_too(client, city):
+def test_vice_mayor_gets_the_pdf_links_of_their_portfolio(client, city):
+    """The same URLs; the documents are cut to the portfolio (test_pdf_scope.py)."""
     client.force_login(city.victor)
     body = client.get(reverse("home"), {"year": 2010}).content.decode()
     assert reverse("pdf_annual", args=[2010]) in body

@@ -3,6 +3,7 @@
 
 import datetime as dt
 import io
+import socket
 
 import pytest
 from django.core import mail
@@ -161,3 +162,111 @@ def test_over_long_reminder_text_is_refused_next_to_the_field(client, frozen, em
     assert response.status_code == 200
     assert "督办要求最多1000字" in response.content.decode()
     assert not Reminder.objects.exists()
+
+
+# --- Delivery failures: recorded and shown, never a 500 ------------------------------
+
+
+@pytest.fixture
+def smtp_down(settings):
+    """The real SMTP backend, pointed at a port on 127.0.0.1 where nothing listens."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+    return settings
+
+
+def test_reminder_with_the_mail_server_down_is_recorded_and_the_office_told(
+    client, frozen, emails, smtp_down
+):
+    client.force_login(emails.olivia)
+    response = client.post(remind_url(emails), {"message": "请尽快报送"}, follow=True)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "督办单已记录，但邮件未发出" in html and "无法连接邮件服务器" in html
+    reminder = Reminder.objects.get()
+    assert reminder.kind == "manual" and reminder.sent_by == emails.olivia
+    assert reminder.delivery == Reminder.Delivery.FAILED
+    assert "ConnectionRefusedError" in reminder.delivery_error
+    # The milestone's timeline keeps saying so.
+    page = client.get(reverse("milestone_detail", args=[emails.ms_zhijian.pk])).content.decode()
+    assert "邮件未发出：无法连接邮件服务器" in page
+
+
+def test_reminder_sent_is_marked_sent(client, frozen, emails):
+    client.force_login(emails.olivia)
+    client.post(remind_url(emails), {"message": ""})
+    assert Reminder.objects.get().delivery == Reminder.Delivery.SENT
+    assert len(mail.outbox) == 1
+
+
+def test_line_breaks_and_control_characters_in_names_do_not_reach_the_subject(
+    client, frozen, emails
+):
+    Milestone.objects.filter(pk=emails.ms_zhijian.pk).update(
+        # PostgreSQL stores no NUL, so \x07 stands for the other control characters.
+        name="申报\r\n名牌\x07Bcc: x@evil.example\u202e" + "长" * 150
+    )
+    client.force_login(emails.olivia)
+    response = client.post(remind_url(emails), {"message": ""}, follow=True)
+
+    assert response.status_code == 200
+    assert "督办单已发送至质监局" in response.content.decode()
+    [message] = mail.outbox
+    subject = message.subject
+    assert not any(ch in subject for ch in "\r\n\x07\u202e")
+    assert subject.startswith("【督办单】质监局：申报 名牌 Bcc: x@evil.example")
+    assert len(subject) <= 120 and subject.endswith("…")
+    assert message.to and "x@evil.example" not in message.recipients()
+    assert Reminder.objects.get().delivery == Reminder.Delivery.SENT
+
+
+def test_daily_run_with_the_mail_server_down_records_the_failure_exits_non_zero_and_retries(
+    frozen, emails, smtp_down
+):
+    from django.core.management import CommandError
+
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="not sent"):
+        call_command("send_reminders", stdout=out)
+    output = out.getvalue()
+    assert "质监局: 1 个节点，邮件未发出：无法连接邮件服务器" in output
+    assert "2 个单位发送失败" in output
+    failed = Reminder.objects.filter(kind="auto")
+    assert failed.count() == 2
+    assert all(r.delivery == "failed" and "ConnectionRefused" in r.delivery_error for r in failed)
+
+    # The mail server is back: the same day's second run sends what failed.
+    smtp_down.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    output = run()
+    assert len(mail.outbox) == 2
+    assert "已向 2 个单位发送催办邮件" in output
+    assert Reminder.objects.filter(kind="auto", delivery="sent").count() == 2
+    assert Reminder.objects.filter(kind="auto", delivery="failed").count() == 2
+    # ... and a third run has nothing left to send.
+    mail.outbox.clear()
+    run()
+    assert mail.outbox == []
+
+
+def test_daily_subject_is_one_clean_line_even_when_a_unit_name_is_not(frozen, emails):
+    emails.zhijian.name = "质监局\n抄送"
+    emails.zhijian.save()
+    run()
+    subjects = [m.subject for m in mail.outbox]
+    assert any(s.startswith("【督办催办】质监局 抄送有1个") for s in subjects)
+    assert all("\n" not in s for s in subjects)
+
+
+def test_header_text_is_one_bounded_line():
+    from projects.mail import header_text
+
+    assert header_text("a\r\nb\x00c\td\u2028e\u200bf") == "a b c d e f"
+    assert header_text(None) == ""
+    assert header_text("长" * 200, 10) == "长" * 9 + "…"

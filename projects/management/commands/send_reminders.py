@@ -34,7 +34,12 @@ class Command(BaseCommand):
                 )
             )
         for item in run.failed:
-            self.stdout.write(self.style.ERROR(f"{item.unit.name}: 邮件发送失败"))
+            self.stdout.write(
+                self.style.ERROR(
+                    f"{item.unit.name}: {len(item.milestones)} 个节点，邮件未发出：{item.error}"
+                    "（已记录，再次运行时重发）"
+                )
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 f"{run.today:%Y-%m-%d}: 已向 {len(run.sent)} 个单位发送催办邮件，"
@@ -43,4 +48,6 @@ class Command(BaseCommand):
             )
         )
         if run.failed:
-            raise CommandError("some reminder e-mails failed; see the log")
+            raise CommandError(
+                f"{len(run.failed)} reminder e-mail(s) not sent; run again once the mail server works"
+            )
