@@ -24,7 +24,7 @@ import dataclasses
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -301,14 +301,6 @@ def _count(queryset) -> Subquery:
 
 
 def _project_rows(projects, subitems, indicators, today, window) -> list[Project]:
-    met = (
-        Q(direction=Indicator.Direction.BINARY, actual__gte=1)
-        | Q(direction=Indicator.Direction.INCREASE, target__isnull=False, actual__gte=F("target"))
-        | Q(direction=Indicator.Direction.DECREASE, target__isnull=False, actual__lte=F("target"))
-    )
-    assessed = Q(actual__isnull=False) & (
-        Q(direction=Indicator.Direction.BINARY) | Q(target__isnull=False)
-    )
     lead = ProjectUnit.objects.filter(project=OuterRef("pk"), is_lead=True).order_by()
     # Milestone counts as correlated subqueries rather than with_progress()'s join and
     # GROUP BY: the grouped plan grows with the milestones and, on PostgreSQL, its
@@ -325,8 +317,8 @@ def _project_rows(projects, subitems, indicators, today, window) -> list[Project
             lead_unit_name=Subquery(lead.values("unit__name")[:1]),
             lead_unit_id=Subquery(lead.values("unit_id")[:1]),
             n_subitems=_count(subitems),
-            n_assessed=_count(indicators.filter(assessed)),
-            n_met=_count(indicators.filter(met)),
+            n_assessed=_count(indicators.filter(status.indicator_assessed_q())),
+            n_met=_count(indicators.filter(status.indicator_met_q())),
         )
         .order_by("number")
     )

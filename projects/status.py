@@ -35,7 +35,7 @@ import datetime as dt
 import enum
 from collections.abc import Callable, Iterable
 
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 
@@ -375,3 +375,24 @@ def indicator_met(*, direction: str, target, actual) -> bool | None:
     if direction == "decrease":
         return actual <= target
     return actual >= target
+
+
+def indicator_met_q(*, prefix: str = "") -> Q:
+    """SQL form of ``indicator_met(...) is True``."""
+    target = F(_path(prefix, "target"))
+    return (
+        Q(**{_path(prefix, "direction"): "binary", _path(prefix, "actual__gte"): 1})
+        | Q(**{_path(prefix, "direction"): "decrease", _path(prefix, "actual__lte"): target})
+        | (
+            ~Q(**{_path(prefix, "direction__in"): ["binary", "decrease"]})
+            & Q(**{_path(prefix, "actual__gte"): target})
+        )
+    )
+
+
+def indicator_assessed_q(*, prefix: str = "") -> Q:
+    """SQL form of ``indicator_met(...) is not None``: an actual value, and a
+    target unless the indicator is done / not done."""
+    return Q(**{_path(prefix, "actual__isnull"): False}) & (
+        Q(**{_path(prefix, "direction"): "binary"}) | Q(**{_path(prefix, "target__isnull"): False})
+    )

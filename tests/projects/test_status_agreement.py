@@ -14,6 +14,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 from collections import defaultdict
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -25,7 +26,7 @@ from hypothesis import strategies as st
 
 from documents import builders
 from projects import dashboard, filters, status
-from projects.models import Milestone, Project, SubItem
+from projects.models import Indicator, Milestone, Project, SubItem
 from projects.services import reminders
 from projects.status import Colour
 from responsibility import roles
@@ -382,3 +383,46 @@ def test_unit_card_work_items_agree_with_the_rule(world, case):
         red = pks(rows, lambda r: r.unit == unit.pk and colour(r, today, window) is Colour.RED)
         assert {m.pk for m in context["overdue"]} == red
         assert all(m.days_late > 0 for m in context["overdue"])
+
+
+# --- Indicators: met, and whether they can be assessed at all -------------------------------
+
+# Few values, so that an actual value often equals its target (the boundary).
+amounts = st.sampled_from([None, Decimal(0), Decimal("0.5"), Decimal(1), Decimal(2)])
+
+
+@DB_SETTINGS
+@given(
+    indicators=st.lists(
+        st.tuples(st.integers(0, 1), st.sampled_from(Indicator.Direction.values), amounts, amounts),
+        max_size=8,
+    )
+)
+def test_indicator_met_agrees_with_the_rule(world, indicators):
+    today = dt.date(YEAR, 9, 30)
+    with transaction.atomic():
+        Indicator.objects.bulk_create(
+            Indicator(project=world.projects[p], name=f"指标{n}", direction=d, target=t, actual=a)
+            for n, (p, d, t, a) in enumerate(indicators)
+        )
+        rows = list(
+            Indicator.objects.values_list("pk", "project_id", "direction", "target", "actual")
+        )
+        met = {
+            pk: status.indicator_met(direction=d, target=t, actual=a) for pk, _p, d, t, a in rows
+        }
+        qs = Indicator.objects.all()
+        assert set(qs.filter(status.indicator_met_q()).values_list("pk", flat=True)) == {
+            pk for pk, m in met.items() if m is True
+        }
+        assert set(qs.filter(status.indicator_assessed_q()).values_list("pk", flat=True)) == {
+            pk for pk, m in met.items() if m is not None
+        }
+        d = dashboard.dashboard_for(world.admin, year=YEAR, today=today)
+        for project in d.projects:
+            mine = [met[pk] for pk, p, *_rest in rows if p == project.pk]
+            assert (project.n_assessed, project.n_met) == (
+                sum(m is not None for m in mine),
+                sum(m is True for m in mine),
+            )
+        transaction.set_rollback(True)
