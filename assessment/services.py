@@ -16,7 +16,7 @@ from typing import TypedDict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -119,8 +119,10 @@ def computed_raws(scheme: AssessmentScheme, items, unit_ids) -> dict[tuple[int, 
 
     A fixed number of queries whatever the number of units.
     """
+    from projects import status
     from projects.models import Indicator, Milestone
 
+    today = clock.today()
     raws: dict[tuple[int, int], scoring.Raw] = {}
     unit_ids = set(unit_ids)
     sources = {i.source for i in items}
@@ -128,12 +130,12 @@ def computed_raws(scheme: AssessmentScheme, items, unit_ids) -> dict[tuple[int, 
 
     if Source.UNIT_MILESTONES in sources:
         # Milestones already due when the assessment is made (all of them once the year is over).
-        cutoff = min(clock.today(), dt.date(scheme.year, 12, 31))
+        cutoff = min(today, dt.date(scheme.year, 12, 31))
         counts = (
             Milestone.objects.for_year(scheme.year)
-            .filter(unit_id__in=unit_ids, due_date__lte=cutoff)
+            .filter(status.due_by_q(cutoff), unit_id__in=unit_ids)
             .values("unit_id")
-            .annotate(total=Count("pk"), done=Count("pk", filter=Q(done_date__isnull=False)))
+            .annotate(total=Count("pk"), done=Count("pk", filter=status.done_by_q(today)))
         )
         by_unit = {row["unit_id"]: row for row in counts}
         for item in items:
@@ -170,7 +172,7 @@ def computed_raws(scheme: AssessmentScheme, items, unit_ids) -> dict[tuple[int, 
             per_unit: dict[int, list[int]] = defaultdict(lambda: [0, 0])
             for m in milestones:
                 per_unit[m.unit_id][1] += 1
-                per_unit[m.unit_id][0] += 1 if m.done_date else 0
+                per_unit[m.unit_id][0] += 1 if status.is_done_by(m.done_date, today) else 0
             for unit_id in unit_ids & per_unit.keys():
                 done, total = per_unit[unit_id]
                 raw = _raw_from_counts(kind, done=done, total=total)

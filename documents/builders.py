@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from common import clock
 from documents import assessment
-from projects import charts
+from projects import charts, status
 from projects.access import WHOLE_CITY, Portion
 from projects.models import Category, Indicator, Milestone, PlanYear, Project, ProjectUnit, SubItem
 from projects.status import Colour, CountsColour
@@ -44,18 +44,7 @@ def get_plan(year: int) -> PlanYear:
 
 def _counts(as_of: dt.date, window_days: int) -> dict:
     """Count annotations for milestones as of ``as_of`` (see the module docstring)."""
-    open_then = Q(done_date__isnull=True) | Q(done_date__gt=as_of)
-    return {
-        "total": Count("pk"),
-        "done": Count("pk", filter=Q(done_date__lte=as_of)),
-        "red": Count("pk", filter=open_then & Q(due_date__lt=as_of)),
-        "amber": Count(
-            "pk",
-            filter=open_then
-            & Q(due_date__gte=as_of)
-            & Q(due_date__lte=as_of + dt.timedelta(days=window_days)),
-        ),
-    }
+    return status.count_annotations(as_of, window_days)
 
 
 @dataclasses.dataclass
@@ -191,8 +180,7 @@ def _open_milestones(
     """Milestones overdue or due within the window as of ``as_of``, oldest first."""
     qs = (
         portion.milestones(Milestone.objects.filter(project__plan=plan))
-        .filter(Q(done_date__isnull=True) | Q(done_date__gt=as_of))
-        .filter(due_date__lte=as_of + dt.timedelta(days=window))
+        .needing_attention(as_of, window)
         .select_related("project", "subitem", "unit")
         .order_by("due_date", "project__number", "pk")
     )
@@ -200,7 +188,7 @@ def _open_milestones(
         qs = qs.filter(unit=unit)
     overdue, due_soon = [], []
     for milestone in qs:
-        if milestone.due_date < as_of:
+        if status.is_red(due_date=milestone.due_date, done_date=milestone.done_date, today=as_of):
             milestone.days_late = (as_of - milestone.due_date).days
             overdue.append(milestone)
         else:
@@ -487,7 +475,7 @@ def bulletin_context(as_of: dt.date, portion: Portion = WHOLE_CITY) -> dict:
         "plan": plan,
         "as_of": as_of,
         "window": window,
-        "window_end": as_of + dt.timedelta(days=window),
+        "window_end": status.amber_until(as_of, window),
         "unit_rows": unit_rows,
         "sections": sections,
         "total": total,

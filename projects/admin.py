@@ -13,6 +13,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from projects import status
 from projects.importing.admin import TargetsImportAdmin
 from projects.models import (
     Evidence,
@@ -27,6 +28,7 @@ from projects.models import (
     Reminder,
     SubItem,
 )
+from projects.status import Colour
 
 STALE_MESSAGE = _("该记录已被他人修改，请刷新后重试；您填写的内容未丢失")
 
@@ -141,13 +143,10 @@ class StatusColourFilter(admin.SimpleListFilter):
         return [("red", _("有逾期节点")), ("amber", _("有临期节点")), ("green", _("正常"))]
 
     def queryset(self, request, queryset):
-        if self.value() == "red":
-            return queryset.filter(ms_red__gt=0)
-        if self.value() == "amber":
-            return queryset.filter(ms_red=0, ms_amber__gt=0)
-        if self.value() == "green":
-            return queryset.filter(ms_red=0, ms_amber=0)
-        return queryset
+        colour = next((c for c in Colour if c.css == self.value()), None)
+        if colour is None:
+            return queryset
+        return queryset.filter(status.counts_colour_q(colour, into="ms_"))
 
 
 @admin.register(Project)
@@ -209,9 +208,9 @@ class OpenFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "open":
-            return queryset.filter(done_date__isnull=True)
+            return queryset.open()
         if self.value() == "done":
-            return queryset.filter(done_date__isnull=False)
+            return queryset.done()
         return queryset
 
 

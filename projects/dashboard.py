@@ -24,13 +24,13 @@ import dataclasses
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from common import clock
-from projects import access, charts
+from projects import access, charts, status
 from projects.models import (
     Category,
     Indicator,
@@ -259,15 +259,11 @@ def dashboard_for(
     if len(rows) > PROJECT_ROWS:
         shown = sorted(rows, key=lambda p: (-p.colour, p.percent, p.number))[:PROJECT_ROWS]
 
-    open_ = milestones.open().select_related("project", "subitem", "unit")
-    overdue = list(open_.filter(due_date__lt=today).order_by("due_date", "pk")[:LIST_LIMIT])
+    listed = milestones.select_related("project", "subitem", "unit").order_by("due_date", "pk")
+    overdue = list(listed.overdue(today)[:LIST_LIMIT])
     for m in overdue:
         m.days_overdue = (today - m.due_date).days
-    due_soon = list(
-        open_.filter(
-            due_date__gte=today, due_date__lte=today + dt.timedelta(days=DUE_SOON_DAYS)
-        ).order_by("due_date", "pk")[:LIST_LIMIT]
-    )
+    due_soon = list(listed.due_within(DUE_SOON_DAYS, today)[:LIST_LIMIT])
     reports = list(
         ProgressReport.objects.filter(milestone__in=milestones.values("pk"))
         .select_related("milestone__project", "milestone__unit", "author")
@@ -305,34 +301,24 @@ def _count(queryset) -> Coalesce:
 
 
 def _project_rows(projects, subitems, indicators, today, window) -> list[Project]:
-    met = (
-        Q(direction=Indicator.Direction.BINARY, actual__gte=1)
-        | Q(direction=Indicator.Direction.INCREASE, target__isnull=False, actual__gte=F("target"))
-        | Q(direction=Indicator.Direction.DECREASE, target__isnull=False, actual__lte=F("target"))
-    )
-    assessed = Q(actual__isnull=False) & (
-        Q(direction=Indicator.Direction.BINARY) | Q(target__isnull=False)
-    )
     lead = ProjectUnit.objects.filter(project=OuterRef("pk"), is_lead=True).order_by()
     # Milestone counts as correlated subqueries rather than with_progress()'s join and
     # GROUP BY: the grouped plan grows with the milestones and, on PostgreSQL, its
     # estimated cost triggers JIT compilation (over 100 ms at factor 10).
     ms = Milestone.objects.filter(project=OuterRef("pk"))
-    open_ms = ms.filter(done_date__isnull=True)
+    counts = {
+        f"ms_{name}": _count(ms if condition is None else ms.filter(condition))
+        for name, condition in status.count_conditions(today, window).items()
+    }
     return list(
         projects.select_related("mayor")
         .annotate(
-            ms_total=_count(ms),
-            ms_done=_count(ms.filter(done_date__isnull=False)),
-            ms_red=_count(open_ms.filter(due_date__lt=today)),
-            ms_amber=_count(
-                open_ms.filter(due_date__gte=today, due_date__lte=today + dt.timedelta(days=window))
-            ),
+            **counts,
             lead_unit_name=Subquery(lead.values("unit__name")[:1]),
             lead_unit_id=Subquery(lead.values("unit_id")[:1]),
             n_subitems=_count(subitems),
-            n_assessed=_count(indicators.filter(assessed)),
-            n_met=_count(indicators.filter(met)),
+            n_assessed=_count(indicators.filter(status.indicator_assessed_q())),
+            n_met=_count(indicators.filter(status.indicator_met_q())),
         )
         .order_by("number")
     )
@@ -354,25 +340,19 @@ def _month_ends(year: int, today: dt.date) -> list[tuple[int, dt.date]]:
 
 def _headline_and_trend(milestones, rows, year, today, window):
     """Headline figures and the monthly trend from one aggregate query."""
-    amber_end = today + dt.timedelta(days=window)
-    soon_end = today + dt.timedelta(days=DUE_SOON_DAYS)
-    open_ = Q(done_date__isnull=True)
     ends = _month_ends(year, today)
     trend_counts = {}
     for month, end in ends:
-        trend_counts[f"m{month}_due"] = Count("pk", filter=Q(due_date__lte=end))
-        trend_counts[f"m{month}_due_done"] = Count(
-            "pk", filter=Q(due_date__lte=end, done_date__lte=end)
-        )
-        trend_counts[f"m{month}_done"] = Count("pk", filter=Q(done_date__lte=end))
+        due, done = status.due_by_q(end), status.done_by_q(end)
+        trend_counts[f"m{month}_due"] = Count("pk", filter=due)
+        trend_counts[f"m{month}_due_done"] = Count("pk", filter=due & done)
+        trend_counts[f"m{month}_done"] = Count("pk", filter=done)
+    due, done = status.due_by_q(today), status.done_by_q(today)
     figures = milestones.aggregate(
-        total=Count("pk"),
-        done=Count("pk", filter=~open_),
-        due=Count("pk", filter=Q(due_date__lte=today)),
-        due_done=Count("pk", filter=Q(due_date__lte=today) & ~open_),
-        overdue=Count("pk", filter=open_ & Q(due_date__lt=today)),
-        amber=Count("pk", filter=open_ & Q(due_date__gte=today, due_date__lte=amber_end)),
-        soon=Count("pk", filter=open_ & Q(due_date__gte=today, due_date__lte=soon_end)),
+        **status.count_annotations(today, window),
+        due=Count("pk", filter=due),
+        due_done=Count("pk", filter=due & done),
+        soon=Count("pk", filter=status.amber_q(today, DUE_SOON_DAYS)),
         **trend_counts,
     )
     headline = Headline(
@@ -382,7 +362,7 @@ def _headline_and_trend(milestones, rows, year, today, window):
         ms_done=figures["done"],
         ms_due=figures["due"],
         ms_due_done=figures["due_done"],
-        ms_overdue=figures["overdue"],
+        ms_overdue=figures["red"],
         ms_amber=figures["amber"],
         ms_due_soon=figures["soon"],
         ind_assessed=sum(p.n_assessed for p in rows),
@@ -417,15 +397,8 @@ def _categories(rows: list[Project]) -> list[GroupRow]:
 
 
 def _counts(today: dt.date, window: int) -> dict:
-    open_ = Q(done_date__isnull=True)
     return {
-        "total": Count("pk"),
-        "done": Count("pk", filter=~open_),
-        "red": Count("pk", filter=open_ & Q(due_date__lt=today)),
-        "amber": Count(
-            "pk",
-            filter=open_ & Q(due_date__gte=today, due_date__lte=today + dt.timedelta(days=window)),
-        ),
+        **status.count_annotations(today, window),
         "projects": Count("project", distinct=True),
     }
 

@@ -14,7 +14,7 @@ import datetime as dt
 
 import django_filters
 from django import forms
-from django.db.models import Case, F, FloatField, IntegerField, Q, QuerySet, Value, When
+from django.db.models import F, FloatField, Q, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
@@ -22,7 +22,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from common import clock
-from projects import access
+from projects import access, status
 from projects.dashboard import pick_year, plan_years
 from projects.models import Category, Project
 from projects.status import COLOUR_LABELS, Colour
@@ -142,13 +142,10 @@ class ProjectFilter(django_filters.FilterSet):
         return queryset.for_mayor(value) if value else queryset
 
     def filter_colour(self, queryset, name, value):
-        if value == Colour.RED.css:
-            return queryset.filter(ms_red__gt=0)
-        if value == Colour.AMBER.css:
-            return queryset.filter(ms_red=0, ms_amber__gt=0)
-        if value == Colour.GREEN.css:
-            return queryset.filter(ms_red=0, ms_amber=0)
-        return queryset
+        colour = next((c for c in Colour if c.css == value), None)
+        if colour is None:
+            return queryset
+        return queryset.filter(status.counts_colour_q(colour, into="ms_"))
 
     def filter_overdue(self, queryset, name, value):
         return queryset.overdue(self.today) if value else queryset
@@ -188,12 +185,7 @@ def project_list_queryset(user, *, today: dt.date) -> QuerySet:
                 Cast(F("ms_done"), FloatField()) * 100.0 / NullIf(F("ms_total"), 0),
                 Value(0.0),
             ),
-            colour_rank=Case(
-                When(ms_red__gt=0, then=Value(2)),
-                When(ms_amber__gt=0, then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            ),
+            colour_rank=status.counts_colour_case(into="ms_"),
         )
         .order_by("plan__year", "number")
     )

@@ -12,12 +12,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from common import clock, evidence
 from common.timestamps import ClockDateTimeField
+from projects import status
 from projects.status import (
     Colour,
     colour_from_counts,
@@ -135,27 +136,11 @@ class ProjectQuerySet(models.QuerySet):
 
 
 def milestone_counts(prefix: str, today: dt.date | None, window_days: int | None) -> dict:
-    """Count annotations for the milestones reached through ``prefix``.
-
-    The boundaries are those of :func:`projects.status.milestone_colour`.
-    """
+    """Count annotations ``ms_total``, ``ms_done``, ``ms_red``, ``ms_amber`` for
+    the milestones reached through ``prefix`` (:func:`projects.status.count_annotations`)."""
     today = today or clock.today()
     window_days = clock.warning_days() if window_days is None else window_days
-    open_ = Q(**{f"{prefix}__done_date__isnull": True})
-    return {
-        "ms_total": Count(prefix, distinct=True),
-        "ms_done": Count(prefix, filter=~open_, distinct=True),
-        "ms_red": Count(
-            prefix, filter=open_ & Q(**{f"{prefix}__due_date__lt": today}), distinct=True
-        ),
-        "ms_amber": Count(
-            prefix,
-            filter=open_
-            & Q(**{f"{prefix}__due_date__gte": today})
-            & Q(**{f"{prefix}__due_date__lte": today + dt.timedelta(days=window_days)}),
-            distinct=True,
-        ),
-    }
+    return status.count_annotations(today, window_days, prefix=prefix, into="ms_", distinct=True)
 
 
 class ProgressMixin:
@@ -401,23 +386,32 @@ class MilestoneQuerySet(models.QuerySet):
     def for_mayor(self, mayor: ViceMayor):
         return self.filter(Q(project__mayor=mayor) | Q(subitem__mayor=mayor))
 
-    def open(self):
-        return self.filter(done_date__isnull=True)
+    def open(self, today: dt.date | None = None):
+        """Not done on ``today``."""
+        return self.filter(status.open_q(today or clock.today()))
 
-    def done(self):
-        return self.filter(done_date__isnull=False)
+    def done(self, today: dt.date | None = None):
+        """Done on or before ``today``."""
+        return self.filter(status.done_by_q(today or clock.today()))
 
     def overdue(self, today: dt.date | None = None):
         """Past due and not done: red."""
-        today = today or clock.today()
-        return self.open().filter(due_date__lt=today)
+        return self.filter(status.red_q(today or clock.today()))
 
     def due_within(self, days: int, today: dt.date | None = None):
-        """Not done and due between today and ``days`` days from now (inclusive)."""
-        today = today or clock.today()
-        return self.open().filter(
-            due_date__gte=today, due_date__lte=today + dt.timedelta(days=days)
-        )
+        """Not done and due between today and ``days`` days from now (inclusive):
+        amber when ``days`` is the warning window."""
+        return self.filter(status.amber_q(today or clock.today(), days))
+
+    def needing_attention(self, today: dt.date | None = None, window_days: int | None = None):
+        """Red or amber: overdue, or due within the warning window."""
+        window_days = clock.warning_days() if window_days is None else window_days
+        return self.filter(status.attention_q(today or clock.today(), window_days))
+
+    def with_colour(self, today: dt.date | None = None, window_days: int | None = None):
+        """Annotate ``colour_code``, the ``Colour`` value of each milestone."""
+        window_days = clock.warning_days() if window_days is None else window_days
+        return self.annotate(colour_code=status.colour_case(today or clock.today(), window_days))
 
     def for_list(self):
         return self.select_related(
@@ -439,17 +433,12 @@ class MilestoneQuerySet(models.QuerySet):
 
     def by_urgency(self, today: dt.date | None = None, window_days: int | None = None):
         """Overdue first, then due within the warning window, then the rest (done
-        last), each by due date. Same boundaries as ``status.milestone_colour``."""
+        last), each by due date: :func:`projects.status.urgency`."""
         today = today or clock.today()
         window_days = clock.warning_days() if window_days is None else window_days
-        return self.annotate(
-            urgency=Case(
-                When(done_date__isnull=False, then=Value(3)),
-                When(due_date__lt=today, then=Value(0)),
-                When(due_date__lte=today + dt.timedelta(days=window_days), then=Value(1)),
-                default=Value(2),
-            )
-        ).order_by("urgency", "due_date", "pk")
+        return self.annotate(urgency=status.urgency_case(today, window_days)).order_by(
+            "urgency", "due_date", "pk"
+        )
 
 
 class Milestone(models.Model):

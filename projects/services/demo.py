@@ -223,9 +223,7 @@ def _demo_pending_reports(plan, author_for_unit, users, reviewer) -> None:
     heads = {u.membership.unit_id: u for u in users.values() if roles.has_role(u, roles.UNIT_HEAD)}
     Review = ProgressReport.Review
     for unit_id, author in author_for_unit.items():
-        open_ = Milestone.objects.filter(
-            project__plan=plan, unit_id=unit_id, done_date__isnull=True
-        )
+        open_ = Milestone.objects.filter(project__plan=plan, unit_id=unit_id).open()
         if ProgressReport.objects.filter(milestone__in=open_).exists():
             continue  # loaded before
         head = heads.get(unit_id)

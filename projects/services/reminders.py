@@ -23,7 +23,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from common import clock
-from projects import mail
+from projects import mail, status
 from projects.models import Milestone, Reminder
 from responsibility import roles
 from responsibility.models import Unit
@@ -73,7 +73,7 @@ def _line(milestone: Milestone, today: dt.date) -> str:
         where += f" / {milestone.subitem.number} {milestone.subitem.name}"
     due = f"{milestone.due_date.year}年{milestone.due_date.month}月{milestone.due_date.day}日"
     days = (milestone.due_date - today).days
-    if days < 0:
+    if status.is_red(due_date=milestone.due_date, done_date=milestone.done_date, today=today):
         state, when = _("【逾期】"), _("已逾期%(n)s天") % {"n": -days}
     elif days == 0:
         state, when = _("【临期】"), _("今天到期")
@@ -104,13 +104,12 @@ def _due_body(unit: Unit, milestones: list[Milestone], today: dt.date) -> str:
 
 
 def _open_due(today: dt.date):
-    window = clock.warning_days()
     already = Reminder.objects.filter(
         milestone=OuterRef("pk"), kind=Reminder.Kind.AUTO, sent_on=today
     ).exclude(delivery=Reminder.Delivery.FAILED)
     return (
-        Milestone.objects.open()
-        .filter(due_date__lte=today + dt.timedelta(days=window), project__plan__is_closed=False)
+        Milestone.objects.needing_attention(today, clock.warning_days())
+        .filter(project__plan__is_closed=False)
         .filter(~Exists(already))
         .select_related("project", "subitem", "unit")
         .order_by("unit__order", "unit__name", "due_date", "pk")
