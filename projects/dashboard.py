@@ -1,17 +1,28 @@
 """The dashboard figures: where a year's projects stand, for the city, one unit
-or one vice-mayor, as seen by one user.
+or one vice-mayor, as seen by one user, as of a date.
 
-:func:`dashboard_for` is the selector behind ``/``, ``/units/<id>/`` and
-``/mayors/<id>/`` and is meant to be reused by the PDF reports. It runs a fixed
-number of queries whatever the size of the year (aggregates and annotations,
-never a loop over related managers):
+This is the one read layer for these figures. :func:`dashboard_for` is the
+selector behind ``/``, ``/units/<id>/`` and ``/mayors/<id>/``;
+:func:`year_figures` is the same computation without permission scoping, for
+the printed documents (``documents``), whose callers decide who may read them;
+:func:`unit_ranking` and :func:`open_milestones` are its parts that the
+documents also need on their own. It runs a fixed number of queries whatever
+the size of the year (aggregates and annotations, never a loop over related
+managers):
 
 1. the projects in scope, annotated with milestone counts, lead unit and
    sub-item / indicator counts;
 2. one aggregate over the milestones in scope (headline figures and the trend);
-3. milestone counts per unit (city and vice-mayor views);
+3. every unit with a part in scope, with its milestone counts (city and
+   vice-mayor views);
 4. milestone counts per (project, vice-mayor) (city view);
 5. overdue milestones, 6. milestones falling due soon, 7. recent reports.
+
+"As of" a date: a milestone counts as done when its done date is on or before
+that date, red when it was due before that date and not done by then, amber
+when it falls due within the warning window after it. The pages use today;
+the bulletin takes the date it is asked for, so a bulletin for a past date
+shows what was late then.
 
 Permission scoping goes through :mod:`projects.access`; this module only
 narrows what the user may read.
@@ -24,12 +35,24 @@ import dataclasses
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from common import clock
+from common.ranking import competition_ranks
 from projects import access, charts
 from projects.models import (
     Category,
@@ -78,6 +101,58 @@ def pick_year(raw: str | None, years: list[int], today: dt.date | None = None) -
     return years[0] if years else None
 
 
+# --- Counting milestones as of a date ---------------------------------------------
+# The one place the dashboard and the documents state the status rule in SQL
+# (the boundaries of ``projects.status.milestone_colour``, as of ``as_of``).
+
+
+@dataclasses.dataclass(frozen=True)
+class AsOf:
+    """Filters on milestones as of a date, with the warning window after it."""
+
+    date: dt.date
+    window: int
+
+    @property
+    def done(self) -> Q:
+        return Q(done_date__lte=self.date)
+
+    @property
+    def open(self) -> Q:
+        return Q(done_date__isnull=True) | Q(done_date__gt=self.date)
+
+    @property
+    def due(self) -> Q:
+        return Q(due_date__lte=self.date)
+
+    @property
+    def red(self) -> Q:
+        return self.open & Q(due_date__lt=self.date)
+
+    @property
+    def amber(self) -> Q:
+        return self.open & self.within(self.window)
+
+    def within(self, days: int) -> Q:
+        """Due from the date to ``days`` days after it (inclusive)."""
+        return Q(due_date__gte=self.date, due_date__lte=self.date + dt.timedelta(days=days))
+
+
+def milestone_figures(as_of: dt.date, window: int) -> dict[str, Count]:
+    """Aggregates of a milestone queryset: ``total``, ``done``, ``red``, ``amber``,
+    ``due`` and ``due_done`` as of ``as_of``. For ``.aggregate()`` or a grouped
+    ``.values(...).annotate()`` (the documents' per-sub-item figures)."""
+    on = AsOf(as_of, window)
+    return {
+        "total": Count("pk"),
+        "done": Count("pk", filter=on.done),
+        "red": Count("pk", filter=on.red),
+        "amber": Count("pk", filter=on.amber),
+        "due": Count("pk", filter=on.due),
+        "due_done": Count("pk", filter=on.due & on.done),
+    }
+
+
 @dataclasses.dataclass
 class Headline:
     projects: int = 0
@@ -89,6 +164,7 @@ class Headline:
     ms_overdue: int = 0  # red
     ms_amber: int = 0  # due within the warning window
     ms_due_soon: int = 0  # open, due within DUE_SOON_DAYS
+    ind_total: int = 0  # every indicator in scope
     ind_assessed: int = 0  # indicators with an actual value that can be compared
     ind_met: int = 0
     colour_counts: dict[str, int] = dataclasses.field(
@@ -116,7 +192,23 @@ class GroupRow(CountsColour):
     red: int = 0
     amber: int = 0
     projects: int = 0
-    rank: int = 0
+    rank: int | None = None
+
+
+@dataclasses.dataclass
+class UnitRow(GroupRow):
+    """A unit's line of the ranking. ``projects`` are those it is responsible
+    for or carries a sub-item of (``Project.objects.for_unit``); ``rank`` is
+    None for a unit with no milestones (nothing to rank it by)."""
+
+    unit: Unit | None = None
+    lead_projects: int = 0
+    due: int = 0  # milestones due on or before the date
+    due_done: int = 0  # of those, done by then
+
+    @property
+    def due_percent(self) -> int:
+        return percent_done(self.due_done, self.due)
 
 
 @dataclasses.dataclass
@@ -143,14 +235,14 @@ class TrendPoint:
 @dataclasses.dataclass
 class Dashboard:
     year: int | None
-    today: dt.date
+    today: dt.date  # the "as of" date of every figure
     plan: PlanYear | None
     headline: Headline
     projects: list[Project]  # rows shown (see PROJECT_ROWS)
     projects_total: int
     categories: list[GroupRow]
-    trend: list[TrendPoint]
-    units: list[GroupRow] | None  # None on a unit's own page
+    trend: list[TrendPoint]  # the months up to today
+    units: list[UnitRow] | None  # ranked; None on a unit's own page
     mayors: list[GroupRow] | None  # None on unit and vice-mayor pages
     overdue: list[Milestone]
     due_soon: list[Milestone]
@@ -159,13 +251,16 @@ class Dashboard:
     mayor: ViceMayor | None = None
     due_soon_days: int = DUE_SOON_DAYS
     warning_days: int = 7
+    project_rows: list[Project] = dataclasses.field(default_factory=list)  # every project
+    idle_units: list[UnitRow] = dataclasses.field(default_factory=list)  # a part, no milestone
+    due_by_month: list[int] = dataclasses.field(default_factory=list)  # cumulative, Jan–Dec
 
     @property
     def projects_truncated(self) -> bool:
         return self.projects_total > len(self.projects)
 
     @property
-    def units_shown(self) -> list[GroupRow]:
+    def units_shown(self) -> list[UnitRow]:
         return (self.units or [])[:UNIT_ROWS]
 
     # Charts, shared with the PDFs.
@@ -209,10 +304,78 @@ def dashboard_for(
 ) -> Dashboard:
     """The figures of ``year`` that ``user`` may read, for the city or narrowed
     to one unit's or one vice-mayor's work."""
-    today = today or clock.today()
-    window = clock.warning_days()
     if plan is None and year:
         plan = PlanYear.objects.filter(year=year).first()
+    return _dashboard(plan, year, user=user, unit=unit, mayor=mayor, as_of=today, lists=True)
+
+
+def year_figures(
+    plan: PlanYear, *, as_of: dt.date | None = None, unit: Unit | None = None
+) -> Dashboard:
+    """The dashboard's figures of ``plan`` as of ``as_of`` (today when left out),
+    for the whole city or one unit, with **no permission scoping**: for the
+    printed documents, whose callers check who may read them.
+
+    The same computation as :func:`dashboard_for` (same dataclasses); the
+    milestone lists and recent reports are left empty (see :func:`open_milestones`).
+    """
+    return _dashboard(plan, plan.year, user=None, unit=unit, mayor=None, as_of=as_of, lists=False)
+
+
+def unit_ranking(plan: PlanYear, *, as_of: dt.date | None = None) -> list[UnitRow]:
+    """Every unit with a part in the year, ranked by completion as of ``as_of``
+    (units without milestones last, unranked). No permission scoping."""
+    on = AsOf(as_of or clock.today(), clock.warning_days())
+    ranked, idle = _units(
+        Milestone.objects.filter(project__plan=plan), Project.objects.filter(plan=plan), on
+    )
+    return ranked + idle
+
+
+def open_milestones(
+    milestones: QuerySet[Milestone],
+    *,
+    as_of: dt.date,
+    days: int,
+    limit: int | None = None,
+) -> tuple[list[Milestone], list[Milestone]]:
+    """The milestones of ``milestones`` overdue as of ``as_of`` (``days_overdue``
+    set) and those open and due within ``days`` days after it (``days_left``
+    set), oldest first. With ``limit``, at most that many of each (two queries);
+    without, all of them (one query)."""
+    on = AsOf(as_of, days)
+    open_ = (
+        milestones.filter(on.open)
+        .select_related("project", "subitem", "unit")
+        .order_by("due_date", "project__number", "pk")
+    )
+    if limit is None:
+        overdue, due_soon = [], []
+        for m in open_.filter(due_date__lte=as_of + dt.timedelta(days=days)):
+            (overdue if m.due_date < as_of else due_soon).append(m)
+    else:
+        overdue = list(open_.filter(due_date__lt=as_of)[:limit])
+        due_soon = list(open_.filter(on.within(days))[:limit])
+    for m in overdue:
+        m.days_overdue = (as_of - m.due_date).days
+    for m in due_soon:
+        m.days_left = (m.due_date - as_of).days
+    return overdue, due_soon
+
+
+def _dashboard(
+    plan: PlanYear | None,
+    year: int | None,
+    *,
+    user,
+    unit: Unit | None,
+    mayor: ViceMayor | None,
+    as_of: dt.date | None,
+    lists: bool,
+) -> Dashboard:
+    """Build a dashboard. ``user`` None: no permission scoping (documents only)."""
+    today = as_of or clock.today()
+    window = clock.warning_days()
     if plan is None:
         return Dashboard(
             year=year,
@@ -232,9 +395,13 @@ def dashboard_for(
             mayor=mayor,
             warning_days=window,
         )
+    on = AsOf(today, window)
 
-    milestones = access.visible_milestones(user, Milestone.objects.filter(project__plan=plan))
-    projects = access.visible_projects(user, Project.objects.filter(plan=plan))
+    milestones = Milestone.objects.filter(project__plan=plan)
+    projects = Project.objects.filter(plan=plan)
+    if user is not None:
+        milestones = access.visible_milestones(user, milestones)
+        projects = access.visible_projects(user, projects)
     subitems = SubItem.objects.filter(project=OuterRef("pk"))
     indicators = Indicator.objects.filter(project=OuterRef("pk"))
     if unit is not None:
@@ -246,33 +413,32 @@ def dashboard_for(
         milestones = milestones.for_mayor(mayor)
         projects = projects.for_mayor(mayor)
         subitems = subitems.for_mayor(mayor)
-    subitems = access.visible_subitems(user, subitems)
+    if user is not None:
+        subitems = access.visible_subitems(user, subitems)
 
-    rows = _project_rows(projects, subitems, indicators, today, window)
-    headline, trend = _headline_and_trend(milestones, rows, plan.year, today, window)
+    rows = _project_rows(projects, subitems, indicators, on)
+    headline, trend, due_by_month = _headline_and_trend(milestones, rows, plan.year, on)
     categories = _categories(rows)
 
-    units = None if unit is not None else _units(milestones, today, window)
-    mayors = None if (unit is not None or mayor is not None) else _mayors(milestones, today, window)
+    units, idle_units = (None, []) if unit is not None else _units(milestones, projects, on)
+    mayors = None if (unit is not None or mayor is not None) else _mayors(milestones, on)
 
     shown = rows
     if len(rows) > PROJECT_ROWS:
         shown = sorted(rows, key=lambda p: (-p.colour, p.percent, p.number))[:PROJECT_ROWS]
 
-    open_ = milestones.open().select_related("project", "subitem", "unit")
-    overdue = list(open_.filter(due_date__lt=today).order_by("due_date", "pk")[:LIST_LIMIT])
-    for m in overdue:
-        m.days_overdue = (today - m.due_date).days
-    due_soon = list(
-        open_.filter(
-            due_date__gte=today, due_date__lte=today + dt.timedelta(days=DUE_SOON_DAYS)
-        ).order_by("due_date", "pk")[:LIST_LIMIT]
-    )
-    reports = list(
-        ProgressReport.objects.filter(milestone__in=milestones.values("pk"))
-        .select_related("milestone__project", "milestone__unit", "author")
-        .order_by("-created_at", "-pk")[:REPORT_LIMIT]
-    )
+    overdue: list[Milestone] = []
+    due_soon: list[Milestone] = []
+    reports: list[ProgressReport] = []
+    if lists:
+        overdue, due_soon = open_milestones(
+            milestones, as_of=today, days=DUE_SOON_DAYS, limit=LIST_LIMIT
+        )
+        reports = list(
+            ProgressReport.objects.filter(milestone__in=milestones.values("pk"))
+            .select_related("milestone__project", "milestone__unit", "author")
+            .order_by("-created_at", "-pk")[:REPORT_LIMIT]
+        )
     return Dashboard(
         year=plan.year,
         today=today,
@@ -290,21 +456,37 @@ def dashboard_for(
         unit=unit,
         mayor=mayor,
         warning_days=window,
+        project_rows=rows,
+        idle_units=idle_units,
+        due_by_month=due_by_month,
     )
 
 
-def _count(queryset) -> Subquery:
-    """A correlated COUNT(*) of ``queryset`` as an integer column (0 when none)."""
+def _count(queryset, by: str = "project") -> Coalesce:
+    """A correlated COUNT(*) of ``queryset`` (grouped by ``by``, the column the
+    correlation pins) as an integer column (0 when none)."""
     return Coalesce(
         Subquery(
-            queryset.order_by().values("project").annotate(n=Count("pk")).values("n")[:1],
+            queryset.order_by().values(by).annotate(n=Count("pk")).values("n")[:1],
             output_field=IntegerField(),
         ),
         Value(0),
     )
 
 
-def _project_rows(projects, subitems, indicators, today, window) -> list[Project]:
+def _count_all(queryset) -> Coalesce:
+    """A correlated ``SELECT COUNT(*)`` of ``queryset`` without GROUP BY."""
+    return Coalesce(
+        Subquery(
+            queryset.order_by()
+            .annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
+            .values("n")[:1]
+        ),
+        Value(0),
+    )
+
+
+def _project_rows(projects, subitems, indicators, on: AsOf) -> list[Project]:
     met = (
         Q(direction=Indicator.Direction.BINARY, actual__gte=1)
         | Q(direction=Indicator.Direction.INCREASE, target__isnull=False, actual__gte=F("target"))
@@ -318,19 +500,17 @@ def _project_rows(projects, subitems, indicators, today, window) -> list[Project
     # GROUP BY: the grouped plan grows with the milestones and, on PostgreSQL, its
     # estimated cost triggers JIT compilation (over 100 ms at factor 10).
     ms = Milestone.objects.filter(project=OuterRef("pk"))
-    open_ms = ms.filter(done_date__isnull=True)
     return list(
         projects.select_related("mayor")
         .annotate(
             ms_total=_count(ms),
-            ms_done=_count(ms.filter(done_date__isnull=False)),
-            ms_red=_count(open_ms.filter(due_date__lt=today)),
-            ms_amber=_count(
-                open_ms.filter(due_date__gte=today, due_date__lte=today + dt.timedelta(days=window))
-            ),
+            ms_done=_count(ms.filter(on.done)),
+            ms_red=_count(ms.filter(on.red)),
+            ms_amber=_count(ms.filter(on.amber)),
             lead_unit_name=Subquery(lead.values("unit__name")[:1]),
             lead_unit_id=Subquery(lead.values("unit_id")[:1]),
             n_subitems=_count(subitems),
+            n_indicators=_count(indicators),
             n_assessed=_count(indicators.filter(assessed)),
             n_met=_count(indicators.filter(met)),
         )
@@ -352,12 +532,10 @@ def _month_ends(year: int, today: dt.date) -> list[tuple[int, dt.date]]:
     return ends
 
 
-def _headline_and_trend(milestones, rows, year, today, window):
-    """Headline figures and the monthly trend from one aggregate query."""
-    amber_end = today + dt.timedelta(days=window)
-    soon_end = today + dt.timedelta(days=DUE_SOON_DAYS)
-    open_ = Q(done_date__isnull=True)
-    ends = _month_ends(year, today)
+def _headline_and_trend(milestones, rows, year, on: AsOf):
+    """Headline figures, the monthly trend up to the date and the planned
+    (cumulative due) curve of the whole year, from one aggregate query."""
+    ends = _month_ends(year, on.date)
     trend_counts = {}
     for month, end in ends:
         trend_counts[f"m{month}_due"] = Count("pk", filter=Q(due_date__lte=end))
@@ -365,14 +543,12 @@ def _headline_and_trend(milestones, rows, year, today, window):
             "pk", filter=Q(due_date__lte=end, done_date__lte=end)
         )
         trend_counts[f"m{month}_done"] = Count("pk", filter=Q(done_date__lte=end))
+    for month in range(1, 13):
+        end = dt.date(year, month, calendar.monthrange(year, month)[1])
+        trend_counts[f"p{month}_due"] = Count("pk", filter=Q(due_date__lte=end))
     figures = milestones.aggregate(
-        total=Count("pk"),
-        done=Count("pk", filter=~open_),
-        due=Count("pk", filter=Q(due_date__lte=today)),
-        due_done=Count("pk", filter=Q(due_date__lte=today) & ~open_),
-        overdue=Count("pk", filter=open_ & Q(due_date__lt=today)),
-        amber=Count("pk", filter=open_ & Q(due_date__gte=today, due_date__lte=amber_end)),
-        soon=Count("pk", filter=open_ & Q(due_date__gte=today, due_date__lte=soon_end)),
+        **milestone_figures(on.date, on.window),
+        soon=Count("pk", filter=on.open & on.within(DUE_SOON_DAYS)),
         **trend_counts,
     )
     headline = Headline(
@@ -382,9 +558,10 @@ def _headline_and_trend(milestones, rows, year, today, window):
         ms_done=figures["done"],
         ms_due=figures["due"],
         ms_due_done=figures["due_done"],
-        ms_overdue=figures["overdue"],
+        ms_overdue=figures["red"],
         ms_amber=figures["amber"],
         ms_due_soon=figures["soon"],
+        ind_total=sum(p.n_indicators for p in rows),
         ind_assessed=sum(p.n_assessed for p in rows),
         ind_met=sum(p.n_met for p in rows),
     )
@@ -400,7 +577,8 @@ def _headline_and_trend(milestones, rows, year, today, window):
         )
         for month, _end in ends
     ]
-    return headline, trend
+    due_by_month = [figures[f"p{month}_due"] for month in range(1, 13)]
+    return headline, trend, due_by_month
 
 
 def _categories(rows: list[Project]) -> list[GroupRow]:
@@ -416,43 +594,67 @@ def _categories(rows: list[Project]) -> list[GroupRow]:
     return sorted(groups.values(), key=lambda r: order.get(r.pk, 99))
 
 
-def _counts(today: dt.date, window: int) -> dict:
-    open_ = Q(done_date__isnull=True)
-    return {
-        "total": Count("pk"),
-        "done": Count("pk", filter=~open_),
-        "red": Count("pk", filter=open_ & Q(due_date__lt=today)),
-        "amber": Count(
-            "pk",
-            filter=open_ & Q(due_date__gte=today, due_date__lte=today + dt.timedelta(days=window)),
-        ),
-        "projects": Count("project", distinct=True),
-    }
-
-
-def _units(milestones, today, window) -> list[GroupRow]:
-    """Units ranked by completion, then fewest overdue, then name."""
-    rows = [
-        GroupRow(
-            r["unit"],
-            r["unit__name"],
-            r["total"],
-            r["done"],
-            r["red"],
-            r["amber"],
-            r["projects"],
-        )
-        for r in milestones.order_by()
-        .values("unit", "unit__name")
-        .annotate(**_counts(today, window))
-    ]
-    rows.sort(key=lambda r: (-r.percent, r.red, r.name))
-    for rank, row in enumerate(rows, 1):
+def rank_units(rows: list[UnitRow]) -> list[UnitRow]:
+    """The unit ranking: by completion (the percentage as printed), then fewest
+    overdue; ties share a rank (``common.ranking``) and are listed in the org
+    chart's order. Sets ``rank`` and returns the rows best first."""
+    ranked = competition_ranks(
+        rows,
+        key=lambda r: (-r.percent, r.red),
+        order=lambda r: (r.unit.order if r.unit else 0, r.name),
+    )
+    for rank, row in ranked:
         row.rank = rank
-    return rows
+    return [row for _rank, row in ranked]
 
 
-def _mayors(milestones, today, window) -> list[GroupRow]:
+def _units(milestones, projects, on: AsOf) -> tuple[list[UnitRow], list[UnitRow]]:
+    """Every unit with a part in ``projects`` (responsible for one, carrying a
+    sub-item of one, or owning one of ``milestones``) with its milestone counts
+    in ``milestones``: (ranked units with milestones, units without, in the org
+    chart's order). One query."""
+    in_scope = projects.values("pk")
+    ms = milestones.filter(unit=OuterRef("pk"))
+    assigned = ProjectUnit.objects.filter(project__in=in_scope, unit=OuterRef("pk"))
+    carried = SubItem.objects.filter(project__in=in_scope, unit=OuterRef("pk"))
+    its_projects = projects.filter(
+        Exists(ProjectUnit.objects.filter(project=OuterRef("pk"), unit=OuterRef(OuterRef("pk"))))
+        | Exists(SubItem.objects.filter(project=OuterRef("pk"), unit=OuterRef(OuterRef("pk"))))
+    )
+    units = (
+        Unit.objects.filter(Exists(ms) | Exists(assigned) | Exists(carried))
+        .annotate(
+            n_total=_count(ms, "unit"),
+            n_done=_count(ms.filter(on.done), "unit"),
+            n_red=_count(ms.filter(on.red), "unit"),
+            n_amber=_count(ms.filter(on.amber), "unit"),
+            n_due=_count(ms.filter(on.due), "unit"),
+            n_due_done=_count(ms.filter(on.due & on.done), "unit"),
+            n_projects=_count_all(its_projects),
+            n_lead=_count_all(assigned.filter(is_lead=True)),
+        )
+        .order_by("order", "name")
+    )
+    rows = [
+        UnitRow(
+            u.pk,
+            u.name,
+            total=u.n_total,
+            done=u.n_done,
+            red=u.n_red,
+            amber=u.n_amber,
+            projects=u.n_projects,
+            unit=u,
+            lead_projects=u.n_lead,
+            due=u.n_due,
+            due_done=u.n_due_done,
+        )
+        for u in units
+    ]
+    return rank_units([r for r in rows if r.total]), [r for r in rows if not r.total]
+
+
+def _mayors(milestones, on: AsOf) -> list[GroupRow]:
     """Each vice-mayor's portfolio: projects supervised whole or through a sub-item.
 
     Grouped by (project, project's mayor, sub-item's mayor) in one query, then
@@ -472,7 +674,7 @@ def _mayors(milestones, today, window) -> list[GroupRow]:
             "subitem__mayor__name",
             "subitem__mayor__order",
         )
-        .annotate(**_counts(today, window))
+        .annotate(**milestone_figures(on.date, on.window))
     )
     order: dict[int, int] = {}
     for g in groups:
@@ -481,9 +683,9 @@ def _mayors(milestones, today, window) -> list[GroupRow]:
             ids.append((g["project__mayor"], g["project__mayor__name"], g["project__mayor__order"]))
         if g["subitem__mayor"] and g["subitem__mayor"] != g["project__mayor"]:
             ids.append((g["subitem__mayor"], g["subitem__mayor__name"], g["subitem__mayor__order"]))
-        for pk, name, rank in ids:
+        for pk, name, place in ids:
             row = mayors.setdefault(pk, GroupRow(pk, name))
-            order[pk] = rank
+            order[pk] = place
             row.total += g["total"]
             row.done += g["done"]
             row.red += g["red"]
