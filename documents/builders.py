@@ -203,13 +203,37 @@ def annual_context(year: int) -> dict:
     }
 
 
+def _assessed_figures(card) -> tuple[int, ...] | None:
+    """The milestone figures a unit's assessment result was computed from."""
+    result = card.result if card is not None else None
+    if result is None or result.milestones_as_of is None:
+        return None
+    return (
+        result.milestones_total,
+        result.milestones_done,
+        result.milestones_due,
+        result.milestones_due_done,
+        result.milestones_red,
+        result.milestones_amber,
+    )
+
+
 def unit_context(year: int, unit: Unit) -> dict:
-    """单位考核结果通知 for one unit: its figures are those of ``/units/<id>/``."""
+    """单位考核结果通知 for one unit: its figures are those of ``/units/<id>/``.
+
+    With an assessment result, the opening paragraph prints the milestone
+    figures the result was computed from (stored with it), the same computation
+    as the score table below it, not today's counts: a milestone done since
+    then shows up in the later sections (today's), with a note saying so.
+    """
     plan = get_plan(year)
     today, window = clock.today(), clock.warning_days()
     board = year_figures(plan, as_of=today, unit=unit)
     ranking = unit_ranking(plan, as_of=today)
     row = next((r for r in ranking if r.pk == unit.pk), None)
+    card = assessment.unit_card(year, unit)
+    assessed = _assessed_figures(card)
+    live = (row.total, row.done, row.due, row.due_done, row.red, row.amber) if row else None
     milestones = Milestone.objects.filter(project__plan=plan, unit=unit)
     items = _work_items(milestones, today, window).get(unit.pk, [])
     overdue, due_soon = open_milestones(milestones, as_of=today, days=window)
@@ -231,7 +255,9 @@ def unit_context(year: int, unit: Unit) -> dict:
         "overdue": overdue,
         "due_soon": due_soon,
         "indicators": indicators,
-        "card": assessment.unit_card(year, unit),
+        "card": card,
+        "assessed": card.result if assessed else None,
+        "changed_since": assessed is not None and assessed != (live or (0,) * 6),
     }
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from assessment import demo as assessment_demo
 from assessment import scoring, services
+from assessment.models import AssessmentScheme
 from documents import pdfs as pdf
 from projects.models import Milestone, PlanYear
 from projects.services import demo as projects_demo
@@ -236,3 +237,52 @@ def test_project_list_and_its_xlsx_export_hold_the_same_rows(demo_year, reviewer
         assert response.status_code == 200
         assert _xlsx_rows(response.content) == page, url
     assert page
+
+
+# --- The unit card: its text and its score table come from one computation ------------
+
+
+def _paragraph_done(text: str) -> int:
+    """How many milestones the card's opening paragraph says the unit has done."""
+    paragraph = re.search(r"设进度节点\d+个；截至.*?，已完成(\d+)个", text)
+    assert paragraph, text[:600]
+    return int(paragraph[1])
+
+
+def _table_says(text: str, done: int, due: int | None = None) -> bool:
+    """Whether the score table's milestone item reads "done / due" (pdftotext runs
+    the next cells on after it, so only its start is matched)."""
+    return f"进度节点按期完成{done}/{'' if due is None else due}" in text
+
+
+def test_unit_card_text_and_score_table_agree_after_a_milestone_changes(demo_year, demo_day):
+    zhijian = Unit.objects.get(name="质监局")
+    today = dt.date(2010, 9, 30)
+    before = pdf_text(pdf.unit_pdf(2010, zhijian).data)
+    done = _paragraph_done(before)
+    assert _table_says(before, done)
+    assert "此后你单位的进度节点情况已有变化" not in before
+
+    # Done after the assessment was computed, before anyone recomputes.
+    milestone = (
+        Milestone.objects.for_year(2010)
+        .filter(unit=zhijian, done_date__isnull=True, due_date__lt=today)
+        .order_by("due_date", "pk")
+        .first()
+    )
+    milestone.status, milestone.done_date = Milestone.Status.DONE, today
+    milestone.save()
+
+    after = pdf_text(pdf.unit_pdf(2010, zhijian).data)
+    assert _table_says(after, _paragraph_done(after)), "text and table disagree"
+    assert _paragraph_done(after) == done
+    due = re.search(r"其中已到期的节点(\d+)个，已完成(\d+)个", after)
+    assert due and _table_says(after, int(due[2]), int(due[1]))
+    # The later sections are today's, and the card says so.
+    assert "此后你单位的进度节点情况已有变化" in after
+
+    services.assessment_compute(scheme=AssessmentScheme.objects.get(year=2010))
+    recomputed = pdf_text(pdf.unit_pdf(2010, zhijian).data)
+    assert _paragraph_done(recomputed) == done + 1
+    assert _table_says(recomputed, done + 1)
+    assert "此后你单位的进度节点情况已有变化" not in recomputed
