@@ -166,7 +166,7 @@ def _charts(board: Dashboard) -> dict:
 
 
 def _org_order(row: UnitRow) -> tuple:
-    return (row.unit.order if row.unit else 0, row.name)
+    return (row.order, row.name)
 
 
 def annual_context(year: int) -> dict:
