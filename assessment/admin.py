@@ -202,6 +202,13 @@ class AssessmentResultAdmin(SimpleHistoryAdmin):
         "grade",
         "vetoed",
         "missing_items",
+        "milestones_as_of",
+        "milestones_total",
+        "milestones_done",
+        "milestones_due",
+        "milestones_due_done",
+        "milestones_red",
+        "milestones_amber",
     ]
     inlines = [ItemScoreInline]
 

@@ -22,6 +22,7 @@ from simple_history.models import HistoricalRecords
 from assessment import scoring
 from common import evidence
 from common.timestamps import ClockDateTimeField
+from projects.status import percent_done
 from responsibility.models import Unit
 
 if TYPE_CHECKING:
@@ -574,6 +575,17 @@ class AssessmentResult(models.Model):
     vetoed = models.BooleanField(_("一票否决"), default=False)
     missing_items = models.PositiveSmallIntegerField(_("待录入项数"), default=0)
     computed_at = ClockDateTimeField(_("计算时间"), auto_now=True)
+    # The unit's milestone figures the result was computed from, as of a date
+    # (``projects.dashboard.unit_ranking``): the unit card prints these next to the
+    # scores, so its text and its table come from one computation even after a
+    # milestone changes and before anyone recomputes.
+    milestones_as_of = models.DateField(_("节点统计截至"), null=True, blank=True)
+    milestones_total = models.PositiveIntegerField(_("进度节点数"), default=0)
+    milestones_done = models.PositiveIntegerField(_("已完成节点数"), default=0)
+    milestones_due = models.PositiveIntegerField(_("已到期节点数"), default=0)
+    milestones_due_done = models.PositiveIntegerField(_("已到期节点中已完成数"), default=0)
+    milestones_red = models.PositiveIntegerField(_("逾期节点数"), default=0)
+    milestones_amber = models.PositiveIntegerField(_("临期节点数"), default=0)
 
     history = HistoricalRecords(
         table_name="responsibility_historicalassessmentresult", excluded_fields=["computed_at"]
@@ -599,6 +611,10 @@ class AssessmentResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scheme.year}年 {self.unit.name}：{self.total}分 第{self.rank}名 {self.get_grade_display()}"
+
+    @property
+    def milestones_percent(self) -> int:
+        return percent_done(self.milestones_done, self.milestones_total)
 
 
 class ItemScore(models.Model):

@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
+from common.ranking import competition_ranks
+
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
@@ -535,16 +537,12 @@ def grade_for(
 def rank(
     totals: Mapping[Hashable, Decimal], vetoed: Iterable[Hashable] = ()
 ) -> dict[Hashable, int]:
-    """Competition ranking: equal totals share a rank and the next rank skips
-    (1, 2, 2, 4). Units with a veto (一票否决) come after every other unit,
-    ranked among themselves by their points."""
+    """Competition ranking (``common.ranking``): equal totals share a rank and the
+    next rank skips (1, 2, 2, 4). Units with a veto (一票否决) come after every
+    other unit, ranked among themselves by their points."""
     vetoed = set(vetoed)
-    keys = {key: (key not in vetoed, total) for key, total in totals.items()}
-    ordered = sorted(keys.values(), reverse=True)
-    first_position: dict = {}
-    for position, k in enumerate(ordered, start=1):
-        first_position.setdefault(k, position)
-    return {key: first_position[k] for key, k in keys.items()}
+    ranked = competition_ranks(totals.items(), key=lambda pair: (pair[0] in vetoed, -pair[1]))
+    return {key: position for position, (key, _total) in ranked}
 
 
 def title_points(titled_children: int, *, per_title: Decimal) -> Decimal:

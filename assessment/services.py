@@ -9,7 +9,6 @@ gathers raw values, calls the rules and stores what they return.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 from typing import TypedDict
@@ -32,6 +31,9 @@ from assessment.models import (
 )
 from common import clock
 from common.writes import touch, touch_fields
+from projects import status
+from projects.dashboard import UnitRow, unit_ranking
+from projects.models import Indicator, PlanYear
 from responsibility import roles
 from responsibility.models import Unit
 
@@ -112,36 +114,41 @@ def _raw_from_amounts(
     return scoring.Raw(value=actual, target=target)
 
 
-def computed_raws(scheme: AssessmentScheme, items, unit_ids) -> dict[tuple[int, int], scoring.Raw]:
+def unit_figures(scheme: AssessmentScheme) -> dict[int, UnitRow]:
+    """Each unit's milestone figures in the scheme's year as of today, read
+    through the dashboard's selector (``projects.dashboard.unit_ranking``), so
+    the assessment counts milestones exactly as the pages and PDFs do. One query."""
+    plan = PlanYear.objects.filter(year=scheme.year).first()
+    if plan is None:
+        return {}
+    return {row.pk: row for row in unit_ranking(plan, as_of=clock.today())}
+
+
+def computed_raws(
+    scheme: AssessmentScheme, items, unit_ids, figures: dict[int, UnitRow] | None = None
+) -> dict[tuple[int, int], scoring.Raw]:
     """Raw values of the items whose source is not manual, for each unit, from
     accepted data: a milestone counts as done once its done date is set (by an
     accepted report), an indicator's ``actual`` is its last accepted value.
+    ``figures`` are the units' milestone figures (``unit_figures``), read when
+    left out.
 
     A fixed number of queries whatever the number of units.
     """
-    from projects import status
-    from projects.models import Indicator, Milestone
-
-    today = clock.today()
     raws: dict[tuple[int, int], scoring.Raw] = {}
     unit_ids = set(unit_ids)
     sources = {i.source for i in items}
     Source = AssessmentItem.Source
 
     if Source.UNIT_MILESTONES in sources:
-        # Milestones already due when the assessment is made (all of them once the year is over).
-        cutoff = min(today, dt.date(scheme.year, 12, 31))
-        counts = (
-            Milestone.objects.for_year(scheme.year)
-            .filter(status.due_by_q(cutoff), unit_id__in=unit_ids)
-            .values("unit_id")
-            .annotate(total=Count("pk"), done=Count("pk", filter=status.done_by_q(today)))
-        )
-        by_unit = {row["unit_id"]: row for row in counts}
+        # Milestones already due when the assessment is made (all of them once the year
+        # is over), done or not: "due" and "due_done" of the unit's figures.
+        by_unit = unit_figures(scheme) if figures is None else figures
         for item in items:
             if item.source == Source.UNIT_MILESTONES:
-                for unit_id, row in by_unit.items():
-                    raw = _raw_from_counts(item.rule().kind, done=row["done"], total=row["total"])
+                for unit_id in unit_ids & by_unit.keys():
+                    row = by_unit[unit_id]
+                    raw = _raw_from_counts(item.rule().kind, done=row.due_done, total=row.due)
                     if raw:
                         raws[(item.pk, unit_id)] = raw
 
@@ -165,6 +172,7 @@ def computed_raws(scheme: AssessmentScheme, items, unit_ids) -> dict[tuple[int, 
                         raws[(item.pk, unit_id)] = raw
 
     linked = [i for i in items if i.source == Source.LINKED]
+    today = clock.today()
     for item in linked:  # uses the indicators / milestones prefetch
         kind = item.rule().kind
         milestones = list(item.milestones.all())
@@ -218,7 +226,16 @@ RESULT_FIELDS = [
     "grade",
     "vetoed",
     "missing_items",
+    "milestones_total",
+    "milestones_done",
+    "milestones_due",
+    "milestones_due_done",
+    "milestones_red",
+    "milestones_amber",
 ]
+# Written with the figures, but a new date alone does not make a result "changed":
+# unchanged figures are as true on the earlier date as on today.
+RESULT_WRITTEN = [*RESULT_FIELDS, "milestones_as_of"]
 
 
 def _values(obj, fields) -> tuple:
@@ -254,7 +271,8 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None) -> ComputeSummary:
         (e.item_id, e.unit_id): e
         for e in AssessmentEntry.objects.filter(item__category__scheme=scheme, unit_id__in=unit_ids)
     }
-    computed = computed_raws(scheme, items, unit_ids)
+    figures = unit_figures(scheme)
+    computed = computed_raws(scheme, items, unit_ids, figures)
     results = {r.unit_id: r for r in AssessmentResult.objects.filter(scheme=scheme)}
     scores = {
         (s.result.unit_id, s.item_id): s
@@ -339,6 +357,7 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None) -> ComputeSummary:
             pass_from=scheme.pass_from,
             vetoed=t.vetoed,
         ).value
+        _keep_figures(result, figures.get(unit.pk))
         totals[unit.pk] = t.total
         missing_total += missing
 
@@ -370,7 +389,7 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None) -> ComputeSummary:
         bulk_update_with_history(
             changed_results,
             AssessmentResult,
-            touch(changed_results, RESULT_FIELDS),  # and computed_at
+            touch(changed_results, RESULT_WRITTEN),  # and computed_at
             default_user=by,
             default_change_reason=reason,
             default_date=clock.now(),
@@ -381,6 +400,30 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None) -> ComputeSummary:
     scheme.computed_at = clock.now()
     scheme.save(update_fields=touch_fields(AssessmentScheme, ["computed_at"]))
     return ComputeSummary(scheme, len(units), len(items), missing_total, titles)
+
+
+def _keep_figures(result: AssessmentResult, row: UnitRow | None) -> None:
+    """Store the unit's milestone figures with its result (what its card prints)."""
+    row = row or UnitRow(result.unit_id, "")
+    figures = (row.total, row.done, row.due, row.due_done, row.red, row.amber)
+    before = (
+        result.milestones_total,
+        result.milestones_done,
+        result.milestones_due,
+        result.milestones_due_done,
+        result.milestones_red,
+        result.milestones_amber,
+    )
+    if figures != before or result.milestones_as_of is None:
+        result.milestones_as_of = clock.today()
+    (
+        result.milestones_total,
+        result.milestones_done,
+        result.milestones_due,
+        result.milestones_due_done,
+        result.milestones_red,
+        result.milestones_amber,
+    ) = figures
 
 
 def _titled_children(scheme: AssessmentScheme, unit_ids) -> dict[int, int]:

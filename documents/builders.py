@@ -2,12 +2,15 @@
 template context. Reads only; a fixed number of queries per report whatever
 the size of the year (the annex is grouped in SQL, not fetched row by row).
 
-"As of" a date: a milestone counts as done when its done date is on or before
-that date, red when it was due before that date and not done by then, amber
-when it falls due within the warning window after it. For the annual report
-and the unit card the date is today (the dashboard's rule); the bulletin takes
-the date it is asked for, so a bulletin for a past date shows what was late
-then.
+The figures are the dashboard's: every count, percentage and rank comes from
+``projects.dashboard`` (``year_figures``, ``unit_ranking``,
+``open_milestones``, ``milestone_figures``), the read layer behind ``/`` and
+``/units/<id>/``, so a PDF prints what the page shows. The assessment results
+come from ``assessment.selectors`` (see ``documents.assessment``).
+
+"As of" a date (see ``projects.dashboard``): for the annual report and the unit
+card the date is today (the dashboard's); the bulletin takes the date it is
+asked for, so a bulletin for a past date shows what was late then.
 """
 
 from __future__ import annotations
@@ -16,15 +19,24 @@ import dataclasses
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from common import clock
 from documents import assessment
-from projects import charts, status
+from projects import charts
 from projects.access import WHOLE_CITY, Portion
-from projects.models import Category, Indicator, Milestone, PlanYear, Project, ProjectUnit, SubItem
-from projects.status import Colour, CountsColour
+from projects.dashboard import (
+    Dashboard,
+    GroupRow,
+    UnitRow,
+    milestone_figures,
+    open_milestones,
+    unit_ranking,
+    year_figures,
+)
+from projects.models import Indicator, Milestone, PlanYear, Project, SubItem
+from projects.status import CountsColour
 from responsibility.models import Unit
 
 
@@ -39,28 +51,14 @@ def get_plan(year: int) -> PlanYear:
     return plan
 
 
-# --- Counting milestones as of a date -------------------------------------------
-
-
-def _counts(as_of: dt.date, window_days: int) -> dict:
-    """Count annotations for milestones as of ``as_of`` (see the module docstring)."""
-    return status.count_annotations(as_of, window_days)
-
-
 @dataclasses.dataclass
 class Figures(CountsColour):
-    """Milestone counts of a group (a unit, a sub-item, the whole year)."""
+    """Milestone counts of one line of a unit's annex."""
 
     total: int = 0
     done: int = 0
     red: int = 0
     amber: int = 0
-
-    def add(self, other: Figures) -> None:
-        self.total += other.total
-        self.done += other.done
-        self.red += other.red
-        self.amber += other.amber
 
     @classmethod
     def of(cls, row: dict) -> Figures:
@@ -68,102 +66,40 @@ class Figures(CountsColour):
 
 
 @dataclasses.dataclass
-class UnitRow:
-    unit: Unit
-    figures: Figures
-    projects: int = 0
-    lead_projects: int = 0
-    rank: int = 0
-
-
-@dataclasses.dataclass
 class WorkItem:
     """One line of a unit's annex: a sub-item, or a project's own milestones."""
 
     code: str
-    project: Project
+    project_name: str
     name: str
     figures: Figures
 
 
-def _unit_rows(
-    plan: PlanYear, as_of: dt.date, window: int, portion: Portion = WHOLE_CITY
-) -> list[UnitRow]:
-    """Every unit with a part in the year (in the portion), with its figures, ranked
-    by completion."""
-    figures = {
-        row["unit"]: Figures.of(row)
-        for row in portion.milestones(Milestone.objects.filter(project__plan=plan))
-        .order_by()
-        .values("unit")
-        .annotate(**_counts(as_of, window))
-    }
-    assignments = ProjectUnit.objects.filter(project__plan=plan)
-    if not portion.whole_city:
-        projects = portion.projects(Project.objects.filter(plan=plan))
-        assignments = assignments.filter(project__in=projects.values("pk"))
-    shares = {
-        row["unit"]: row
-        for row in assignments.order_by()
-        .values("unit")
-        .annotate(
-            projects=Count("project", distinct=True), lead=Count("pk", filter=Q(is_lead=True))
-        )
-    }
-    units = Unit.objects.filter(pk__in=set(figures) | set(shares)).order_by("order", "name")
-    rows = [
-        UnitRow(
-            unit=unit,
-            figures=figures.get(unit.pk, Figures()),
-            projects=shares.get(unit.pk, {}).get("projects", 0),
-            lead_projects=shares.get(unit.pk, {}).get("lead", 0),
-        )
-        for unit in units
-    ]
-    ranked = sorted(rows, key=lambda r: (-r.figures.percent, r.figures.red, r.unit.order))
-    previous, rank = None, 0
-    for position, row in enumerate(ranked, start=1):
-        key = (row.figures.percent, row.figures.red)
-        if key != previous:
-            rank, previous = position, key
-        row.rank = rank
-    return rows
-
-
 def _work_items(
-    plan: PlanYear,
-    as_of: dt.date,
-    window: int,
-    projects: dict[int, Project],
-    unit=None,
-    portion: Portion = WHOLE_CITY,
+    milestones: QuerySet[Milestone], as_of: dt.date, window: int
 ) -> dict[int, list[WorkItem]]:
-    """Per unit, its sub-items (and projects' own milestones) with their figures."""
-    milestones = portion.milestones(Milestone.objects.filter(project__plan=plan))
-    if unit is not None:
-        milestones = milestones.filter(unit=unit)
+    """Per unit, its sub-items (and projects' own milestones) with their figures,
+    counted as the dashboard counts (``milestone_figures``). One query."""
     rows = (
         milestones.order_by()
-        .values("unit", "project", "subitem")
-        .annotate(**_counts(as_of, window))
+        .values(
+            "unit",
+            "project__number",
+            "project__name",
+            "subitem",
+            "subitem__number",
+            "subitem__name",
+        )
+        .annotate(**milestone_figures(as_of, window))
     )
-    subitems = dict(
-        SubItem.objects.filter(project__plan=plan).values_list("pk", "name")
-        if unit is None
-        else SubItem.objects.filter(project__plan=plan, unit=unit).values_list("pk", "name")
-    )
-    numbers = dict(SubItem.objects.filter(project__plan=plan).values_list("pk", "number"))
     items: dict[int, list[WorkItem]] = defaultdict(list)
-    for row in rows:
-        project = projects[row["project"]]
+    for row in sorted(rows, key=lambda r: (r["project__number"], r["subitem__number"] or 0)):
+        number, project_name = row["project__number"], row["project__name"]
         if row["subitem"]:
-            code = f"{project.number}-{numbers.get(row['subitem'], '')}"
-            name = subitems.get(row["subitem"], "")
+            code, name = f"{number}-{row['subitem__number']}", row["subitem__name"]
         else:
-            code, name = str(project.number), project.name
-        items[row["unit"]].append(WorkItem(code, project, name, Figures.of(row)))
-    for unit_items in items.values():
-        unit_items.sort(key=lambda i: (i.project.number, i.code))
+            code, name = str(number), project_name
+        items[row["unit"]].append(WorkItem(code, project_name, name, Figures.of(row)))
     return items
 
 
@@ -174,27 +110,14 @@ def _by_unit(milestones) -> dict[int, list[Milestone]]:
     return grouped
 
 
-def _open_milestones(
-    plan: PlanYear, as_of: dt.date, window: int, unit=None, portion: Portion = WHOLE_CITY
-):
-    """Milestones overdue or due within the window as of ``as_of``, oldest first."""
-    qs = (
-        portion.milestones(Milestone.objects.filter(project__plan=plan))
-        .needing_attention(as_of, window)
-        .select_related("project", "subitem", "unit")
-        .order_by("due_date", "project__number", "pk")
-    )
-    if unit is not None:
-        qs = qs.filter(unit=unit)
-    overdue, due_soon = [], []
-    for milestone in qs:
-        if status.is_red(due_date=milestone.due_date, done_date=milestone.done_date, today=as_of):
-            milestone.days_late = (as_of - milestone.due_date).days
-            overdue.append(milestone)
-        else:
-            milestone.days_left = (milestone.due_date - as_of).days
-            due_soon.append(milestone)
-    return overdue, due_soon
+def _total(rows: list[UnitRow]) -> GroupRow:
+    total = GroupRow(None, "")
+    for row in rows:
+        total.total += row.total
+        total.done += row.done
+        total.red += row.red
+        total.amber += row.amber
+    return total
 
 
 # --- Charts ---------------------------------------------------------------------
@@ -203,65 +126,35 @@ def _open_milestones(
 MAX_CHART_UNITS = 30
 
 
-def _charts(
-    plan: PlanYear,
-    projects: list[Project],
-    unit_rows: list[UnitRow],
-    as_of,
-    portion: Portion = WHOLE_CITY,
-) -> dict:
-    colours = [p.colour for p in projects]
+def _charts(board: Dashboard) -> dict:
+    """The annual report's charts, drawn from the dashboard's figures."""
+    colours = board.headline.colour_counts
     status = charts.stacked_status_bar(
-        colours.count(Colour.GREEN),
-        colours.count(Colour.AMBER),
-        colours.count(Colour.RED),
-        title=_("项目状态分布（按项目）"),
+        colours["green"], colours["amber"], colours["red"], title=_("项目状态分布（按项目）")
     )
 
-    rows = [r for r in unit_rows if r.figures.total]
+    rows = list(board.units or [])
     if len(rows) > MAX_CHART_UNITS:
-        rows = sorted(rows, key=lambda r: (r.figures.percent, -r.figures.red))[:MAX_CHART_UNITS]
+        rows = sorted(rows, key=lambda r: (r.percent, -r.red))[:MAX_CHART_UNITS]
         units_title = _("完成率最低的 %(n)s 个责任单位") % {"n": MAX_CHART_UNITS}
     else:
-        rows = sorted(rows, key=lambda r: (-r.figures.percent, r.figures.red))
         units_title = _("各责任单位进度节点完成率")
-    units = charts.bar_chart(
-        [(r.unit.name, r.figures.percent) for r in rows], unit="%", title=units_title
-    )
+    units = charts.bar_chart([(r.name, r.percent) for r in rows], unit="%", title=units_title)
 
-    by_category: dict[str, Figures] = defaultdict(Figures)
-    for project in projects:
-        by_category[project.category].add(
-            Figures(project.ms_total, project.ms_done, project.ms_red, project.ms_amber)
-        )
     categories = charts.bar_chart(
-        [
-            (str(Category(key).label), f.percent)
-            for key in Category.values
-            if (f := by_category.get(key)) and f.total
-        ],
+        [(row.name, row.percent) for row in board.categories if row.total],
         unit="%",
         title=_("各类别进度节点完成率"),
     )
 
-    due_by_month, done_by_month = [0] * 13, [0] * 13
-    for due, done in portion.milestones(Milestone.objects.filter(project__plan=plan)).values_list(
-        "due_date", "done_date"
-    ):
-        if due.year == plan.year:
-            due_by_month[due.month] += 1
-        if done and done.year == plan.year:
-            done_by_month[done.month] += 1
     # Shares of all the year's milestones, so the scale is 0–100 % whatever the size.
-    total = max(sum(due_by_month), 1)
-    planned, actual, running_due, running_done = [], [], 0, 0
-    for month in range(1, 13):
-        running_due += due_by_month[month]
-        running_done += done_by_month[month]
+    total = max(board.headline.ms_total, 1)
+    done = {point.month: point.done for point in board.trend}
+    planned, actual = [], []
+    for month, due in enumerate(board.due_by_month, start=1):
         label = _("%(m)s月") % {"m": month}
-        planned.append((label, round(100 * running_due / total)))
-        past = dt.date(plan.year, month, 1) <= as_of
-        actual.append((label, round(100 * running_done / total) if past else None))
+        planned.append((label, round(100 * due / total)))
+        actual.append((label, round(100 * done[month] / total) if month in done else None))
     trend = charts.line_chart(
         [(_("计划应完成（累计）"), planned), (_("实际已完成（累计）"), actual)],
         unit="%",
@@ -273,15 +166,8 @@ def _charts(
 # --- The four reports ------------------------------------------------------------
 
 
-def _year_projects(
-    plan: PlanYear, today: dt.date, window: int, portion: Portion = WHOLE_CITY
-) -> list[Project]:
-    return list(
-        portion.projects(Project.objects.filter(plan=plan))
-        .for_list()
-        .with_progress(today, window)
-        .order_by("number")
-    )
+def _org_order(row: UnitRow) -> tuple:
+    return (row.order, row.name)
 
 
 def _portion_context(portion: Portion) -> dict:
@@ -290,74 +176,75 @@ def _portion_context(portion: Portion) -> dict:
 
 
 def annual_context(year: int, portion: Portion = WHOLE_CITY) -> dict:
-    """年度绩效考核报告: cover, summary, projects, ranking, charts, annex per unit."""
+    """年度绩效考核报告: cover, summary, projects, ranking, charts, annex per unit;
+    for a vice-mayor, their portfolio (the figures of their dashboard)."""
     plan = get_plan(year)
     today, window = clock.today(), clock.warning_days()
-    projects = _year_projects(plan, today, window, portion)
-    by_pk = {p.pk: p for p in projects}
-    unit_rows = _unit_rows(plan, today, window, portion)
-    items = _work_items(plan, today, window, by_pk, portion=portion)
-    overdue, due_soon = _open_milestones(plan, today, window, portion=portion)
+    board = year_figures(plan, as_of=today, mayor=portion.mayor)
+    ranked = board.units or []
+    milestones = portion.milestones(Milestone.objects.filter(project__plan=plan))
+    items = _work_items(milestones, today, window)
+    overdue, due_soon = open_milestones(milestones, as_of=today, days=window)
     overdue_by_unit, due_soon_by_unit = _by_unit(overdue), _by_unit(due_soon)
     annex = [
         {
             "row": row,
-            "items": items.get(row.unit.pk, []),
-            "overdue": overdue_by_unit.get(row.unit.pk, []),
-            "due_soon": due_soon_by_unit.get(row.unit.pk, []),
+            "items": items.get(row.pk, []),
+            "overdue": overdue_by_unit.get(row.pk, []),
+            "due_soon": due_soon_by_unit.get(row.pk, []),
         }
-        for row in unit_rows
+        for row in sorted(ranked + board.idle_units, key=_org_order)
     ]
-    total = Figures()
-    for row in unit_rows:
-        total.add(row.figures)
-    in_plan = Indicator.objects.filter(project__plan=plan)
-    if not portion.whole_city:
-        in_plan = in_plan.filter(project__in=[p.pk for p in projects])
-    indicators = list(in_plan.only("direction", "target", "actual"))
-    colours = [p.colour for p in projects]
     return {
         **_portion_context(portion),
         "plan": plan,
         "today": today,
         "window": window,
-        "projects": projects,
-        "unit_rows": unit_rows,
-        "ranking": sorted(unit_rows, key=lambda r: (r.rank, r.unit.order, r.unit.name)),
+        "board": board,
+        "headline": board.headline,
+        "projects": board.project_rows,
+        "units": len(ranked) + len(board.idle_units),
+        "ranking": ranked + board.idle_units,
         "annex": annex,
-        "total": total,
-        "summary": {
-            "projects": len(projects),
-            "green": colours.count(Colour.GREEN),
-            "amber": colours.count(Colour.AMBER),
-            "red": colours.count(Colour.RED),
-            "subitems": portion.subitems(SubItem.objects.filter(project__plan=plan)).count(),
-            "units": len(unit_rows),
-            "indicators": len(indicators),
-            "indicators_met": sum(1 for i in indicators if i.is_met),
-            "indicators_reported": sum(1 for i in indicators if i.actual is not None),
-        },
         "rankings": assessment.rankings(year),
-        "charts": _charts(plan, projects, unit_rows, today, portion) if projects else None,
+        "charts": _charts(board) if board.project_rows else None,
     }
 
 
+def _assessed_figures(card) -> tuple[int, ...] | None:
+    """The milestone figures a unit's assessment result was computed from."""
+    result = card.result if card is not None else None
+    if result is None or result.milestones_as_of is None:
+        return None
+    return (
+        result.milestones_total,
+        result.milestones_done,
+        result.milestones_due,
+        result.milestones_due_done,
+        result.milestones_red,
+        result.milestones_amber,
+    )
+
+
 def unit_context(year: int, unit: Unit) -> dict:
-    """单位考核结果通知 for one unit."""
+    """单位考核结果通知 for one unit: its figures are those of ``/units/<id>/``.
+
+    With an assessment result, the opening paragraph prints the milestone
+    figures the result was computed from (stored with it), the same computation
+    as the score table below it, not today's counts: a milestone done since
+    then shows up in the later sections (today's), with a note saying so.
+    """
     plan = get_plan(year)
     today, window = clock.today(), clock.warning_days()
-    unit_rows = _unit_rows(plan, today, window)
-    row = next((r for r in unit_rows if r.unit.pk == unit.pk), None)
-    projects = list(
-        Project.objects.filter(plan=plan)
-        .for_unit(unit)
-        .for_list()
-        .with_progress(today, window)
-        .order_by("number")
-    )
-    by_pk = {p.pk: p for p in Project.objects.filter(plan=plan)}
-    items = _work_items(plan, today, window, by_pk, unit=unit).get(unit.pk, [])
-    overdue, due_soon = _open_milestones(plan, today, window, unit=unit)
+    board = year_figures(plan, as_of=today, unit=unit)
+    ranking = unit_ranking(plan, as_of=today)
+    row = next((r for r in ranking if r.pk == unit.pk), None)
+    card = assessment.unit_card(year, unit)
+    assessed = _assessed_figures(card)
+    live = (row.total, row.done, row.due, row.due_done, row.red, row.amber) if row else None
+    milestones = Milestone.objects.filter(project__plan=plan, unit=unit)
+    items = _work_items(milestones, today, window).get(unit.pk, [])
+    overdue, due_soon = open_milestones(milestones, as_of=today, days=window)
     indicators = list(
         Indicator.objects.filter(project__plan=plan)
         .for_unit(unit)
@@ -370,13 +257,15 @@ def unit_context(year: int, unit: Unit) -> dict:
         "today": today,
         "window": window,
         "row": row,
-        "units_ranked": len(unit_rows),
-        "projects": projects,
+        "units_ranked": sum(1 for r in ranking if r.rank),
+        "projects": board.project_rows,
         "items": items,
         "overdue": overdue,
         "due_soon": due_soon,
         "indicators": indicators,
-        "card": assessment.unit_card(year, unit),
+        "card": card,
+        "assessed": card.result if assessed and card is not None else None,
+        "changed_since": assessed is not None and assessed != (live or (0,) * 6),
     }
 
 
@@ -392,7 +281,8 @@ class ResponsibilityRow:
 
 
 def responsibility_context(year: int, portion: Portion = WHOLE_CITY) -> dict:
-    """责任分解表: the red-header document's annex, one line per sub-item."""
+    """责任分解表: the red-header document's annex, one line per sub-item (for a
+    vice-mayor, those of their portfolio)."""
     plan = get_plan(year)
     projects = list(
         portion.projects(Project.objects.filter(plan=plan))
@@ -451,35 +341,40 @@ def responsibility_context(year: int, portion: Portion = WHOLE_CITY) -> dict:
 
 
 def bulletin_context(as_of: dt.date, portion: Portion = WHOLE_CITY) -> dict:
-    """督查通报 as of a date: overdue and due-soon milestones, by unit."""
+    """督查通报 as of a date: overdue and due-soon milestones, by unit (for a
+    vice-mayor, those of their portfolio)."""
     plan = get_plan(as_of.year)
     window = clock.warning_days()
-    unit_rows = [r for r in _unit_rows(plan, as_of, window, portion) if r.figures.total]
-    overdue, due_soon = _open_milestones(plan, as_of, window, portion=portion)
+    milestones = portion.milestones(Milestone.objects.filter(project__plan=plan))
+    projects = portion.projects(Project.objects.filter(plan=plan))
+    unit_rows = [
+        r
+        for r in unit_ranking(plan, as_of=as_of, milestones=milestones, projects=projects)
+        if r.total
+    ]
+    overdue, due_soon = open_milestones(milestones, as_of=as_of, days=window)
     overdue_by_unit, due_soon_by_unit = _by_unit(overdue), _by_unit(due_soon)
-    unit_rows.sort(key=lambda r: (-r.figures.red, -r.figures.amber, r.unit.order, r.unit.name))
+    # Worst first: the 序号 of this table is a reading order, not a rank.
+    unit_rows.sort(key=lambda r: (-r.red, -r.amber, *_org_order(r)))
     sections = [
         {
             "row": row,
-            "overdue": overdue_by_unit.get(row.unit.pk, []),
-            "due_soon": due_soon_by_unit.get(row.unit.pk, []),
+            "overdue": overdue_by_unit.get(row.pk, []),
+            "due_soon": due_soon_by_unit.get(row.pk, []),
         }
         for row in unit_rows
-        if row.figures.red or row.figures.amber
+        if row.red or row.amber
     ]
-    total = Figures()
-    for row in unit_rows:
-        total.add(row.figures)
     return {
         **_portion_context(portion),
         "plan": plan,
         "as_of": as_of,
         "window": window,
-        "window_end": status.amber_until(as_of, window),
+        "window_end": as_of + dt.timedelta(days=window),
         "unit_rows": unit_rows,
         "sections": sections,
-        "total": total,
+        "total": _total(unit_rows),
         "overdue_count": len(overdue),
         "due_soon_count": len(due_soon),
-        "clean_units": [r for r in unit_rows if not r.figures.red and not r.figures.amber],
+        "clean_units": [r for r in unit_rows if not r.red and not r.amber],
     }

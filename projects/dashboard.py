@@ -1,17 +1,28 @@
 """The dashboard figures: where a year's projects stand, for the city, one unit
-or one vice-mayor, as seen by one user.
+or one vice-mayor, as seen by one user, as of a date.
 
-:func:`dashboard_for` is the selector behind ``/``, ``/units/<id>/`` and
-``/mayors/<id>/`` and is meant to be reused by the PDF reports. It runs a fixed
-number of queries whatever the size of the year (aggregates and annotations,
-never a loop over related managers):
+This is the one read layer for these figures. :func:`dashboard_for` is the
+selector behind ``/``, ``/units/<id>/`` and ``/mayors/<id>/``;
+:func:`year_figures` is the same computation without permission scoping, for
+the printed documents (``documents``), whose callers decide who may read them;
+:func:`unit_ranking` and :func:`open_milestones` are its parts that the
+documents also need on their own. It runs a fixed number of queries whatever
+the size of the year (aggregates and annotations, never a loop over related
+managers):
 
 1. the projects in scope, annotated with milestone counts, lead unit and
    sub-item / indicator counts;
 2. one aggregate over the milestones in scope (headline figures and the trend);
-3. milestone counts per unit (city and vice-mayor views);
+3. every unit with a part in scope, with its milestone counts (city and
+   vice-mayor views);
 4. milestone counts per (project, vice-mayor) (city view);
 5. overdue milestones, 6. milestones falling due soon, 7. recent reports.
+
+"As of" a date: a milestone counts as done when its done date is on or before
+that date, red when it was due before that date and not done by then, amber
+when it falls due within the warning window after it. The pages use today;
+the bulletin takes the date it is asked for, so a bulletin for a past date
+shows what was late then.
 
 Permission scoping goes through :mod:`projects.access`; this module only
 narrows what the user may read.
@@ -24,12 +35,22 @@ import dataclasses
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from common import clock
+from common.ranking import competition_ranks
 from projects import access, charts, status
 from projects.models import (
     Category,
@@ -78,6 +99,59 @@ def pick_year(raw: str | None, years: list[int], today: dt.date | None = None) -
     return years[0] if years else None
 
 
+# --- Counting milestones as of a date ---------------------------------------------
+# The one place the dashboard and the documents state the status rule in SQL
+# (the boundaries of ``projects.status.milestone_colour``, as of ``as_of``).
+
+
+@dataclasses.dataclass(frozen=True)
+class AsOf:
+    """The status rule's filters (``projects.status``) as of a date, with the
+    warning window after it."""
+
+    date: dt.date
+    window: int
+
+    @property
+    def done(self) -> Q:
+        return status.done_by_q(self.date)
+
+    @property
+    def open(self) -> Q:
+        return status.open_q(self.date)
+
+    @property
+    def due(self) -> Q:
+        return status.due_by_q(self.date)
+
+    @property
+    def red(self) -> Q:
+        return status.red_q(self.date)
+
+    @property
+    def amber(self) -> Q:
+        return status.amber_q(self.date, self.window)
+
+    def due_soon(self, days: int) -> Q:
+        """Open and due from the date to ``days`` days after it (inclusive)."""
+        return status.amber_q(self.date, days)
+
+
+def milestone_figures(as_of: dt.date, window: int) -> dict[str, Count]:
+    """Aggregates of a milestone queryset: ``total``, ``done``, ``red``, ``amber``,
+    ``due`` and ``due_done`` as of ``as_of``. For ``.aggregate()`` or a grouped
+    ``.values(...).annotate()`` (the documents' per-sub-item figures)."""
+    on = AsOf(as_of, window)
+    return {
+        "total": Count("pk"),
+        "done": Count("pk", filter=on.done),
+        "red": Count("pk", filter=on.red),
+        "amber": Count("pk", filter=on.amber),
+        "due": Count("pk", filter=on.due),
+        "due_done": Count("pk", filter=on.due & on.done),
+    }
+
+
 @dataclasses.dataclass
 class Headline:
     projects: int = 0
@@ -89,6 +163,7 @@ class Headline:
     ms_overdue: int = 0  # red
     ms_amber: int = 0  # due within the warning window
     ms_due_soon: int = 0  # open, due within DUE_SOON_DAYS
+    ind_total: int = 0  # every indicator in scope
     ind_assessed: int = 0  # indicators with an actual value that can be compared
     ind_met: int = 0
     colour_counts: dict[str, int] = dataclasses.field(
@@ -116,7 +191,25 @@ class GroupRow(CountsColour):
     red: int = 0
     amber: int = 0
     projects: int = 0
-    rank: int = 0
+    rank: int | None = None
+
+
+@dataclasses.dataclass
+class UnitRow(GroupRow):
+    """A unit's line of the ranking. ``projects`` are those it is responsible
+    for or carries a sub-item of (``Project.objects.for_unit``); ``rank`` is
+    None for a unit with no milestones (nothing to rank it by)."""
+
+    pk: int
+    display_name: str = ""
+    order: int = 0  # the unit's place in the org chart
+    lead_projects: int = 0
+    due: int = 0  # milestones due on or before the date
+    due_done: int = 0  # of those, done by then
+
+    @property
+    def due_percent(self) -> int:
+        return percent_done(self.due_done, self.due)
 
 
 @dataclasses.dataclass
@@ -143,14 +236,14 @@ class TrendPoint:
 @dataclasses.dataclass
 class Dashboard:
     year: int | None
-    today: dt.date
+    today: dt.date  # the "as of" date of every figure
     plan: PlanYear | None
     headline: Headline
     projects: list[Project]  # rows shown (see PROJECT_ROWS)
     projects_total: int
     categories: list[GroupRow]
-    trend: list[TrendPoint]
-    units: list[GroupRow] | None  # None on a unit's own page
+    trend: list[TrendPoint]  # the months up to today
+    units: list[UnitRow] | None  # ranked; None on a unit's own page
     mayors: list[GroupRow] | None  # None on unit and vice-mayor pages
     overdue: list[Milestone]
     due_soon: list[Milestone]
@@ -159,13 +252,16 @@ class Dashboard:
     mayor: ViceMayor | None = None
     due_soon_days: int = DUE_SOON_DAYS
     warning_days: int = 7
+    project_rows: list[Project] = dataclasses.field(default_factory=list)  # every project
+    idle_units: list[UnitRow] = dataclasses.field(default_factory=list)  # a part, no milestone
+    due_by_month: list[int] = dataclasses.field(default_factory=list)  # cumulative, Jan–Dec
 
     @property
     def projects_truncated(self) -> bool:
         return self.projects_total > len(self.projects)
 
     @property
-    def units_shown(self) -> list[GroupRow]:
+    def units_shown(self) -> list[UnitRow]:
         return (self.units or [])[:UNIT_ROWS]
 
     # Charts, shared with the PDFs.
@@ -209,10 +305,94 @@ def dashboard_for(
 ) -> Dashboard:
     """The figures of ``year`` that ``user`` may read, for the city or narrowed
     to one unit's or one vice-mayor's work."""
-    today = today or clock.today()
-    window = clock.warning_days()
     if plan is None and year:
         plan = PlanYear.objects.filter(year=year).first()
+    return _dashboard(plan, year, user=user, unit=unit, mayor=mayor, as_of=today, lists=True)
+
+
+def year_figures(
+    plan: PlanYear,
+    *,
+    as_of: dt.date | None = None,
+    unit: Unit | None = None,
+    mayor: ViceMayor | None = None,
+) -> Dashboard:
+    """The dashboard's figures of ``plan`` as of ``as_of`` (today when left out),
+    for the whole city, one unit or one vice-mayor's portfolio (what
+    ``/mayors/<id>/`` shows), with **no permission scoping**: for the
+    printed documents, whose callers check who may read them.
+
+    The same computation as :func:`dashboard_for` (same dataclasses); the
+    milestone lists and recent reports are left empty (see :func:`open_milestones`).
+    """
+    return _dashboard(plan, plan.year, user=None, unit=unit, mayor=mayor, as_of=as_of, lists=False)
+
+
+def unit_ranking(
+    plan: PlanYear,
+    *,
+    as_of: dt.date | None = None,
+    milestones: QuerySet[Milestone] | None = None,
+    projects: QuerySet[Project] | None = None,
+) -> list[UnitRow]:
+    """Every unit with a part in the year (or in the given milestones and
+    projects of it), ranked by completion as of ``as_of`` (units without
+    milestones last, unranked). No permission scoping."""
+    on = AsOf(as_of or clock.today(), clock.warning_days())
+    if milestones is None:
+        milestones = Milestone.objects.filter(project__plan=plan)
+    if projects is None:
+        projects = Project.objects.filter(plan=plan)
+    ranked, idle = _units(_groups(milestones, on), _participation(projects))
+    return ranked + idle
+
+
+def open_milestones(
+    milestones: QuerySet[Milestone],
+    *,
+    as_of: dt.date,
+    days: int,
+    limit: int | None = None,
+) -> tuple[list[Milestone], list[Milestone]]:
+    """The milestones of ``milestones`` overdue as of ``as_of`` (``days_overdue``
+    set) and those open and due within ``days`` days after it (``days_left``
+    set), oldest first. With ``limit``, at most that many of each (two queries);
+    without, all of them (one query)."""
+    on = AsOf(as_of, days)
+    open_ = (
+        milestones.filter(on.open)
+        .select_related("project", "subitem", "unit")
+        .order_by("due_date", "project__number", "pk")
+    )
+    if limit is None:
+        overdue: list[Milestone] = []
+        due_soon: list[Milestone] = []
+        for m in open_.filter(status.attention_q(as_of, days)):
+            is_red = status.is_red(due_date=m.due_date, done_date=m.done_date, today=as_of)
+            (overdue if is_red else due_soon).append(m)
+    else:
+        overdue = list(open_.filter(on.red)[:limit])
+        due_soon = list(open_.filter(on.due_soon(days))[:limit])
+    for m in overdue:
+        m.days_overdue = (as_of - m.due_date).days  # type: ignore[attr-defined]  # for templates
+    for m in due_soon:
+        m.days_left = (m.due_date - as_of).days  # type: ignore[attr-defined]  # for templates
+    return overdue, due_soon
+
+
+def _dashboard(
+    plan: PlanYear | None,
+    year: int | None,
+    *,
+    user,
+    unit: Unit | None,
+    mayor: ViceMayor | None,
+    as_of: dt.date | None,
+    lists: bool,
+) -> Dashboard:
+    """Build a dashboard. ``user`` None: no permission scoping (documents only)."""
+    today = as_of or clock.today()
+    window = clock.warning_days()
     if plan is None:
         return Dashboard(
             year=year,
@@ -232,9 +412,13 @@ def dashboard_for(
             mayor=mayor,
             warning_days=window,
         )
+    on = AsOf(today, window)
 
-    milestones = access.visible_milestones(user, Milestone.objects.filter(project__plan=plan))
-    projects = access.visible_projects(user, Project.objects.filter(plan=plan))
+    milestones = Milestone.objects.filter(project__plan=plan)
+    projects = Project.objects.filter(plan=plan)
+    if user is not None:
+        milestones = access.visible_milestones(user, milestones)
+        projects = access.visible_projects(user, projects)
     subitems = SubItem.objects.filter(project=OuterRef("pk"))
     indicators = Indicator.objects.filter(project=OuterRef("pk"))
     if unit is not None:
@@ -246,29 +430,38 @@ def dashboard_for(
         milestones = milestones.for_mayor(mayor)
         projects = projects.for_mayor(mayor)
         subitems = subitems.for_mayor(mayor)
-    subitems = access.visible_subitems(user, subitems)
+    if user is not None:
+        subitems = access.visible_subitems(user, subitems)
 
-    rows = _project_rows(projects, subitems, indicators, today, window)
-    headline, trend = _headline_and_trend(milestones, rows, plan.year, today, window)
+    rows = _project_rows(projects, subitems, indicators, on)
+    headline, trend, due_by_month = _headline_and_trend(milestones, rows, plan.year, on)
     categories = _categories(rows)
 
-    units = None if unit is not None else _units(milestones, today, window)
-    mayors = None if (unit is not None or mayor is not None) else _mayors(milestones, today, window)
+    units: list[UnitRow] | None = None
+    idle_units: list[UnitRow] = []
+    mayors: list[GroupRow] | None = None
+    if unit is None:
+        groups = _groups(milestones, on)
+        units, idle_units = _units(groups, _participation(projects))
+        if mayor is None and lists:
+            mayors = _mayors(groups)
 
     shown = rows
     if len(rows) > PROJECT_ROWS:
         shown = sorted(rows, key=lambda p: (-p.colour, p.percent, p.number))[:PROJECT_ROWS]
 
-    listed = milestones.select_related("project", "subitem", "unit").order_by("due_date", "pk")
-    overdue = list(listed.overdue(today)[:LIST_LIMIT])
-    for m in overdue:
-        m.days_overdue = (today - m.due_date).days
-    due_soon = list(listed.due_within(DUE_SOON_DAYS, today)[:LIST_LIMIT])
-    reports = list(
-        ProgressReport.objects.filter(milestone__in=milestones.values("pk"))
-        .select_related("milestone__project", "milestone__unit", "author")
-        .order_by("-created_at", "-pk")[:REPORT_LIMIT]
-    )
+    overdue: list[Milestone] = []
+    due_soon: list[Milestone] = []
+    reports: list[ProgressReport] = []
+    if lists:
+        overdue, due_soon = open_milestones(
+            milestones, as_of=today, days=DUE_SOON_DAYS, limit=LIST_LIMIT
+        )
+        reports = list(
+            ProgressReport.objects.filter(milestone__in=milestones.values("pk"))
+            .select_related("milestone__project", "milestone__unit", "author")
+            .order_by("-created_at", "-pk")[:REPORT_LIMIT]
+        )
     return Dashboard(
         year=plan.year,
         today=today,
@@ -286,39 +479,44 @@ def dashboard_for(
         unit=unit,
         mayor=mayor,
         warning_days=window,
+        project_rows=rows,
+        idle_units=idle_units,
+        due_by_month=due_by_month,
     )
 
 
-def _count(queryset) -> Coalesce:
-    """A correlated COUNT(*) of ``queryset`` as an integer column (0 when none)."""
+def _count(queryset, by: str = "project") -> Coalesce:
+    """A correlated COUNT(*) of ``queryset`` (grouped by ``by``, the column the
+    correlation pins) as an integer column (0 when none)."""
     return Coalesce(
         Subquery(
-            queryset.order_by().values("project").annotate(n=Count("pk")).values("n")[:1],
+            queryset.order_by().values(by).annotate(n=Count("pk")).values("n")[:1],
             output_field=IntegerField(),
         ),
         Value(0),
     )
 
 
-def _project_rows(projects, subitems, indicators, today, window) -> list[Project]:
+def _project_rows(projects, subitems, indicators, on: AsOf) -> list[Project]:
+    met, assessed = status.indicator_met_q(), status.indicator_assessed_q()
     lead = ProjectUnit.objects.filter(project=OuterRef("pk"), is_lead=True).order_by()
     # Milestone counts as correlated subqueries rather than with_progress()'s join and
     # GROUP BY: the grouped plan grows with the milestones and, on PostgreSQL, its
     # estimated cost triggers JIT compilation (over 100 ms at factor 10).
     ms = Milestone.objects.filter(project=OuterRef("pk"))
-    counts = {
-        f"ms_{name}": _count(ms if condition is None else ms.filter(condition))
-        for name, condition in status.count_conditions(today, window).items()
-    }
     return list(
         projects.select_related("mayor")
         .annotate(
-            **counts,
+            ms_total=_count(ms),
+            ms_done=_count(ms.filter(on.done)),
+            ms_red=_count(ms.filter(on.red)),
+            ms_amber=_count(ms.filter(on.amber)),
             lead_unit_name=Subquery(lead.values("unit__name")[:1]),
             lead_unit_id=Subquery(lead.values("unit_id")[:1]),
             n_subitems=_count(subitems),
-            n_assessed=_count(indicators.filter(status.indicator_assessed_q())),
-            n_met=_count(indicators.filter(status.indicator_met_q())),
+            n_indicators=_count(indicators),
+            n_assessed=_count(indicators.filter(assessed)),
+            n_met=_count(indicators.filter(met)),
         )
         .order_by("number")
     )
@@ -338,21 +536,22 @@ def _month_ends(year: int, today: dt.date) -> list[tuple[int, dt.date]]:
     return ends
 
 
-def _headline_and_trend(milestones, rows, year, today, window):
-    """Headline figures and the monthly trend from one aggregate query."""
-    ends = _month_ends(year, today)
+def _headline_and_trend(milestones, rows, year, on: AsOf):
+    """Headline figures, the monthly trend up to the date and the planned
+    (cumulative due) curve of the whole year, from one aggregate query."""
+    ends = _month_ends(year, on.date)
     trend_counts = {}
     for month, end in ends:
         due, done = status.due_by_q(end), status.done_by_q(end)
         trend_counts[f"m{month}_due"] = Count("pk", filter=due)
         trend_counts[f"m{month}_due_done"] = Count("pk", filter=due & done)
         trend_counts[f"m{month}_done"] = Count("pk", filter=done)
-    due, done = status.due_by_q(today), status.done_by_q(today)
+    for month in range(1, 13):
+        end = dt.date(year, month, calendar.monthrange(year, month)[1])
+        trend_counts[f"p{month}_due"] = Count("pk", filter=status.due_by_q(end))
     figures = milestones.aggregate(
-        **status.count_annotations(today, window),
-        due=Count("pk", filter=due),
-        due_done=Count("pk", filter=due & done),
-        soon=Count("pk", filter=status.amber_q(today, DUE_SOON_DAYS)),
+        **milestone_figures(on.date, on.window),
+        soon=Count("pk", filter=on.due_soon(DUE_SOON_DAYS)),
         **trend_counts,
     )
     headline = Headline(
@@ -365,6 +564,7 @@ def _headline_and_trend(milestones, rows, year, today, window):
         ms_overdue=figures["red"],
         ms_amber=figures["amber"],
         ms_due_soon=figures["soon"],
+        ind_total=sum(p.n_indicators for p in rows),
         ind_assessed=sum(p.n_assessed for p in rows),
         ind_met=sum(p.n_met for p in rows),
     )
@@ -380,7 +580,8 @@ def _headline_and_trend(milestones, rows, year, today, window):
         )
         for month, _end in ends
     ]
-    return headline, trend
+    due_by_month = [figures[f"p{month}_due"] for month in range(1, 13)]
+    return headline, trend, due_by_month
 
 
 def _categories(rows: list[Project]) -> list[GroupRow]:
@@ -396,47 +597,28 @@ def _categories(rows: list[Project]) -> list[GroupRow]:
     return sorted(groups.values(), key=lambda r: order.get(r.pk, 99))
 
 
-def _counts(today: dt.date, window: int) -> dict:
-    return {
-        **status.count_annotations(today, window),
-        "projects": Count("project", distinct=True),
-    }
-
-
-def _units(milestones, today, window) -> list[GroupRow]:
-    """Units ranked by completion, then fewest overdue, then name."""
-    rows = [
-        GroupRow(
-            r["unit"],
-            r["unit__name"],
-            r["total"],
-            r["done"],
-            r["red"],
-            r["amber"],
-            r["projects"],
-        )
-        for r in milestones.order_by()
-        .values("unit", "unit__name")
-        .annotate(**_counts(today, window))
-    ]
-    rows.sort(key=lambda r: (-r.percent, r.red, r.name))
-    for rank, row in enumerate(rows, 1):
+def rank_units(rows: list[UnitRow]) -> list[UnitRow]:
+    """The unit ranking: by completion (the percentage as printed), then fewest
+    overdue; ties share a rank (``common.ranking``) and are listed in the org
+    chart's order. Sets ``rank`` and returns the rows best first."""
+    ranked = competition_ranks(
+        rows, key=lambda r: (-r.percent, r.red), order=lambda r: (r.order, r.name)
+    )
+    for rank, row in ranked:
         row.rank = rank
-    return rows
+    return [row for _rank, row in ranked]
 
 
-def _mayors(milestones, today, window) -> list[GroupRow]:
-    """Each vice-mayor's portfolio: projects supervised whole or through a sub-item.
-
-    Grouped by (project, project's mayor, sub-item's mayor) in one query, then
-    each group counted for the project's mayor and, when different, for the
-    sub-item's mayor — the same reach as ``for_mayor``.
-    """
-    mayors: dict[int, GroupRow] = {}
-    projects: dict[int, set] = defaultdict(set)
-    groups = (
+def _groups(milestones, on: AsOf) -> list[dict]:
+    """Milestone counts per (unit, project, project's mayor, sub-item's mayor): one
+    grouped query that both the unit ranking and the vice-mayors' portfolios sum."""
+    return list(
         milestones.order_by()
         .values(
+            "unit",
+            "unit__name",
+            "unit__full_name",
+            "unit__order",
             "project",
             "project__mayor",
             "project__mayor__name",
@@ -445,18 +627,80 @@ def _mayors(milestones, today, window) -> list[GroupRow]:
             "subitem__mayor__name",
             "subitem__mayor__order",
         )
-        .annotate(**_counts(today, window))
+        .annotate(**milestone_figures(on.date, on.window))
     )
-    order: dict[int | str | None, int] = {}  # keyed like GroupRow.pk
+
+
+UNIT_FIELDS = ("unit", "unit__name", "unit__full_name", "unit__order", "project")
+
+
+def _participation(projects) -> list[tuple]:
+    """(unit, name, full name, order, project, is lead) for every unit responsible
+    for a project in scope or carrying a sub-item of one (``for_unit``): one UNION
+    query, counted in Python (correlated counts per unit cost 100 times more on
+    PostgreSQL)."""
+    in_scope = projects.values("pk")
+    assigned = (
+        ProjectUnit.objects.filter(project__in=in_scope)
+        .order_by()
+        .values_list(*UNIT_FIELDS, "is_lead")
+    )
+    carried = (
+        SubItem.objects.filter(project__in=in_scope)
+        .order_by()
+        .annotate(lead=Value(False, output_field=BooleanField()))
+        .values_list(*UNIT_FIELDS, "lead")
+    )
+    return list(assigned.union(carried))
+
+
+def _units(groups: list[dict], participation: list[tuple]) -> tuple[list[UnitRow], list[UnitRow]]:
+    """Every unit with milestones in ``groups`` or a part in ``participation``:
+    (those with milestones, ranked; those without, in the org chart's order)."""
+    rows: dict[int, UnitRow] = {}
+
+    def row_of(pk: int, name: str, full_name: str, order: int) -> UnitRow:
+        return rows.setdefault(pk, UnitRow(pk, name, display_name=full_name or name, order=order))
+
+    for g in groups:
+        row = row_of(g["unit"], g["unit__name"], g["unit__full_name"], g["unit__order"])
+        row.total += g["total"]
+        row.done += g["done"]
+        row.red += g["red"]
+        row.amber += g["amber"]
+        row.due += g["due"]
+        row.due_done += g["due_done"]
+    projects: dict[int, set[int]] = defaultdict(set)
+    leads: dict[int, set[int]] = defaultdict(set)
+    for unit, name, full_name, order, project, is_lead in participation:
+        row_of(unit, name, full_name, order)
+        projects[unit].add(project)
+        if is_lead:
+            leads[unit].add(project)
+    for pk, row in rows.items():
+        row.projects, row.lead_projects = len(projects[pk]), len(leads[pk])
+    ordered = sorted(rows.values(), key=lambda r: (r.order, r.name))
+    return rank_units([r for r in ordered if r.total]), [r for r in ordered if not r.total]
+
+
+def _mayors(groups: list[dict]) -> list[GroupRow]:
+    """Each vice-mayor's portfolio: projects supervised whole or through a sub-item.
+
+    Each group of :func:`_groups` is counted for the project's mayor and, when
+    different, for the sub-item's mayor — the same reach as ``for_mayor``.
+    """
+    mayors: dict[int, GroupRow] = {}
+    projects: dict[int, set] = defaultdict(set)
+    order: dict[int, int] = {}
     for g in groups:
         ids = []
         if g["project__mayor"]:
             ids.append((g["project__mayor"], g["project__mayor__name"], g["project__mayor__order"]))
         if g["subitem__mayor"] and g["subitem__mayor"] != g["project__mayor"]:
             ids.append((g["subitem__mayor"], g["subitem__mayor__name"], g["subitem__mayor__order"]))
-        for pk, name, rank in ids:
+        for pk, name, place in ids:
             row = mayors.setdefault(pk, GroupRow(pk, name))
-            order[pk] = rank
+            order[pk] = place
             row.total += g["total"]
             row.done += g["done"]
             row.red += g["red"]
@@ -464,4 +708,6 @@ def _mayors(milestones, today, window) -> list[GroupRow]:
             projects[pk].add(g["project"])
     for pk, row in mayors.items():
         row.projects = len(projects[pk])
-    return sorted(mayors.values(), key=lambda r: (order[r.pk], r.name))
+    return sorted(
+        mayors.values(), key=lambda r: (order[r.pk] if isinstance(r.pk, int) else 0, r.name)
+    )

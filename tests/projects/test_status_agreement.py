@@ -348,9 +348,9 @@ def test_bulletin_as_of_a_day_agrees_with_the_rule(world, case):
         context = builders.bulletin_context(as_of)
 
         for row in context["unit_rows"]:
-            mine = [r for r in rows if r.unit == row.unit.pk]
-            assert counts_of(row.figures, "") == tally(mine, as_of, window)
-            assert row.figures.colour is group_colour(mine, as_of, window)
+            mine = [r for r in rows if r.unit == row.pk]
+            assert counts_of(row, "") == tally(mine, as_of, window)
+            assert row.colour is group_colour(mine, as_of, window)
         red = pks(rows, lambda r: colour(r, as_of, window) is Colour.RED)
         amber = pks(rows, lambda r: colour(r, as_of, window) is Colour.AMBER)
         listed_red = {m.pk for s in context["sections"] for m in s["overdue"]}
@@ -382,7 +382,7 @@ def test_unit_card_work_items_agree_with_the_rule(world, case):
         assert {item.code: counts_of(item.figures, "") for item in context["items"]} == expected
         red = pks(rows, lambda r: r.unit == unit.pk and colour(r, today, window) is Colour.RED)
         assert {m.pk for m in context["overdue"]} == red
-        assert all(m.days_late > 0 for m in context["overdue"])
+        assert all(m.days_overdue > 0 for m in context["overdue"])
 
 
 # --- Indicators: met, and whether they can be assessed at all -------------------------------

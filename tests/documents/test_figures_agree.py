@@ -1,0 +1,291 @@
+"""One owner per figure: what a page shows, its PDF and its XLSX export print the same.
+
+Pages are read through the test client (their HTML), PDFs through poppler
+(``pdf_support``), workbooks through openpyxl. Nothing is recomputed here: each
+test takes the figures one consumer shows and looks for them in the other.
+"""
+# ruff: noqa: F811  (pytest fixtures imported from pdf_support)
+
+import datetime as dt
+import io
+import re
+from decimal import Decimal as D
+
+import openpyxl
+import pytest
+
+from assessment import demo as assessment_demo
+from assessment import scoring, services
+from assessment.models import AssessmentScheme
+from documents import pdfs as pdf
+from projects.models import Milestone, PlanYear
+from projects.services import demo as projects_demo
+from responsibility import roles
+from responsibility.models import Unit
+from tests import factories
+from tests.assessment import builders
+from tests.documents.page_text import figures, section, table_rows
+from tests.documents.pdf_support import (  # noqa: F401 — fixtures
+    _empty_pdf_cache,
+    demo_day,
+    pdf_text,
+)
+
+pytestmark = pytest.mark.django_db
+
+COLOURS = [("green", "正常"), ("amber", "临期"), ("red", "逾期")]
+
+
+def _page(client, user, url: str) -> str:
+    client.force_login(user)
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+def _dashboard_units(html: str) -> list[dict]:
+    """The rows of the dashboard's unit ranking, as printed."""
+    rows = []
+    for cells in table_rows(section(html, "dash-units-title")):
+        if not cells[0].isdigit():
+            continue  # the header row
+        done, total = cells[3].split("/")
+        rows.append(
+            {
+                "rank": int(cells[0]),
+                "name": cells[1],
+                "projects": int(cells[2]),
+                "done": int(done),
+                "total": int(total),
+                "percent": int(cells[4].rstrip("%")),
+                "red": int(cells[5]),
+                "amber": int(cells[6]),
+            }
+        )
+    return rows
+
+
+# --- Ranking: one function, ties share a rank -----------------------------------------
+
+
+@pytest.fixture
+def tied_city(city, demo_day):
+    """Three bureaus: 质监局 and 商务局 both 1 of 2 milestones done and none late
+    (a tie), 工商局 0 of 1. Competition ranking gives 1, 1, 3."""
+    c = city
+    for milestone, done in (
+        (c.ms_zhijian, dt.date(2010, 6, 20)),
+        (c.ms_shangwu, dt.date(2010, 9, 20)),
+    ):
+        milestone.status, milestone.done_date = Milestone.Status.DONE, done
+        milestone.save()
+    factories.MilestoneFactory(
+        project=c.project1,
+        subitem=c.sub_zhijian,
+        unit=c.zhijian,
+        name="名牌评审",
+        due_date=dt.date(2010, 11, 30),
+    )
+    gongshang = factories.UnitFactory(name="工商局")
+    project3 = factories.ProjectFactory(plan=c.plan, number=3, name="提高工程质量", mayor=c.mayor)
+    factories.ProjectUnitFactory(project=project3, unit=gongshang, is_lead=True)
+    factories.MilestoneFactory(
+        project=project3, unit=gongshang, name="工程验收", due_date=dt.date(2010, 12, 15)
+    )
+    c.gongshang = gongshang
+    return c
+
+
+def test_dashboard_and_every_pdf_rank_tied_units_alike(tied_city, client):
+    c = tied_city
+    shown = _dashboard_units(_page(client, c.olivia, "/?year=2010"))
+
+    assert [(u["rank"], u["done"], u["total"], u["red"]) for u in shown] == [
+        (1, 1, 2, 0),
+        (1, 1, 2, 0),
+        (3, 0, 1, 0),
+    ]
+    # The annual report without an assessment scheme ranks the units by completion.
+    annual = pdf_text(pdf.annual_pdf(2010).data)
+    assert "考核结果尚未发布" in annual
+    for u in shown:
+        line = (
+            rf"(?<!\d){u['rank']}{re.escape(u['name'])}{u['projects']}\d+"
+            rf"{u['done']}/{u['total']}{u['red']}{u['amber']}{u['percent']}%"
+        )
+        assert re.search(line, annual), (line, u)
+    # Each unit's card prints the same rank among the same number of ranked units.
+    units = {u.name: u for u in Unit.objects.filter(name__in=[u["name"] for u in shown])}
+    for u in shown:
+        card = pdf_text(pdf.unit_pdf(2010, units[u["name"]]).data)
+        assert f"第{u['rank']}名/{len(shown)}个单位" in card, u["name"]
+
+
+def test_assessment_page_and_annual_pdf_rank_tied_results_alike(tied_city, client):
+    c = tied_city
+    scheme = builders.scheme(2010)
+    work = builders.category(scheme, "重点工作", 100, order=1)
+    item = builders.item(work, "重点工作完成情况", scoring.RuleKind.FIXED, 100, points_partly=D(50))
+    for unit, state in ((c.zhijian, "done"), (c.shangwu, "done"), (c.gongshang, "partly")):
+        services.assessment_enter_raw(
+            item=item, unit=unit, by=c.olivia, reason="现场检查", state=state, recompute=False
+        )
+    services.assessment_compute(scheme=scheme)
+
+    html = _page(client, c.olivia, "/assessment/2010/")
+    shown = [
+        (int(cells[0]), cells[1])
+        for cells in table_rows(html[html.index("<tbody>") :])
+        if cells[0].isdigit()
+    ]
+    assert sorted(rank for rank, _name in shown) == [1, 1, 3]
+
+    annual = pdf_text(pdf.annual_pdf(2010).data)
+    tables = annual[annual.index("三、考核结果") : annual.index("四、图表")]
+    # The same (rank, unit) pairs in the same order.
+    in_order = ".*?".join(f"{rank}{re.escape(name)}" for rank, name in shown)
+    assert re.search(in_order, tables), (in_order, tables)
+    units = {u.name: u for u in Unit.objects.filter(name__in=[name for _rank, name in shown])}
+    for rank, name in shown:
+        card = pdf_text(pdf.unit_pdf(2010, units[name]).data)
+        assert f"第{rank}名/{len(shown)}" in card, name
+
+
+# --- The demo year: the dashboard, its PDF, the project list and its XLSX -------------
+
+
+@pytest.fixture
+def demo_year(demo_day):
+    projects_demo.demo_load()
+    assessment_demo.assessment_demo_load()
+    return PlanYear.objects.get(year=2010)
+
+
+@pytest.fixture
+def reviewer(db):
+    return factories.make_user("olga", roles.REVIEWER)
+
+
+def test_dashboard_and_annual_pdf_print_the_same_figures_for_the_demo_year(
+    demo_year, reviewer, client
+):
+    html = _page(client, reviewer, "/?year=2010")
+    shown = figures(section(html, "dash-headline-title"))
+    units = _dashboard_units(html)
+    annual = pdf_text(pdf.annual_pdf(2010).data)
+
+    projects, subitems = shown["项目"][0], shown["小项"][0]
+    done, total = shown["进度节点完成"][0].split("/")
+    percent = re.fullmatch(r"全年完成(\d+)%", shown["进度节点完成"][1])[1]
+    due = shown["到期节点"][0]
+    due_percent = re.fullmatch(r"已完成(\d+)%", shown["到期节点"][1])[1]
+    overdue = shown["逾期节点"][0]
+    (soon_label,) = [label for label in shown if label.endswith("日内到期")]
+    soon = shown[soon_label][0]
+    amber = re.fullmatch(r"其中临期(\d+)", shown[soon_label][1])[1]
+    met, assessed = shown["量化指标达标"][0].split("/")
+    expected = [
+        f"共安排项目{projects}个，细化为小项{subitems}个",
+        f"设进度节点{total}个，已完成{done}个，完成率{percent}%",
+        f"已到期的进度节点{due}个",
+        f"到期节点完成率{due_percent}%",
+        f"目前逾期未完成的进度节点{overdue}个，临期节点{amber}个，{soon_label}的节点{soon}个",
+        f"已填报实际值{assessed}项，其中达到目标{met}项",
+    ]
+    colours = client.get("/?year=2010").context["board"].headline.colour_counts
+    # Projects by status, as the status chart labels its segments ("17正常17（52%）").
+    expected += [f"{colours[css]}{label}{colours[css]}（" for css, label in COLOURS]
+    for text in expected:
+        assert text in annual, text
+
+    assert len(units) == 20
+    display = dict(Unit.objects.values_list("name", "full_name"))
+    for u in units:
+        name = display[u["name"]] or u["name"]
+        line = f"{name}节点{u['done']}/{u['total']}，完成率{u['percent']}%"
+        assert line in annual, line
+
+
+def _list_rows(html: str) -> list[tuple]:
+    """(number, name, category, mayor, done, total, percent, status) per row of /projects/."""
+    rows = []
+    for cells in table_rows(html[html.index('class="table dash-projects"') :]):
+        if not cells[0].isdigit():
+            continue
+        done, total = re.match(r"(\d+)/(\d+)", cells[5]).groups()
+        mayor = "" if cells[4] == "—" else cells[4]
+        rows.append(
+            (int(cells[0]), cells[1], cells[2], mayor, int(done), int(total), cells[6], cells[7])
+        )
+    return rows
+
+
+def _xlsx_rows(data: bytes) -> list[tuple]:
+    sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))[2:]  # title, header
+    return [(r[1], r[2], r[3], r[6] or "", r[8], r[7], f"{r[11]}%", r[12]) for r in rows]
+
+
+def test_project_list_and_its_xlsx_export_hold_the_same_rows(demo_year, reviewer, client):
+    # One demo load for several lists: everything, a filtered and sorted list, and a
+    # list whose unit filter is rejected (left out on the page, so in the workbook).
+    for query in (
+        "year=2010",
+        "year=2010&colour=red&sort=-percent",
+        "year=2010&unit=999999&sort=colour",
+    ):
+        page = _list_rows(_page(client, reviewer, f"/projects/?{query}"))
+        assert page, query
+        for url in (f"/projects/export.xlsx?{query}", f"/projects/?{query}&format=xlsx"):
+            response = client.get(url)
+            assert response.status_code == 200
+            assert _xlsx_rows(response.content) == page, url
+
+
+# --- The unit card: its text and its score table come from one computation ------------
+
+
+def _paragraph_done(text: str) -> int:
+    """How many milestones the card's opening paragraph says the unit has done."""
+    paragraph = re.search(r"设进度节点\d+个；截至.*?，已完成(\d+)个", text)
+    assert paragraph, text[:600]
+    return int(paragraph[1])
+
+
+def _table_says(text: str, done: int, due: int | None = None) -> bool:
+    """Whether the score table's milestone item reads "done / due" (pdftotext runs
+    the next cells on after it, so only its start is matched)."""
+    return f"进度节点按期完成{done}/{'' if due is None else due}" in text
+
+
+def test_unit_card_text_and_score_table_agree_after_a_milestone_changes(demo_year, demo_day):
+    zhijian = Unit.objects.get(name="质监局")
+    today = dt.date(2010, 9, 30)
+    before = pdf_text(pdf.unit_pdf(2010, zhijian).data)
+    done = _paragraph_done(before)
+    assert _table_says(before, done)
+    assert "此后你单位的进度节点情况已有变化" not in before
+
+    # Done after the assessment was computed, before anyone recomputes.
+    milestone = (
+        Milestone.objects.for_year(2010)
+        .filter(unit=zhijian, done_date__isnull=True, due_date__lt=today)
+        .order_by("due_date", "pk")
+        .first()
+    )
+    milestone.status, milestone.done_date = Milestone.Status.DONE, today
+    milestone.save()
+
+    after = pdf_text(pdf.unit_pdf(2010, zhijian).data)
+    assert _table_says(after, _paragraph_done(after)), "text and table disagree"
+    assert _paragraph_done(after) == done
+    due = re.search(r"其中已到期的节点(\d+)个，已完成(\d+)个", after)
+    assert due and _table_says(after, int(due[2]), int(due[1]))
+    # The later sections are today's, and the card says so.
+    assert "此后你单位的进度节点情况已有变化" in after
+
+    services.assessment_compute(scheme=AssessmentScheme.objects.get(year=2010))
+    recomputed = pdf_text(pdf.unit_pdf(2010, zhijian).data)
+    assert _paragraph_done(recomputed) == done + 1
+    assert _table_says(recomputed, done + 1)
+    assert "此后你单位的进度节点情况已有变化" not in recomputed
