@@ -5,7 +5,8 @@ Reports are append-only (``ProgressReport.save`` enforces it): a correction is
 a new report, and only the review fields of a report move. Every function here
 locks the milestone row (``select_for_update``) first, so that two decisions
 about one milestone — two reviewers, or a review racing a new report — happen
-one after the other.
+one after the other. Every check that depends on what others did meanwhile (a
+newer report, the report's review state) runs under that lock.
 
 Only an accepted report changes the milestone (status, %, done date) and the
 indicators' actual values; the milestone and indicator history rows name the
@@ -33,6 +34,16 @@ Review = ProgressReport.Review
 
 class ReviewStateError(ValidationError):
     """The report is not (any more) in a state that allows this decision."""
+
+
+class NewerReportError(ValidationError):
+    """Someone reported on the milestone since the author opened the form.
+
+    ``report`` is that newer report. Nothing was stored."""
+
+    def __init__(self, report: ProgressReport):
+        super().__init__(_("在您填写期间已有新的填报。"), code="newer")
+        self.report = report
 
 
 def _lock_milestone(milestone_id: int) -> Milestone:
@@ -69,12 +80,19 @@ def progress_report_submit(
     done_date: dt.date | None = None,
     indicator_values: Mapping[int, Decimal] | None = None,
     files: Sequence[UploadedFile] = (),
+    seen_report: int | None = None,
+    confirm_newer: bool = True,
 ) -> ProgressReport:
     """Store a new report with its indicator values and evidence files.
 
     ``indicator_values`` maps indicator ids (of :func:`milestone_indicators`) to
     values. Raises ``ValidationError`` for a closed year or a value the form
     should already have refused; then nothing is stored, files included.
+
+    ``seen_report`` is the newest report the author saw when opening the form;
+    with ``confirm_newer=False`` a newer one raises :class:`NewerReportError`.
+    The check runs under the milestone's lock, so of two reports sent at the
+    same moment the second is the one told.
     """
     indicator_values = dict(indicator_values or {})
     if status not in Milestone.Status.values:
@@ -97,6 +115,10 @@ def progress_report_submit(
         with transaction.atomic():
             locked = _lock_milestone(milestone.pk)
             _check_open_year(locked)
+            if not confirm_newer:
+                newest = locked.reports.order_by("-created_at", "-pk").first()
+                if newest is not None and newest.pk != seen_report:
+                    raise NewerReportError(newest)
             floor = locked.start_date or locked.project.plan.first_day
             if done_date is not None and done_date < floor:
                 raise ValidationError(

@@ -15,6 +15,7 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -137,25 +138,33 @@ def milestone_report(request, pk: int):
         request.user, pk, for_report=True, queryset=Milestone.objects.for_list()
     )
     indicators = progress.milestone_indicators(milestone)
-    latest_id = _latest_report_id(milestone)
     newer_report = None
     if request.method == "POST":
         form = ProgressReportForm(
             request.POST, request.FILES, milestone=milestone, indicators=indicators
         )
         if form.is_valid():
-            seen = form.cleaned_data.get("seen_report")
-            if (
-                latest_id is not None
-                and seen != latest_id
-                and not form.cleaned_data["confirm_newer"]
-            ):
-                # Someone reported on this milestone since the form was opened. Reports
-                # are append-only, so nothing would be overwritten; still, make the
-                # clerk look before adding another one. Their input stays in the form.
-                newer_report = milestone.reports.select_related("author").get(pk=latest_id)
+            try:
+                progress.progress_report_submit(
+                    milestone=milestone,
+                    author=request.user,
+                    status=form.cleaned_data["status"],
+                    percent=form.cleaned_data["percent"],
+                    narrative=form.cleaned_data["narrative"],
+                    done_date=form.cleaned_data["done_date"],
+                    indicator_values=form.indicator_values(),
+                    files=form.cleaned_data["evidence"],
+                    seen_report=form.cleaned_data.get("seen_report"),
+                    confirm_newer=form.cleaned_data["confirm_newer"],
+                )
+            except progress.NewerReportError as exc:
+                # Someone reported on this milestone since the form was opened (the
+                # service checked under the milestone's lock). Reports are append-only,
+                # so nothing would be overwritten; still, make the clerk look before
+                # adding another one. Their input stays in the form.
+                newer_report = exc.report
                 data = request.POST.copy()
-                data["seen_report"] = str(latest_id)
+                data["seen_report"] = str(newer_report.pk)
                 form = ProgressReportForm(
                     data, request.FILES, milestone=milestone, indicators=indicators
                 )
@@ -169,33 +178,21 @@ def milestone_report(request, pk: int):
                     % {
                         "who": newer_report.author.get_full_name()
                         or newer_report.author.get_username(),
-                        "when": f"{newer_report.created_at:%Y-%m-%d %H:%M}",
+                        "when": f"{timezone.localtime(newer_report.created_at):%Y-%m-%d %H:%M}",
                     },
                 )
+            except ValidationError as exc:
+                form.add_error(None, exc)
             else:
-                try:
-                    progress.progress_report_submit(
-                        milestone=milestone,
-                        author=request.user,
-                        status=form.cleaned_data["status"],
-                        percent=form.cleaned_data["percent"],
-                        narrative=form.cleaned_data["narrative"],
-                        done_date=form.cleaned_data["done_date"],
-                        indicator_values=form.indicator_values(),
-                        files=form.cleaned_data["evidence"],
-                    )
-                except ValidationError as exc:
-                    form.add_error(None, exc)
-                else:
-                    messages.success(request, _("进展已提交，等待审核。"))
-                    return redirect("milestone_detail", pk=milestone.pk)
+                messages.success(request, _("进展已提交，等待审核。"))
+                return redirect("milestone_detail", pk=milestone.pk)
     else:
         form = ProgressReportForm(
             initial={
                 "status": milestone.status,
                 "percent": milestone.percent,
                 "done_date": milestone.done_date,
-                "seen_report": latest_id,
+                "seen_report": _latest_report_id(milestone),
             },
             milestone=milestone,
             indicators=indicators,
