@@ -228,8 +228,6 @@ def unit_has_head(unit_id: int) -> bool:
 # The review rules themselves (states, moves, who makes them) are data in
 # projects.review; the functions below only tell it who the user is.
 
-ReviewAction = review.Action
-
 
 def head_approval_on() -> bool:
     """Whether reports pass the unit head (单位负责人) before the mayor's office."""
@@ -268,11 +266,6 @@ def review_actor(user: User, report: ProgressReport) -> review.Actor:
 def can_open_review(user: User) -> bool:
     """The review page is for the mayor's office, and for unit heads when they approve."""
     return bool(review_stages(user))
-
-
-def office_waiting_states() -> list[str]:
-    """Review states in which a report waits for the mayor's office."""
-    return review.states_waiting_for(review.Stage.OFFICE, head_approval=head_approval_on())
 
 
 def reports_to_review(user: User, queryset=None):

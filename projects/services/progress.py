@@ -35,10 +35,6 @@ Review = ProgressReport.Review
 class ReviewStateError(ValidationError):
     """The report is not (any more, or not yet) in a state that allows this decision."""
 
-    def __init__(self, message, code=None, params=None, *, refusal=None):
-        super().__init__(message, code, params)
-        self.refusal = refusal
-
 
 class NewerReportError(ValidationError):
     """Someone reported on the milestone since the author opened the form.
@@ -191,7 +187,7 @@ def _check_decision(report: ProgressReport, user: AbstractBaseUser, action: revi
     message = review.refusal_message(refusal, report.get_review_state_display())
     if refusal is review.Refusal.NOT_YOURS:
         raise PermissionDenied(message)
-    raise ReviewStateError(message, code="state", refusal=refusal)
+    raise ReviewStateError(message, code=refusal.value)
 
 
 @transaction.atomic
