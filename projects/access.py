@@ -9,7 +9,10 @@ an object but not change it gets a 403.
   through a sub-item);
 - bureau clerks and heads read their own unit's work, and clerks report on
   their own unit's milestones;
-- only administrators change plan data (in the admin).
+- only administrators change plan data (in the admin);
+- reports are decided along the state machine of ``projects.review`` (the unit
+  head, then the mayor's office; nobody decides on their own report): the
+  functions here tell it who the user is.
 """
 
 from __future__ import annotations
@@ -17,10 +20,13 @@ from __future__ import annotations
 import dataclasses
 import enum
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth import models as auth
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 
+from projects import review
 from projects.models import Milestone, ProgressReport, Project, SubItem
 from responsibility import roles
 from responsibility.models import Unit, ViceMayor
@@ -203,16 +209,26 @@ def can_review(user: User) -> bool:
     return roles.has_role(user, roles.REVIEWER) or roles.has_role(user, roles.ADMIN)
 
 
-def can_head_approve(user: User, report: ProgressReport) -> bool:
+def is_unit_head(user: User, unit_id: int | None) -> bool:
+    """Whether the user is a head (单位负责人) of the unit."""
     unit = user_unit(user)
+    return unit is not None and unit.pk == unit_id and roles.has_role(user, roles.UNIT_HEAD)
+
+
+def unit_has_head(unit_id: int) -> bool:
+    """Whether the unit has an active head account (superusers hold every role)."""
     return (
-        unit is not None
-        and unit.pk == report.milestone.unit_id
-        and roles.has_role(user, roles.UNIT_HEAD)
+        get_user_model()
+        .objects.filter(is_active=True, membership__unit_id=unit_id)
+        .filter(Q(groups__name=roles.UNIT_HEAD) | Q(is_superuser=True))
+        .exists()
     )
 
 
 # --- Work list, review and reminders (issue 4) --------------------------------
+#
+# The review rules themselves (states, moves, who makes them) are data in
+# projects.review; the functions below only tell it who the user is.
 
 
 def head_approval_on() -> bool:
@@ -227,52 +243,66 @@ def has_work_list(user: User) -> bool:
     return scope_for(user).reach is Reach.UNIT
 
 
-def _is_unit_head(user: User) -> bool:
-    return user_unit(user) is not None and roles.has_role(user, roles.UNIT_HEAD)
+def review_stages(user: User, unit_id: int | None = None) -> frozenset[review.Stage]:
+    """The review stages the user acts at: the office, and the head stage of their
+    own unit when head approval is on (of ``unit_id`` when given)."""
+    stages = set()
+    if can_review(user):
+        stages.add(review.Stage.OFFICE)
+    if head_approval_on():
+        unit = user_unit(user)
+        if unit is not None and is_unit_head(user, unit.pk if unit_id is None else unit_id):
+            stages.add(review.Stage.HEAD)
+    return frozenset(stages)
+
+
+def review_actor(user: User, report: ProgressReport) -> review.Actor:
+    """The facts about the user and the report that the state machine decides on."""
+    return review.Actor(
+        stages=review_stages(user, report.milestone.unit_id),
+        is_author=user.pk is not None and report.author_id == user.pk,
+        approved_as_head=user.pk is not None and report.head_approved_by_id == user.pk,
+    )
 
 
 def can_open_review(user: User) -> bool:
     """The review page is for the mayor's office, and for unit heads when they approve."""
-    return can_review(user) or (head_approval_on() and _is_unit_head(user))
-
-
-def office_waiting_states() -> list[str]:
-    """Review states in which a report waits for the mayor's office."""
-    if head_approval_on():
-        return [ProgressReport.Review.HEAD_APPROVED]
-    return [ProgressReport.Review.SUBMITTED, ProgressReport.Review.HEAD_APPROVED]
+    return bool(review_stages(user))
 
 
 def reports_to_review(user: User, queryset=None):
-    """Reports waiting for this user's decision (403 for users with no review role)."""
+    """Reports waiting for this user's decision (403 for users with no review role).
+
+    Exactly the reports for which :func:`review_actions` is not empty."""
     queryset = ProgressReport.objects.all() if queryset is None else queryset
-    if can_review(user):
-        return queryset.filter(review_state__in=office_waiting_states())
-    if head_approval_on() and _is_unit_head(user):
-        return queryset.filter(
-            milestone__unit=user_unit(user), review_state=ProgressReport.Review.SUBMITTED
-        )
-    raise PermissionDenied
+    stages = review_stages(user)
+    if not stages:
+        raise PermissionDenied
+    head_approval = head_approval_on()
+    waiting = Q(pk__in=[])
+    if review.Stage.OFFICE in stages:
+        states = review.states_waiting_for(review.Stage.OFFICE, head_approval=head_approval)
+        waiting |= Q(review_state__in=states) & ~Q(head_approved_by=user)
+    if review.Stage.HEAD in stages:
+        states = review.states_waiting_for(review.Stage.HEAD, head_approval=head_approval)
+        waiting |= Q(review_state__in=states, milestone__unit=user_unit(user))
+    return queryset.filter(waiting).exclude(author=user)
 
 
-class ReviewAction(enum.StrEnum):
-    APPROVE = "approve"  # unit head passes the report on to the mayor's office
-    ACCEPT = "accept"  # mayor's office accepts
-    RETURN = "return"  # back to the clerk, with a reason
-
-
-def review_actions(user: User, report: ProgressReport) -> set[ReviewAction]:
+def review_actions(user: User, report: ProgressReport) -> frozenset[review.Action]:
     """What the user may do with the report now (empty when nothing)."""
-    state = report.review_state
-    if can_review(user) and state in office_waiting_states():
-        return {ReviewAction.ACCEPT, ReviewAction.RETURN}
-    if (
-        head_approval_on()
-        and state == ProgressReport.Review.SUBMITTED
-        and can_head_approve(user, report)
-    ):
-        return {ReviewAction.APPROVE, ReviewAction.RETURN}
-    return set()
+    return review.allowed_actions(
+        report.review_state, review_actor(user, report), head_approval=head_approval_on()
+    )
+
+
+def review_refusal(
+    user: User, report: ProgressReport, action: review.Action
+) -> review.Refusal | None:
+    """Why the user may not take ``action`` on the report now (None: they may)."""
+    return review.refusal(
+        report.review_state, action, review_actor(user, report), head_approval=head_approval_on()
+    )
 
 
 def get_report(user: User, pk, queryset=None) -> ProgressReport:
@@ -287,7 +317,7 @@ def get_report_for_review(user: User, pk, queryset=None) -> ProgressReport:
     ask (:func:`review_actions`): a report already decided is not a 403.
     """
     report = get_report(user, pk, queryset)
-    if not (can_review(user) or can_head_approve(user, report)):
+    if not review_stages(user, report.milestone.unit_id):
         raise PermissionDenied
     return report
 

@@ -19,6 +19,7 @@ from simple_history.models import HistoricalRecords
 from common import clock, evidence
 from common.timestamps import ClockDateTimeField
 from projects import status
+from projects.review import OPEN_STATES, Route, State
 from projects.status import (
     Colour,
     colour_from_counts,
@@ -651,9 +652,7 @@ class ProgressReportQuerySet(models.QuerySet):
         return self.filter(milestone__project__plan__year=year)
 
     def waiting_for_review(self):
-        return self.filter(
-            review_state__in=[ProgressReport.Review.SUBMITTED, ProgressReport.Review.HEAD_APPROVED]
-        )
+        return self.filter(review_state__in=sorted(OPEN_STATES))
 
     def for_list(self):
         return self.select_related(
@@ -665,15 +664,11 @@ class ProgressReport(models.Model):
     """One progress update (进展填报) on a milestone.
 
     Append-only: the content of a report never changes once saved; a correction
-    is a new report. Only the review fields move (submitted → head approved →
-    accepted / returned); ``save()`` enforces this.
+    is a new report. Only the review fields move, along the state machine of
+    ``projects.review``; ``save()`` enforces this.
     """
 
-    class Review(models.TextChoices):
-        SUBMITTED = "submitted", _("待审核")
-        HEAD_APPROVED = "head_approved", _("单位已审核")
-        ACCEPTED = "accepted", _("已通过")
-        RETURNED = "returned", _("已退回")
+    Review = State
 
     REVIEW_FIELDS = frozenset(
         {
@@ -724,6 +719,7 @@ class ProgressReport(models.Model):
     )
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     return_reason = models.TextField(_("退回原因"), blank=True)
+    route_note = models.CharField(_("报送说明"), max_length=16, choices=Route.choices, blank=True)
 
     history = HistoricalRecords()
     objects = ProgressReportQuerySet.as_manager()

@@ -98,7 +98,10 @@ def _report_events(report: ProgressReport) -> list[Event]:
     summary = f"{report.get_status_display()} {report.percent}%"
     if report.done_date:
         summary += _("，完成日期 %(date)s") % {"date": date_format(report.done_date, "DATE_FORMAT")}
-    events = [Event(report.created_at, _who(report.author), "report", _("提交进展填报"), [summary])]
+    details = [summary]
+    if report.route_note:  # went straight to the mayor's office, and why
+        details.append(report.get_route_note_display())
+    events = [Event(report.created_at, _who(report.author), "report", _("提交进展填报"), details)]
     Review = ProgressReport.Review
     head_returned = report.review_state == Review.RETURNED and report.reviewed_at is None
     if report.head_approved_at:

@@ -1,11 +1,12 @@
 """Progress reports: a clerk submits, the unit head approves, the mayor's office
-accepts or returns.
+accepts or returns, along the state machine of ``projects.review``.
 
 Reports are append-only (``ProgressReport.save`` enforces it): a correction is
 a new report, and only the review fields of a report move. Every function here
 locks the milestone row (``select_for_update``) first, so that two decisions
 about one milestone — two reviewers, or a review racing a new report — happen
-one after the other.
+one after the other. Every check that depends on what others did meanwhile (a
+newer report, the report's review state) runs under that lock.
 
 Only an accepted report changes the milestone (status, %, done date) and the
 indicators' actual values; the milestone and indicator history rows name the
@@ -19,20 +20,31 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common import clock, evidence
+from projects import access, review
 from projects.models import Evidence, Indicator, IndicatorValue, Milestone, ProgressReport
 
 Review = ProgressReport.Review
 
 
 class ReviewStateError(ValidationError):
-    """The report is not (any more) in a state that allows this decision."""
+    """The report is not (any more, or not yet) in a state that allows this decision."""
+
+
+class NewerReportError(ValidationError):
+    """Someone reported on the milestone since the author opened the form.
+
+    ``report`` is that newer report. Nothing was stored."""
+
+    def __init__(self, report: ProgressReport):
+        super().__init__(_("在您填写期间已有新的填报。"), code="newer")
+        self.report = report
 
 
 def _lock_milestone(milestone_id: int) -> Milestone:
@@ -69,12 +81,23 @@ def progress_report_submit(
     done_date: dt.date | None = None,
     indicator_values: Mapping[int, Decimal] | None = None,
     files: Sequence[UploadedFile] = (),
+    seen_report: int | None = None,
+    confirm_newer: bool = True,
 ) -> ProgressReport:
     """Store a new report with its indicator values and evidence files.
 
     ``indicator_values`` maps indicator ids (of :func:`milestone_indicators`) to
     values. Raises ``ValidationError`` for a closed year or a value the form
     should already have refused; then nothing is stored, files included.
+
+    ``seen_report`` is the newest report the author saw when opening the form;
+    with ``confirm_newer=False`` a newer one raises :class:`NewerReportError`.
+    The check runs under the milestone's lock, so of two reports sent at the
+    same moment the second is the one told.
+
+    The report starts in the state :func:`projects.review.initial_state` gives:
+    a head's own report, and a report of a unit without a head, go straight to
+    the mayor's office with a note.
     """
     indicator_values = dict(indicator_values or {})
     if status not in Milestone.Status.values:
@@ -98,6 +121,10 @@ def progress_report_submit(
         with transaction.atomic():
             locked = _lock_milestone(milestone.pk)
             _check_open_year(locked)
+            if not confirm_newer:
+                newest = locked.reports.order_by("-created_at", "-pk").first()
+                if newest is not None and newest.pk != seen_report:
+                    raise NewerReportError(newest)
             floor = locked.start_date or locked.project.plan.first_day
             if done_date is not None and done_date < floor:
                 raise ValidationError(
@@ -108,6 +135,11 @@ def progress_report_submit(
             if set(indicator_values) - allowed:
                 raise ValidationError(_("指标不属于该进度节点。"), code="indicator")
 
+            state, note = review.initial_state(
+                head_approval=access.head_approval_on(),
+                author_is_head=access.is_unit_head(author, locked.unit_id),
+                unit_has_head=access.unit_has_head(locked.unit_id),
+            )
             report = ProgressReport(
                 milestone=locked,
                 author=author,
@@ -115,7 +147,8 @@ def progress_report_submit(
                 percent=100 if status == Milestone.Status.DONE else percent,
                 narrative=narrative,
                 done_date=done_date,
-                review_state=Review.SUBMITTED,
+                review_state=state,
+                route_note=note,
             )
             report._history_user = author
             report.save()
@@ -148,85 +181,85 @@ def _lock_report(report: ProgressReport) -> tuple[ProgressReport, Milestone]:
     return fresh, milestone
 
 
-def _require_state(report: ProgressReport, states: Sequence[str]) -> None:
-    if report.review_state not in states:
-        raise ReviewStateError(
-            _("该填报当前状态为“%(state)s”，不能执行此操作（可能已被他人处理）。")
-            % {"state": report.get_review_state_display()},
-            code="state",
-        )
+def _check_decision(report: ProgressReport, user: User, action: review.Action) -> None:
+    """The state machine's answer for this user, on the locked (current) report."""
+    refusal = access.review_refusal(user, report, action)
+    if refusal is None:
+        return
+    message = review.refusal_message(refusal, report.get_review_state_display())
+    if refusal is review.Refusal.NOT_YOURS:
+        raise PermissionDenied(message)
+    raise ReviewStateError(message, code=refusal.value)
 
 
 @transaction.atomic
-def progress_report_head_approve(*, report: ProgressReport, user: User) -> ProgressReport:
-    """The unit head passes a submitted report on to the mayor's office."""
-    report, _milestone = _lock_report(report)
-    _require_state(report, [Review.SUBMITTED])
-    report.review_state = Review.HEAD_APPROVED
-    report.head_approved_by = user
-    report.head_approved_at = clock.now()
-    report._history_user = user
-    report.save(update_fields=["review_state", "head_approved_by", "head_approved_at"])
-    return report
-
-
-@transaction.atomic
-def progress_report_return(
-    *, report: ProgressReport, user: User, reason: str, by_head: bool = False
+def progress_report_decide(
+    *, report: ProgressReport, user: User, action: str, reason: str = ""
 ) -> ProgressReport:
-    """Send a report back to the clerk with a reason (required).
+    """Take a review decision (``projects.review.Action``) on a report.
 
-    ``by_head``: the unit head returns a submitted report; otherwise the mayor's
-    office returns a report waiting for it.
+    Raises ``ValidationError`` for a return without a reason,
+    :class:`ReviewStateError` when the report is not (any more, or not yet) at a
+    stage where the user decides, and ``PermissionDenied`` when the user may not
+    decide on it at all (no review role for it, or they wrote or approved it).
     """
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError(_("退回时必须填写退回原因。"), code="reason")
-    report, _milestone = _lock_report(report)
-    _require_state(report, [Review.SUBMITTED] if by_head else _office_states())
-    report.review_state = Review.RETURNED
-    report.return_reason = reason
-    fields = ["review_state", "return_reason"]
-    if by_head:
+    action = review.Action(action)
+    if action is review.Action.RETURN:
+        reason = reason.strip()
+        if not reason:
+            raise ValidationError(_("退回时必须填写退回原因。"), code="reason")
+    report, milestone = _lock_report(report)
+    _check_decision(report, user, action)
+    head_approval = access.head_approval_on()
+    stage = review.waiting_for(report.review_state, head_approval=head_approval)
+    report.review_state = review.target(report.review_state, action, head_approval=head_approval)
+    fields = ["review_state"]
+    if stage is review.Stage.HEAD:
         report.head_approved_by, report.head_approved_at = user, clock.now()
         fields += ["head_approved_by", "head_approved_at"]
     else:
         report.reviewed_by, report.reviewed_at = user, clock.now()
         fields += ["reviewed_by", "reviewed_at"]
+    if action is review.Action.RETURN:
+        report.return_reason = reason
+        fields.append("return_reason")
     report._history_user = user
     report.save(update_fields=fields)
+    if action is review.Action.ACCEPT:
+        _apply_accepted(report, milestone, user)
     return report
 
 
-def _office_states() -> list[str]:
-    from projects.access import office_waiting_states
+def progress_report_head_approve(*, report: ProgressReport, user: User) -> ProgressReport:
+    """The unit head passes a submitted report on to the mayor's office."""
+    return progress_report_decide(report=report, user=user, action=review.Action.APPROVE)
 
-    return office_waiting_states()
+
+def progress_report_return(*, report: ProgressReport, user: User, reason: str) -> ProgressReport:
+    """Send a report back to the clerk with a reason (required), by the unit head
+    or the mayor's office, whichever the report waits for."""
+    return progress_report_decide(
+        report=report, user=user, action=review.Action.RETURN, reason=reason
+    )
 
 
-@transaction.atomic
 def progress_report_accept(*, report: ProgressReport, user: User) -> ProgressReport:
-    """The mayor's office accepts a report.
+    """The mayor's office accepts a report (see :func:`_apply_accepted`)."""
+    return progress_report_decide(report=report, user=user, action=review.Action.ACCEPT)
 
-    The milestone takes the report's status and % (a "done" report also its
-    done date), and the indicators take the reported actual values — unless a
+
+def _apply_accepted(report: ProgressReport, milestone: Milestone, user: User) -> None:
+    """The milestone takes the accepted report's status and % (a "done" report also
+    its done date), and the indicators take the reported actual values — unless a
     newer report on the milestone was accepted already, which stays in force.
     """
-    report, milestone = _lock_report(report)
-    _require_state(report, _office_states())
-    report.review_state = Review.ACCEPTED
-    report.reviewed_by = user
-    report.reviewed_at = clock.now()
-    report._history_user = user
-    report.save(update_fields=["review_state", "reviewed_by", "reviewed_at"])
-
     newer_accepted = (
         ProgressReport.objects.filter(milestone=milestone, review_state=Review.ACCEPTED)
         .filter(created_at__gt=report.created_at)
         .exists()
     )
     if newer_accepted:
-        return report
+        return
 
     done = report.status == Milestone.Status.DONE
     milestone.status = report.status
@@ -242,4 +275,3 @@ def progress_report_accept(*, report: ProgressReport, user: User) -> ProgressRep
         indicator.actual_date = as_of
         indicator._history_user = user
         indicator.save(update_fields=["actual", "actual_date", "updated_at"])
-    return report

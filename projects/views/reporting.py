@@ -15,11 +15,13 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from common import clock
-from projects import access
+from projects import access, review
 from projects.forms import ProgressReportForm, ReminderForm, ReturnForm
 from projects.models import Evidence, IndicatorValue, Milestone, ProgressReport
 from projects.services import progress, reminders
@@ -34,10 +36,9 @@ def waiting_for(review_state: str | None, reason: str | None = "") -> str:
     """What a milestone waits for, from its newest report (in words, for /my/)."""
     if review_state is None:
         return _("未填报")
-    if review_state == Review.SUBMITTED:
-        return _("待单位审核") if access.head_approval_on() else _("待市府办审核")
-    if review_state == Review.HEAD_APPROVED:
-        return _("待市府办审核")
+    stage = review.waiting_for(review_state, head_approval=access.head_approval_on())
+    if stage is not None:
+        return str(review.WAITING_WORDS[stage])
     if review_state == Review.RETURNED:
         return _("已退回：%(reason)s") % {"reason": reason or ""}
     return _("已通过")
@@ -76,7 +77,7 @@ def my_work(request):
             counts[m.current_colour.css] = counts.get(m.current_colour.css, 0) + 1
         if m.latest_review == Review.RETURNED:
             counts["returned"] += 1
-        elif m.latest_review in (Review.SUBMITTED, Review.HEAD_APPROVED):
+        elif m.latest_review in review.OPEN_STATES:
             counts["waiting"] += 1
         elif m.latest_review is None and not m.is_done:
             counts["unreported"] += 1
@@ -138,25 +139,33 @@ def milestone_report(request, pk: int):
         request.user, pk, for_report=True, queryset=Milestone.objects.for_list()
     )
     indicators = progress.milestone_indicators(milestone)
-    latest_id = _latest_report_id(milestone)
     newer_report = None
     if request.method == "POST":
         form = ProgressReportForm(
             request.POST, request.FILES, milestone=milestone, indicators=indicators
         )
         if form.is_valid():
-            seen = form.cleaned_data.get("seen_report")
-            if (
-                latest_id is not None
-                and seen != latest_id
-                and not form.cleaned_data["confirm_newer"]
-            ):
-                # Someone reported on this milestone since the form was opened. Reports
-                # are append-only, so nothing would be overwritten; still, make the
-                # clerk look before adding another one. Their input stays in the form.
-                newer_report = milestone.reports.select_related("author").get(pk=latest_id)
+            try:
+                progress.progress_report_submit(
+                    milestone=milestone,
+                    author=request.user,
+                    status=form.cleaned_data["status"],
+                    percent=form.cleaned_data["percent"],
+                    narrative=form.cleaned_data["narrative"],
+                    done_date=form.cleaned_data["done_date"],
+                    indicator_values=form.indicator_values(),
+                    files=form.cleaned_data["evidence"],
+                    seen_report=form.cleaned_data.get("seen_report"),
+                    confirm_newer=form.cleaned_data["confirm_newer"],
+                )
+            except progress.NewerReportError as exc:
+                # Someone reported on this milestone since the form was opened (the
+                # service checked under the milestone's lock). Reports are append-only,
+                # so nothing would be overwritten; still, make the clerk look before
+                # adding another one. Their input stays in the form.
+                newer_report = exc.report
                 data = request.POST.copy()
-                data["seen_report"] = str(latest_id)
+                data["seen_report"] = str(newer_report.pk)
                 form = ProgressReportForm(
                     data, request.FILES, milestone=milestone, indicators=indicators
                 )
@@ -170,33 +179,21 @@ def milestone_report(request, pk: int):
                     % {
                         "who": newer_report.author.get_full_name()
                         or newer_report.author.get_username(),
-                        "when": f"{newer_report.created_at:%Y-%m-%d %H:%M}",
+                        "when": f"{timezone.localtime(newer_report.created_at):%Y-%m-%d %H:%M}",
                     },
                 )
+            except ValidationError as exc:
+                form.add_error(None, exc)
             else:
-                try:
-                    progress.progress_report_submit(
-                        milestone=milestone,
-                        author=request.user,
-                        status=form.cleaned_data["status"],
-                        percent=form.cleaned_data["percent"],
-                        narrative=form.cleaned_data["narrative"],
-                        done_date=form.cleaned_data["done_date"],
-                        indicator_values=form.indicator_values(),
-                        files=form.cleaned_data["evidence"],
-                    )
-                except ValidationError as exc:
-                    form.add_error(None, exc)
-                else:
-                    messages.success(request, _("进展已提交，等待审核。"))
-                    return redirect("milestone_detail", pk=milestone.pk)
+                messages.success(request, _("进展已提交，等待审核。"))
+                return redirect("milestone_detail", pk=milestone.pk)
     else:
         form = ProgressReportForm(
             initial={
                 "status": milestone.status,
                 "percent": milestone.percent,
                 "done_date": milestone.done_date,
-                "seen_report": latest_id,
+                "seen_report": _latest_report_id(milestone),
             },
             milestone=milestone,
             indicators=indicators,
@@ -272,51 +269,60 @@ def review_list(request):
     )
 
 
+_DONE_MESSAGES = {
+    review.Action.APPROVE: gettext_lazy("已审核通过，报送市政府办公室。"),
+    review.Action.ACCEPT: gettext_lazy("已审核通过。"),
+    review.Action.RETURN: gettext_lazy("已退回填报单位。"),
+}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def report_review(request, pk: int):
-    """One report with its decision forms. POST ``action``: approve / accept / return."""
+    """One report with its decision forms. POST ``action``: approve / accept / return.
+
+    The page offers the actions the state machine allows this user
+    (``access.review_actions``). A decision the user already took, or one that
+    another took first (a double click, two tabs), is answered with a message
+    and the page again, not an error; an action the user may not take is a 403.
+    """
     queryset = (
         ProgressReport.objects.for_list()
         .select_related("head_approved_by", "reviewed_by", "milestone__subitem__person")
         .prefetch_related("evidence", _values_prefetch())
     )
     report = access.get_report_for_review(request.user, pk, queryset=queryset)
-    allowed = access.review_actions(request.user, report)
     return_form = ReturnForm()
     if request.method == "POST":
-        action = request.POST.get("action", "")
-        if action not in {a.value for a in access.ReviewAction}:
-            raise PermissionDenied
-        action = access.ReviewAction(action)
-        if action not in allowed:
-            if not allowed and report.review_state not in (Review.SUBMITTED, Review.HEAD_APPROVED):
-                messages.error(request, _("该填报已处理，无需重复操作。"))
-                return redirect("report_review", pk=report.pk)
-            raise PermissionDenied
         try:
-            if action is access.ReviewAction.APPROVE:
-                progress.progress_report_head_approve(report=report, user=request.user)
-                messages.success(request, _("已审核通过，报送市政府办公室。"))
-            elif action is access.ReviewAction.ACCEPT:
-                progress.progress_report_accept(report=report, user=request.user)
-                messages.success(request, _("已审核通过。"))
-            else:
-                return_form = ReturnForm(request.POST)
-                if return_form.is_valid():
-                    progress.progress_report_return(
-                        report=report,
-                        user=request.user,
-                        reason=return_form.cleaned_data["reason"],
-                        by_head=access.ReviewAction.APPROVE in allowed,
-                    )
-                    messages.success(request, _("已退回填报单位。"))
-        except progress.ReviewStateError as exc:
-            messages.error(request, exc.messages[0])
+            action = review.Action(request.POST.get("action", ""))
+        except ValueError as exc:
+            raise PermissionDenied from exc
+        refusal = access.review_refusal(request.user, report, action)
+        if refusal is review.Refusal.SETTLED:
+            messages.info(
+                request, review.refusal_message(refusal, report.get_review_state_display())
+            )
             return redirect("report_review", pk=report.pk)
-        if not return_form.errors:
+        if refusal is not None:
+            raise PermissionDenied
+        reason: str | None = ""
+        if action is review.Action.RETURN:
+            return_form = ReturnForm(request.POST)
+            reason = return_form.cleaned_data["reason"] if return_form.is_valid() else None
+        if reason is not None:
+            try:
+                progress.progress_report_decide(
+                    report=report, user=request.user, action=action, reason=reason
+                )
+            except progress.ReviewStateError as exc:
+                # Decided by someone else meanwhile (the service checks under the lock).
+                messages.info(request, exc.messages[0])
+                return redirect("report_review", pk=report.pk)
+            messages.success(request, _DONE_MESSAGES[action])
             return redirect("review")
     milestone = report.milestone
+    allowed = access.review_actions(request.user, report)
     return render(
         request,
         "projects/review_detail.html",
@@ -325,6 +331,7 @@ def report_review(request, pk: int):
             "milestone": milestone,
             "colour": milestone.colour(),
             "allowed": {a.value for a in allowed},
+            "own_report": report.author_id == request.user.pk,
             "return_form": return_form,
             "earlier": milestone.reports.exclude(pk=report.pk)
             .select_related("author")

@@ -79,3 +79,60 @@ def report_data(**overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+def at_the_same_moment(*requests, lock_milestone=None) -> list:
+    """Run the callables in threads of their own (each with its own database
+    connection) so that they act at the same moment; return their results in
+    order (an ``OperationalError`` raised on SQLite is returned, not raised).
+
+    Needs a ``transaction=True`` test. On PostgreSQL, with ``lock_milestone``,
+    the test holds that milestone's row lock until every request waits for it:
+    the worst interleaving, in which all of them did their reading before any
+    of them writes. SQLite has no row locks and lets one writer in at a time
+    ("database table is locked" for the others): there a barrier lines them up.
+    """
+    import threading
+    import time
+
+    from django.db import OperationalError, connection, transaction
+
+    from projects.models import Milestone
+
+    barrier = threading.Barrier(len(requests), timeout=30)
+    results: list = [None] * len(requests)
+
+    def run(n, request):
+        try:
+            barrier.wait()
+            results[n] = request()
+        except OperationalError as exc:
+            results[n] = exc
+        finally:
+            connection.close()
+
+    def waiting() -> int:
+        with connection.cursor() as cursor:
+            # pg_stat_activity is read once per transaction unless the snapshot is cleared.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            return cursor.fetchone()[0]
+
+    hold = lock_milestone is not None and connection.vendor == "postgresql"
+    threads = [threading.Thread(target=run, args=item) for item in enumerate(requests)]
+    with transaction.atomic():
+        if hold:
+            Milestone.objects.select_for_update().get(pk=lock_milestone.pk)
+        for thread in threads:
+            thread.start()
+        if hold:
+            deadline = time.monotonic() + 30
+            while waiting() < len(requests) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert waiting() == len(requests), "every request should wait for the milestone"
+    for thread in threads:
+        thread.join(timeout=60)
+    return results

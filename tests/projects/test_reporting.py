@@ -6,11 +6,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 
 from projects.models import Evidence, IndicatorValue, PlanYear, ProgressReport
 from tests import factories
 from tests.projects.reporting_support import (  # noqa: F401 (fixtures)
+    at_the_same_moment,
     frozen,
     media,
     pdf_bytes,
@@ -350,3 +352,50 @@ def test_evidence_is_404_for_another_units_clerk(client, city, evidence_file):
     assert client.get(url).status_code == 302  # anonymous → login
     client.force_login(city.bob)
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reports_sent_at_the_same_moment_store_one_and_warn_the_other(city):
+    """Two clerks open the form on one milestone and press 提交 at the same moment.
+    The "someone reported meanwhile" check runs under the milestone's row lock, so
+    the second finds the first one's report and is asked to look; it is not stored.
+    (On PostgreSQL both requests read "no report yet" before either writes.)"""
+    from django.db import OperationalError
+    from django.test import Client
+
+    from responsibility import roles
+
+    carl = factories.make_user("carl", roles.CLERK, city.zhijian)
+    clients = []
+    for user in (city.alice, carl):
+        clients.append(Client())
+        clients[-1].force_login(user)
+
+    def submit(client, name):
+        return lambda: client.post(
+            report_url(city.ms_zhijian), report_data(narrative=f"{name}的填报", seen_report="")
+        )
+
+    outcomes = dict(
+        zip(
+            ["alice", "carl"],
+            at_the_same_moment(
+                submit(clients[0], "alice"),
+                submit(clients[1], "carl"),
+                lock_milestone=city.ms_zhijian,
+            ),
+            strict=True,
+        )
+    )
+
+    assert ProgressReport.objects.count() == 1
+    stored = ProgressReport.objects.get().author.username
+    for name, outcome in outcomes.items():
+        if isinstance(outcome, OperationalError):
+            assert connection.vendor == "sqlite", outcome  # SQLite: one writer at a time
+        elif name == stored:
+            assert outcome.status_code == 302
+        else:
+            assert outcome.status_code == 200
+            body = outcome.content.decode()
+            assert "提交了该节点的新填报" in body and f"{name}的填报" in body
