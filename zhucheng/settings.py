@@ -182,6 +182,9 @@ AXES_RESET_ON_SUCCESS = True
 # The log names the user and address that were locked out (passwords are always masked).
 AXES_SENSITIVE_PARAMETERS: list[str] = []
 AXES_LOCKOUT_CALLABLE = "projects.security.lockout_response"
+# The sign-in forms refuse a user name longer than the User model's (150); this cuts
+# any other to that length before django-axes stores it in its varchar(255) column.
+AXES_USERNAME_CALLABLE = "projects.accounts.axes_username"
 
 # --- Security headers and cookies -------------------------------------------
 
