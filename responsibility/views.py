@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -205,7 +205,11 @@ def _attach(form, exc: ValidationError) -> None:
 
 
 def _scheme_from_post(request, year: int) -> AssessmentScheme:
-    return get_object_or_404(AssessmentScheme, year=year, pk=request.POST.get("scheme"))
+    try:
+        pk = int(request.POST.get("scheme", ""))
+    except ValueError as exc:
+        raise BadRequest(_("请选择要计算或发布的考核办法。")) from exc
+    return get_object_or_404(AssessmentScheme, year=year, pk=pk)
 
 
 @login_required
