@@ -30,6 +30,7 @@ from assessment.models import (
     TitleAward,
 )
 from common import clock
+from common.history import history_reason
 from common.writes import touch, touch_fields
 from projects import status
 from projects.dashboard import UnitRow, unit_ranking
@@ -58,7 +59,8 @@ def _require_editable(scheme: AssessmentScheme, by) -> None:
 
 
 def _change_reason(scheme: AssessmentScheme, text: str) -> str:
-    return f"[发布后修改] {text}" if scheme.is_published else text
+    """The history label of a change: the user's reason may be long, the column is not."""
+    return history_reason(f"[发布后修改] {text}" if scheme.is_published else text)
 
 
 # --- Raw values computed from what was reported and accepted -------------------------
@@ -562,7 +564,7 @@ def assessment_publish(*, scheme: AssessmentScheme, by) -> AssessmentScheme:
     scheme.is_published = True
     scheme.published_at = clock.now()
     scheme.published_by = by
-    scheme._change_reason = "发布考核结果"
+    scheme._change_reason = history_reason("发布考核结果")
     scheme._history_user = by
     scheme.save(update_fields=["is_published", "published_at", "published_by", "updated_at"])
     return scheme
@@ -609,7 +611,7 @@ def scheme_copy_to_next_year(
         "year": scheme.year,
         "name": scheme.name,
     }
-    copy._change_reason = copy.change_notes
+    copy._change_reason = history_reason(copy.change_notes)
     copy.save()
     for category in scheme.categories.prefetch_related("items__indicators", "items__milestones"):
         new_category = AssessmentCategory.objects.create(

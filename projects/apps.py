@@ -13,3 +13,4 @@ class ProjectsConfig(AppConfig):
         from projects import checks  # noqa: F401  (registers the deployment checks)
 
         pre_create_historical_record.connect(pin_history_date, dispatch_uid="pin_history_date")
+        from common import history  # noqa: F401  (cuts history change reasons to their column)

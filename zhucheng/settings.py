@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # A NUL in the query string is a 400 here, not a PostgreSQL error in a view.
+    "common.middleware.RejectNulInQueryMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -215,6 +217,9 @@ AXES_RESET_ON_SUCCESS = True
 # The log names the user and address that were locked out (passwords are always masked).
 AXES_SENSITIVE_PARAMETERS: list[str] = []
 AXES_LOCKOUT_CALLABLE = "common.security.lockout_response"
+# The sign-in forms refuse a user name longer than the User model's (150); this cuts
+# any other to that length before django-axes stores it in its varchar(255) column.
+AXES_USERNAME_CALLABLE = "common.accounts.axes_username"
 
 # --- Security headers and cookies -------------------------------------------
 

@@ -67,6 +67,12 @@ class TargetsImportForm(ImportForm):
 
 class TargetsConfirmForm(ConfirmImportForm):
     year = forms.IntegerField(widget=forms.HiddenInput, min_value=2000, max_value=2100)
+    # The page offers one format and one resource, both at index 0. django-import-export
+    # indexes its lists with these hidden values unchecked (HTTP 500 on anything else).
+    format = forms.ChoiceField(choices=[("0", "Excel")], widget=forms.HiddenInput)
+    resource = forms.ChoiceField(  # type: ignore[assignment]  # a choice, not free text
+        choices=[("", ""), ("0", "0")], widget=forms.HiddenInput, required=False
+    )
 
 
 class TargetsImportAdmin(ImportMixin, admin.ModelAdmin):  # type: ignore[misc]  # import-export's stub types change_list_template apart from django-stubs

@@ -30,6 +30,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext as _
 
 from common import clock
+from common.history import history_reason
 from common.writes import touch
 from projects.importing.plan import (
     IndicatorSpec,
@@ -521,7 +522,7 @@ def record_history(model, pks: list[int], history_type: str, user) -> None:
             chunk = pks[start : start + HISTORY_BATCH]
             cursor.execute(
                 sql_head + "(" + ", ".join(["%s"] * len(chunk)) + ")",
-                [now, CHANGE_REASON, history_type, user_id, *chunk],
+                [now, history_reason(CHANGE_REASON), history_type, user_id, *chunk],
             )
 
 

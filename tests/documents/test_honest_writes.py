@@ -188,9 +188,7 @@ def test_accepting_a_progress_report(city):
 def test_returning_a_progress_report(city):
     report = factories.make_report(city.ms_zhijian, city.alice)
     with honest_writes(2010):
-        progress.progress_report_return(
-            report=report, user=city.helen, reason="数据不实", by_head=True
-        )
+        progress.progress_report_return(report=report, user=city.helen, reason="数据不实")
     assert ProgressReport.objects.get(pk=report.pk).review_state == ProgressReport.Review.RETURNED
 
 
