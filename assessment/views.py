@@ -16,8 +16,8 @@ from assessment import access, selectors, services
 from assessment.forms import OverrideForm, RawEntryForm
 from assessment.models import AssessmentEntry, AssessmentItem, AssessmentScheme, ItemScore
 from common.evidence import FORMATS, extension
+from common.params import int_param
 from projects.access import can_read_unit_report
-from projects.params import int_param
 
 
 @login_required

@@ -105,8 +105,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    # A request parameter a view cannot use is a 400 page in Chinese (projects.params).
-    "projects.params.BadParameterMiddleware",
+    # A request parameter a view cannot use is a 400 page in Chinese (common.params).
+    "common.params.BadParameterMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
