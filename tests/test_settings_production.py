@@ -103,7 +103,6 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
 
-call_command("collectstatic", "--noinput", verbosity=0)
 print("DEBUG", settings.DEBUG)
 print("HSTS", settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, settings.SECURE_HSTS_PRELOAD)
 print("COOKIES", settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE)
@@ -126,14 +125,27 @@ print("BEHIND", behind.status_code)
 """
 
 
-def probe(tmp_path, **overrides) -> dict[str, str]:
-    result = run(["-c", PROBE], production_env(tmp_path, **overrides))
+@pytest.fixture(scope="module")
+def collected_static(tmp_path_factory) -> str:
+    """collectstatic's output under production settings, made once for the module's
+    probes (each would otherwise run it again: seconds each)."""
+    tmp = tmp_path_factory.mktemp("collected")
+    result = run(["manage.py", "collectstatic", "--noinput", "-v0"], production_env(tmp))
+    assert result.returncode == 0, result.stderr
+    return str(tmp / "static")
+
+
+def probe(tmp_path, collected_static, **overrides) -> dict[str, str]:
+    env = production_env(tmp_path, STATIC_ROOT=collected_static, **overrides)
+    result = run(["-c", PROBE], env)
     assert result.returncode == 0, result.stderr
     return dict(line.split(" ", 1) for line in result.stdout.splitlines() if " " in line)
 
 
-def test_production_serves_https_only_with_hsts_csp_and_whitenoise_static(tmp_path):
-    out = probe(tmp_path)
+def test_production_serves_https_only_with_hsts_csp_and_whitenoise_static(
+    tmp_path, collected_static
+):
+    out = probe(tmp_path, collected_static)
     assert out["DEBUG"] == "False"
     assert out["HSTS"] == "31536000 True True"
     assert out["COOKIES"] == "True True"
@@ -150,8 +162,8 @@ def test_production_serves_https_only_with_hsts_csp_and_whitenoise_static(tmp_pa
     assert out["BEHIND"] == "301"
 
 
-def test_secure_proxy_ssl_header_trusts_the_forwarded_protocol(tmp_path):
-    out = probe(tmp_path, SECURE_PROXY_SSL_HEADER="1")
+def test_secure_proxy_ssl_header_trusts_the_forwarded_protocol(tmp_path, collected_static):
+    out = probe(tmp_path, collected_static, SECURE_PROXY_SSL_HEADER="1")
     assert out["PROXY"] == "('HTTP_X_FORWARDED_PROTO', 'https')"
     assert out["BEHIND"] == "200"
 
@@ -164,7 +176,6 @@ from django.test import Client
 
 call_command("migrate", verbosity=0)
 call_command("createcachetable", verbosity=0)
-call_command("collectstatic", "--noinput", verbosity=0)
 call_command("load_demo", verbosity=0)
 from django.contrib.auth import get_user_model
 
@@ -182,10 +193,11 @@ for username, paths in {
 """
 
 
-def test_main_pages_render_with_production_static_files(tmp_path):
+def test_main_pages_render_with_production_static_files(tmp_path, collected_static):
     """Manifest storage fails on a static file a template names but does not exist;
     development settings would not notice."""
-    result = run(["-c", PAGES_PROBE], production_env(tmp_path, ZHUCHENG_TODAY="2010-09-30"))
+    env = production_env(tmp_path, ZHUCHENG_TODAY="2010-09-30", STATIC_ROOT=collected_static)
+    result = run(["-c", PAGES_PROBE], env)
     assert result.returncode == 0, result.stderr[-3000:]
     pages = [line.split()[1:] for line in result.stdout.splitlines() if line.startswith("PAGE")]
     assert len(pages) == 9
