@@ -613,6 +613,18 @@ class AssessmentResult(models.Model):
         return f"{self.scheme.year}年 {self.unit.name}：{self.total}分 第{self.rank}名 {self.get_grade_display()}"
 
     @property
+    def milestone_figures(self) -> tuple[int, int, int, int, int, int]:
+        """(total, done, due, due done, red, amber): what the result was computed from."""
+        return (
+            self.milestones_total,
+            self.milestones_done,
+            self.milestones_due,
+            self.milestones_due_done,
+            self.milestones_red,
+            self.milestones_amber,
+        )
+
+    @property
     def milestones_percent(self) -> int:
         return percent_done(self.milestones_done, self.milestones_total)
 

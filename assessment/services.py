@@ -408,15 +408,7 @@ def _keep_figures(result: AssessmentResult, row: UnitRow | None) -> None:
     """Store the unit's milestone figures with its result (what its card prints)."""
     row = row or UnitRow(result.unit_id, "")
     figures = (row.total, row.done, row.due, row.due_done, row.red, row.amber)
-    before = (
-        result.milestones_total,
-        result.milestones_done,
-        result.milestones_due,
-        result.milestones_due_done,
-        result.milestones_red,
-        result.milestones_amber,
-    )
-    if figures != before or result.milestones_as_of is None:
+    if figures != result.milestone_figures or result.milestones_as_of is None:
         result.milestones_as_of = clock.today()
     (
         result.milestones_total,

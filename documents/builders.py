@@ -216,14 +216,7 @@ def _assessed_figures(card) -> tuple[int, ...] | None:
     result = card.result if card is not None else None
     if result is None or result.milestones_as_of is None:
         return None
-    return (
-        result.milestones_total,
-        result.milestones_done,
-        result.milestones_due,
-        result.milestones_due_done,
-        result.milestones_red,
-        result.milestones_amber,
-    )
+    return result.milestone_figures
 
 
 def unit_context(year: int, unit: Unit) -> dict:
