@@ -27,7 +27,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from projects import review
-from projects.models import Milestone, ProgressReport, Project, SubItem
+from projects.models import Indicator, Milestone, ProgressReport, Project, SubItem
 from responsibility import roles
 from responsibility.models import Unit, ViceMayor
 
@@ -122,6 +122,19 @@ def visible_subitems(user: User, queryset=None):
 
 def visible_milestones(user: User, queryset=None):
     queryset = Milestone.objects.all() if queryset is None else queryset
+    scope = scope_for(user)
+    if scope.reach is Reach.ALL:
+        return queryset
+    if scope.reach is Reach.MAYOR and scope.mayor is not None:
+        return queryset.for_mayor(scope.mayor)
+    if scope.reach is Reach.UNIT and scope.unit is not None:
+        return queryset.for_unit(scope.unit)
+    return queryset.none()
+
+
+def visible_indicators(user: User, queryset=None):
+    """Indicators in the user's reach, counted like their milestones."""
+    queryset = Indicator.objects.all() if queryset is None else queryset
     scope = scope_for(user)
     if scope.reach is Reach.ALL:
         return queryset

@@ -430,10 +430,12 @@ def _dashboard(
         milestones = milestones.for_mayor(mayor)
         projects = projects.for_mayor(mayor)
         subitems = subitems.for_mayor(mayor)
+        indicators = indicators.for_mayor(mayor)
     if user is not None:
         subitems = access.visible_subitems(user, subitems)
+        indicators = access.visible_indicators(user, indicators)
 
-    rows = _project_rows(projects, subitems, indicators, on)
+    rows = _project_rows(projects, subitems, indicators, milestones, on)
     headline, trend, due_by_month = _headline_and_trend(milestones, rows, plan.year, on)
     categories = _categories(rows)
 
@@ -497,13 +499,16 @@ def _count(queryset, by: str = "project") -> Coalesce:
     )
 
 
-def _project_rows(projects, subitems, indicators, on: AsOf) -> list[Project]:
+def _project_rows(projects, subitems, indicators, milestones, on: AsOf) -> list[Project]:
+    """The projects in scope with the counts of their milestones, sub-items and
+    indicators *in the same scope* (a unit's page counts that unit's part of a
+    shared project, as its headline does)."""
     met, assessed = status.indicator_met_q(), status.indicator_assessed_q()
     lead = ProjectUnit.objects.filter(project=OuterRef("pk"), is_lead=True).order_by()
     # Milestone counts as correlated subqueries rather than with_progress()'s join and
     # GROUP BY: the grouped plan grows with the milestones and, on PostgreSQL, its
     # estimated cost triggers JIT compilation (over 100 ms at factor 10).
-    ms = Milestone.objects.filter(project=OuterRef("pk"))
+    ms = milestones.filter(project=OuterRef("pk")).order_by()
     return list(
         projects.select_related("mayor")
         .annotate(

@@ -561,6 +561,11 @@ class IndicatorQuerySet(models.QuerySet):
     def for_year(self, year: int):
         return self.filter(project__plan__year=year)
 
+    def for_mayor(self, mayor: ViceMayor):
+        """Indicators of what the vice-mayor supervises, the same reach as
+        ``Milestone.objects.for_mayor``."""
+        return self.filter(Q(project__mayor=mayor) | Q(subitem__mayor=mayor))
+
     def for_unit(self, unit: Unit):
         return self.filter(
             Q(subitem__unit=unit)

@@ -266,3 +266,30 @@ def test_long_overdue_list_is_cut_but_counted_exactly(board_city, client):
     html = response.content.decode()
     assert "（26）" in html
     assert "/projects/?year=2010&amp;overdue=on" in html
+
+
+def test_unit_page_project_rows_count_the_same_milestones_as_its_headline(board_city, client):
+    """商务局's part of the shared project 1 is one amber milestone: its row must not
+    count 质监局's red and done ones (the headline does not either), for the office
+    reading the unit page and for 商务局's own clerk."""
+    c = board_city
+    for reader in (c.olivia, c.bob):
+        board = get(client, reader, f"/units/{c.shangwu.pk}/").context["board"]
+        row = next(p for p in board.project_rows if p.number == 1)
+        assert (row.ms_total, row.ms_done, row.ms_red, row.ms_amber) == (1, 0, 0, 1)
+        assert sum(p.ms_total for p in board.project_rows) == board.headline.ms_total
+        assert sum(g.total for g in board.categories) == board.headline.ms_total
+
+
+def test_vice_mayor_board_counts_only_the_indicators_of_the_portfolio(board_city, client):
+    c = board_city
+    # A sub-item of project 1 (王副市长's) supervised by the other vice-mayor, with its indicator.
+    c.sub_shangwu.mayor = c.other_mayor
+    c.sub_shangwu.save()
+    factories.IndicatorFactory(
+        project=c.project1, subitem=c.sub_shangwu, name="超市评比", target=3, actual=3
+    )
+    other = get(client, c.olivia, f"/mayors/{c.other_mayor.pk}/").context["board"]
+    row = next(p for p in other.project_rows if p.number == 1)
+    assert row.n_indicators == 1  # the sub-item's only, not project 1's own two
+    assert sum(p.ms_total for p in other.project_rows) == other.headline.ms_total
