@@ -22,7 +22,7 @@ from simple_history.models import HistoricalRecords
 from assessment import scoring
 from common import evidence
 from common.timestamps import ClockDateTimeField
-from projects.status import percent_done
+from projects.status import on_time_percent, percent_done
 from responsibility.models import Unit
 
 if TYPE_CHECKING:
@@ -267,13 +267,23 @@ class AssessmentItem(models.Model):
         "target",
         "cap",
         "source",
+        "late_credit",
+        "supervision_level",
     )
 
     class Source(models.TextChoices):
         MANUAL = "manual", _("人工录入")
         LINKED = "linked", _("关联指标/节点")
-        UNIT_MILESTONES = "unit_milestones", _("本单位到期进度节点完成率")
+        UNIT_MILESTONES = "unit_milestones", _("本单位到期进度节点按期完成率")
         UNIT_INDICATORS = "unit_indicators", _("本单位全部量化指标达标率")
+        UNIT_LATE = "unit_late", _("本单位逾期完成进度节点数")
+        UNIT_SUPERVISIONS = "unit_supervisions", _("本单位被督办次数")
+        UNIT_LATE_ACKS = "unit_late_acks", _("本单位逾期签收督办单次数")
+
+    # Sources that give a count of occurrences (for 每…扣/加 X rules), not a ratio.
+    COUNT_SOURCES = frozenset({Source.UNIT_LATE, Source.UNIT_SUPERVISIONS, Source.UNIT_LATE_ACKS})
+    # Sources that count milestones done (on time, and late ones at ``late_credit``).
+    MILESTONE_SOURCES = frozenset({Source.UNIT_MILESTONES, Source.LINKED})
 
     category = models.ForeignKey(
         AssessmentCategory,
@@ -328,6 +338,26 @@ class AssessmentItem(models.Model):
     source = models.CharField(
         _("原始数据来源"), max_length=20, choices=Source.choices, default=Source.MANUAL
     )
+    late_credit = models.DecimalField(
+        _("逾期完成折算"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+        help_text=_(
+            "按进度节点计分时，逾期完成的节点按此比例计为完成：0 为不计（只计按期完成），"
+            "0.5 为计一半，1 为与按期完成相同。"
+        ),
+    )
+    supervision_level = models.ForeignKey(
+        "projects.SupervisionLevel",
+        verbose_name=_("督办级别"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assessment_items",
+        help_text=_("来源为“本单位被督办次数”时：只计该级别的督办单；留空为各级合计。"),
+    )
     indicators = models.ManyToManyField(
         "projects.Indicator",
         verbose_name=_("关联量化指标"),
@@ -361,6 +391,11 @@ class AssessmentItem(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(per_points__gte=0) & Q(per_money__gte=0), name="item_per_unit_positive"
+            ),
+            # Late completions count at most as much as on-time ones.
+            models.CheckConstraint(
+                condition=Q(late_credit__gte=0) & Q(late_credit__lte=1),
+                name="item_late_credit_range",
             ),
             # A veto item carries no points and is never a bonus.
             models.CheckConstraint(
@@ -428,6 +463,21 @@ class AssessmentItem(models.Model):
             )
         if self.source != self.Source.MANUAL and self.rule_kind == scoring.RuleKind.VETO:
             problems.setdefault("source", []).append(str(_("一票否决项只能人工录入。")))
+        if self.source in self.COUNT_SOURCES and self.rule_kind not in (
+            scoring.RuleKind.DEDUCT,
+            scoring.RuleKind.COUNT,
+        ):
+            problems.setdefault("rule_kind", []).append(
+                str(_("该数据来源是次数，计分规则应为“每缺一项扣分”或“按个数计分”。"))
+            )
+        if self.supervision_level_id and self.source != self.Source.UNIT_SUPERVISIONS:
+            problems.setdefault("supervision_level", []).append(
+                str(_("只有来源为“本单位被督办次数”时才选择督办级别。"))
+            )
+        if self.late_credit and self.source not in self.MILESTONE_SOURCES:
+            problems.setdefault("late_credit", []).append(
+                str(_("逾期完成折算只用于按进度节点计分的项目。"))
+            )
         if problems:
             raise ValidationError(problems)
 
@@ -584,7 +634,9 @@ class AssessmentResult(models.Model):
     milestones_done = models.PositiveIntegerField(_("已完成节点数"), default=0)
     milestones_due = models.PositiveIntegerField(_("已到期节点数"), default=0)
     milestones_due_done = models.PositiveIntegerField(_("已到期节点中已完成数"), default=0)
-    milestones_red = models.PositiveIntegerField(_("逾期节点数"), default=0)
+    milestones_due_on_time = models.PositiveIntegerField(_("已到期节点中按期完成数"), default=0)
+    milestones_late = models.PositiveIntegerField(_("逾期完成节点数"), default=0)
+    milestones_red = models.PositiveIntegerField(_("逾期未完成节点数"), default=0)
     milestones_amber = models.PositiveIntegerField(_("临期节点数"), default=0)
 
     history = HistoricalRecords(
@@ -613,13 +665,16 @@ class AssessmentResult(models.Model):
         return f"{self.scheme.year}年 {self.unit.name}：{self.total}分 第{self.rank}名 {self.get_grade_display()}"
 
     @property
-    def milestone_figures(self) -> tuple[int, int, int, int, int, int]:
-        """(total, done, due, due done, red, amber): what the result was computed from."""
+    def milestone_figures(self) -> tuple[int, int, int, int, int, int, int, int]:
+        """(total, done, due, due done, due on time, late, red, amber): what the
+        result was computed from."""
         return (
             self.milestones_total,
             self.milestones_done,
             self.milestones_due,
             self.milestones_due_done,
+            self.milestones_due_on_time,
+            self.milestones_late,
             self.milestones_red,
             self.milestones_amber,
         )
@@ -627,6 +682,10 @@ class AssessmentResult(models.Model):
     @property
     def milestones_percent(self) -> int:
         return percent_done(self.milestones_done, self.milestones_total)
+
+    @property
+    def milestones_on_time_percent(self) -> int | None:
+        return on_time_percent(self.milestones_due_on_time, self.milestones_due)
 
 
 class ItemScore(models.Model):

@@ -18,7 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from common import clock, evidence
 from common.timestamps import ClockDateTimeField
-from projects import status
+from projects import status, supervision
 from projects.review import OPEN_STATES, Route, State
 from projects.status import (
     Colour,
@@ -117,9 +117,12 @@ class ProjectQuerySet(models.QuerySet):
         )
 
     def with_progress(self, today: dt.date | None = None, window_days: int | None = None):
-        """Annotate milestone counts: ``ms_total``, ``ms_done``, ``ms_red``, ``ms_amber``.
+        """Annotate milestone counts (:data:`projects.status.COUNT_NAMES`, named
+        ``ms_total``, ``ms_done``, ``ms_due``, ``ms_due_on_time``, ``ms_red``,
+        ``ms_amber``, ``ms_late``).
 
-        One join on milestones; ``Project.colour`` and ``Project.percent`` read them.
+        One join on milestones; ``Project.colour``, ``Project.percent`` and
+        ``Project.on_time_percent`` read them.
         """
         return self.annotate(**milestone_counts("milestones", today, window_days))
 
@@ -137,7 +140,7 @@ class ProjectQuerySet(models.QuerySet):
 
 
 def milestone_counts(prefix: str, today: dt.date | None, window_days: int | None) -> dict:
-    """Count annotations ``ms_total``, ``ms_done``, ``ms_red``, ``ms_amber`` for
+    """Count annotations ``ms_<count>`` (one per :data:`projects.status.COUNT_NAMES`) for
     the milestones reached through ``prefix`` (:func:`projects.status.count_annotations`)."""
     today = today or clock.today()
     window_days = clock.warning_days() if window_days is None else window_days
@@ -145,20 +148,27 @@ def milestone_counts(prefix: str, today: dt.date | None, window_days: int | None
 
 
 class ProgressMixin:
-    """Colour and percentage from the ``with_progress()`` annotations."""
+    """Colour, percentage and on-time rate from the ``with_progress()`` annotations."""
 
     ms_total: int
     ms_done: int
+    ms_due: int
+    ms_due_on_time: int
     ms_red: int
     ms_amber: int
+    ms_late: int
 
     @property
     def colour(self) -> Colour:
-        return colour_from_counts(red=self.ms_red, amber=self.ms_amber)
+        return colour_from_counts(red=self.ms_red, amber=self.ms_amber, late=self.ms_late)
 
     @property
     def percent(self) -> int:
         return percent_done(self.ms_done, self.ms_total)
+
+    @property
+    def on_time_percent(self) -> int | None:
+        return status.on_time_percent(self.ms_due_on_time, self.ms_due)
 
 
 class Project(ProgressMixin, models.Model):
@@ -467,7 +477,15 @@ class Milestone(models.Model):
     )
     name = models.CharField(_("节点内容"), max_length=200)
     start_date = models.DateField(_("开始日期"), null=True, blank=True)
-    due_date = models.DateField(_("完成时限"))
+    due_date = models.DateField(
+        _("完成时限"), help_text=_("批准延期后为延期后的日期，是否按期完成以此为准。")
+    )
+    original_due_date = models.DateField(
+        _("原定完成时限"),
+        null=True,
+        blank=True,
+        help_text=_("第一次批准延期前的完成时限；未延期的为空。"),
+    )
     done_date = models.DateField(_("完成日期"), null=True, blank=True)
     status = models.CharField(
         _("状态"), max_length=16, choices=Status.choices, default=Status.NOT_STARTED
@@ -526,9 +544,24 @@ class Milestone(models.Model):
             window_days=clock.warning_days(),
         )
 
+    def days_late(self, today: dt.date | None = None) -> int:
+        """Days past the due date (a late completion, or overdue): ``status.days_late``."""
+        return status.days_late(
+            due_date=self.due_date, done_date=self.done_date, today=today or clock.today()
+        )
+
+    def status_label(self, today: dt.date | None = None) -> str:
+        """正常 / 临期 / 逾期未完成 / 按期完成 / 逾期完成, as of ``today``."""
+        today = today or clock.today()
+        return self.colour(today).milestone_label(done=status.is_done_by(self.done_date, today))
+
     @property
     def is_done(self) -> bool:
         return self.done_date is not None
+
+    @property
+    def was_extended(self) -> bool:
+        return self.original_due_date is not None
 
     def clean(self) -> None:
         errors: dict[str, StrOrPromise] = {}
@@ -824,23 +857,38 @@ class IndicatorValue(models.Model):
         return f"{self.indicator.name}: {self.value}"
 
 
-class Reminder(models.Model):
-    """A reminder (督办催办) about one milestone, sent to the unit's clerks.
-
-    ``auto`` reminders come from the daily ``send_reminders`` run, at most one
-    per milestone per day; ``manual`` ones (督办单) are sent by the mayor's
-    office from the milestone's page and record who sent them.
-    """
-
-    class Kind(models.TextChoices):
-        AUTO = "auto", _("自动催办")
-        MANUAL = "manual", _("督办单")
+class MailDelivery(models.Model):
+    """What became of the e-mail that carried a record (a reminder, a 督办单):
+    the record is kept whatever happens to the e-mail."""
 
     class Delivery(models.TextChoices):
         PENDING = "pending", _("发送中")  # recorded, e-mail not yet confirmed
         SENT = "sent", _("已发出")
         FAILED = "failed", _("邮件未发出")
         NO_RECIPIENT = "none", _("无收件人")
+
+    recipients = models.TextField(_("收件人"), blank=True)
+    delivery = models.CharField(
+        _("邮件状态"), max_length=8, choices=Delivery.choices, default=Delivery.PENDING
+    )
+    delivery_error = models.TextField(_("未发出原因"), blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Reminder(MailDelivery):
+    """A reminder (督办催办) about one milestone, sent to the unit's clerks.
+
+    ``auto`` reminders come from the daily ``send_reminders`` run, at most one
+    per milestone per day. ``manual`` ones are the one-e-mail 督办单 of the
+    first release, kept as they were sent; a 督办单 is now a
+    :class:`Supervision`, with its whole loop in the application.
+    """
+
+    class Kind(models.TextChoices):
+        AUTO = "auto", _("自动催办")
+        MANUAL = "manual", _("督办单")
 
     milestone = models.ForeignKey(
         Milestone, verbose_name=_("进度节点"), on_delete=models.CASCADE, related_name="reminders"
@@ -859,12 +907,7 @@ class Reminder(models.Model):
     )
     sent_on = models.DateField(_("发送日期"))
     created_at = ClockDateTimeField(_("发送时间"), auto_now_add=True)
-    recipients = models.TextField(_("收件人"), blank=True)
     message = models.TextField(_("督办内容"), blank=True)
-    delivery = models.CharField(
-        _("邮件状态"), max_length=8, choices=Delivery.choices, default=Delivery.PENDING
-    )
-    delivery_error = models.TextField(_("未发出原因"), blank=True)
 
     class Meta:
         verbose_name = _("督办催办")
@@ -887,3 +930,384 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.milestone.name} · {self.sent_on:%Y-%m-%d}"
+
+
+# --- 督办: the ladder, the items and their evidence ------------------------------------
+
+
+class SupervisionLevelQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class SupervisionLevel(models.Model):
+    """A rung of the 督办 ladder the mayor's office configures: 催办 → 督办 → 通报,
+    or blue / yellow / red slips. ``rank`` orders the ladder; an item is
+    escalated to the active level of the next higher rank."""
+
+    class Tone(models.TextChoices):
+        BLUE = "blue", _("蓝色")
+        YELLOW = "yellow", _("黄色")
+        ORANGE = "orange", _("橙色")
+        RED = "red", _("红色")
+        GREY = "grey", _("灰色")
+
+    name = models.CharField(_("级别名称"), max_length=20, unique=True)
+    rank = models.PositiveSmallIntegerField(
+        _("级次"), unique=True, help_text=_("数字越大级别越高；升级时升到下一个启用的级次。")
+    )
+    tone = models.CharField(_("颜色"), max_length=8, choices=Tone.choices, default=Tone.BLUE)
+    ack_days = models.PositiveSmallIntegerField(
+        _("签收时限(天)"), default=1, help_text=_("交办后几天内须签收。")
+    )
+    answer_days = models.PositiveSmallIntegerField(
+        _("反馈时限(天)"), default=5, help_text=_("交办后几天内须反馈办理情况（可在交办时另定）。")
+    )
+    auto_escalate = models.BooleanField(
+        _("逾期自动升级"),
+        default=True,
+        help_text=_("逾期未签收或未反馈的，每日定时任务升级到下一级。"),
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+    updated_at = ClockDateTimeField(_("更新时间"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = SupervisionLevelQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("督办级别")
+        verbose_name_plural = _("督办级别")
+        ordering = ["rank"]
+        constraints = [
+            # The answer deadline cannot come before the acknowledgement deadline.
+            models.CheckConstraint(
+                condition=Q(answer_days__gte=F("ack_days")),
+                name="supervisionlevel_answer_after_ack",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def next_level(self) -> "SupervisionLevel | None":
+        """The active level above this one (one query), None at the top."""
+        return SupervisionLevel.objects.active().filter(rank__gt=self.rank).order_by("rank").first()
+
+    def clean(self) -> None:
+        if (
+            self.ack_days is not None
+            and self.answer_days is not None
+            and self.answer_days < self.ack_days
+        ):
+            raise ValidationError({"answer_days": _("反馈时限不能短于签收时限。")})
+
+
+class SupervisionQuerySet(models.QuerySet):
+    def for_unit(self, unit: Unit):
+        return self.filter(unit=unit)
+
+    def for_year(self, year: int):
+        return self.filter(plan__year=year)
+
+    def open(self):
+        return self.filter(state__in=sorted(supervision.OPEN_STATES))
+
+    def waiting_for(self, side: "supervision.Side"):
+        """Items waiting for the unit (to acknowledge or answer) or for the office (to close)."""
+        return self.filter(state__in=sorted(supervision.WAITING[side]))
+
+    def for_list(self):
+        return self.select_related("unit", "level", "sent_by", "plan")
+
+
+class Supervision(MailDelivery):
+    """A 督办单: the mayor's office asks a unit to act on one or more of its
+    milestones, with a level, a text, and deadlines to acknowledge and to answer.
+    Its loop (交办 → 签收 → 反馈 → 办结/销号, or 升级) is the state machine of
+    ``projects.supervision``; writes go through ``projects.services.supervision``.
+    An escalation ends the item (``escalated``) and sends a new one at the next
+    level, whose ``previous`` is this one.
+    """
+
+    State = supervision.State
+
+    plan = models.ForeignKey(
+        PlanYear, verbose_name=_("年度"), on_delete=models.PROTECT, related_name="supervisions"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("督办单位"), on_delete=models.PROTECT, related_name="supervisions"
+    )
+    milestones = models.ManyToManyField(
+        Milestone, verbose_name=_("督办事项（进度节点）"), related_name="supervisions"
+    )
+    level = models.ForeignKey(
+        SupervisionLevel,
+        verbose_name=_("督办级别"),
+        on_delete=models.PROTECT,
+        related_name="supervisions",
+    )
+    text = models.TextField(_("督办要求"))
+    state = models.CharField(
+        _("办理状态"), max_length=16, choices=State.choices, default=State.SENT
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("交办人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("为空：由每日定时任务按规则升级交办。"),
+    )
+    sent_at = models.DateTimeField(_("交办时间"))
+    sent_on = models.DateField(_("交办日期"))
+    ack_due = models.DateField(_("签收时限"))
+    answer_due = models.DateField(_("反馈时限"))
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("签收人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    acknowledged_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    acknowledged_on = models.DateField(_("签收日期"), null=True, blank=True)
+    answer = models.TextField(_("反馈内容"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("反馈人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(_("反馈时间"), null=True, blank=True)
+    answered_on = models.DateField(_("反馈日期"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("办结/升级人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("升级时为空：由每日定时任务按规则升级。"),
+    )
+    closed_at = models.DateTimeField(_("办结/升级时间"), null=True, blank=True)
+    closed_on = models.DateField(_("办结/升级日期"), null=True, blank=True)
+    close_note = models.TextField(_("办结/升级说明"), blank=True)
+    previous = models.OneToOneField(
+        "self",
+        verbose_name=_("升级自"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="escalated_to",
+    )
+    is_sample = models.BooleanField(_("示例数据"), default=False, help_text=_("演示用的虚构内容。"))
+    updated_at = ClockDateTimeField(_("更新时间"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = SupervisionQuerySet.as_manager()
+    _history_user: "User | None"
+
+    class Meta:
+        verbose_name = _("督办单")
+        verbose_name_plural = _("督办单")
+        ordering = ["-sent_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(answer_due__gte=F("ack_due")) & Q(ack_due__gte=F("sent_on")),
+                name="supervision_deadlines_in_order",
+            ),
+            # 签收、反馈、办结 each record who and when, in that order of the loop.
+            models.CheckConstraint(
+                condition=~Q(state__in=["acknowledged", "answered"])
+                | Q(acknowledged_on__isnull=False),
+                name="supervision_acknowledged_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="answered") | (Q(answered_on__isnull=False) & ~Q(answer="")),
+                name="supervision_answered_has_answer",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=["closed", "escalated"]) | Q(closed_on__isnull=False),
+                name="supervision_final_has_date",
+            ),
+        ]
+        indexes = [
+            # The inbox: a unit's items by state, newest first; the office's by state.
+            models.Index(fields=["unit", "state"], name="supervision_unit_state_idx"),
+            models.Index(fields=["state", "answer_due"], name="supervision_state_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return _("%(level)s单 #%(pk)s · %(unit)s") % {
+            "level": self.level.name if self.level_id else "",
+            "pk": self.pk or "",
+            "unit": self.unit.name if self.unit_id else "",
+        }
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in supervision.OPEN_STATES
+
+    def ack_late(self, today: dt.date | None = None) -> bool:
+        """签收 late: after its deadline, or missing when it passed (``supervision.is_late``)."""
+        return supervision.is_late(
+            due=self.ack_due,
+            done_on=self.acknowledged_on,
+            ended_on=None if self.is_open else self.closed_on,
+            today=today or clock.today(),
+        )
+
+    def answer_late(self, today: dt.date | None = None) -> bool:
+        """反馈 late: after its deadline, or missing when it passed (``supervision.is_late``)."""
+        return supervision.is_late(
+            due=self.answer_due,
+            done_on=self.answered_on,
+            ended_on=None if self.is_open else self.closed_on,
+            today=today or clock.today(),
+        )
+
+
+def supervision_file_path(instance: "SupervisionFile", filename: str) -> str:
+    return evidence.stored_name(filename, prefix="supervision/")
+
+
+class SupervisionFile(models.Model):
+    """Evidence attached to a 督办单's answer (反馈); served only through a checked view."""
+
+    supervision = models.ForeignKey(
+        Supervision, verbose_name=_("督办单"), on_delete=models.PROTECT, related_name="files"
+    )
+    file = models.FileField(_("文件"), upload_to=supervision_file_path, max_length=200)
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小(字节)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = ClockDateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("督办反馈材料")
+        verbose_name_plural = _("督办反馈材料")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+# --- 延期申请 ------------------------------------------------------------------------
+
+
+class DeadlineExtensionQuerySet(models.QuerySet):
+    def for_unit(self, unit: Unit):
+        return self.filter(milestone__unit=unit)
+
+    def waiting_for_review(self):
+        return self.filter(review_state__in=sorted(OPEN_STATES))
+
+    def for_list(self):
+        return self.select_related(
+            "milestone__project__plan", "milestone__subitem", "milestone__unit", "requested_by"
+        )
+
+
+class DeadlineExtension(models.Model):
+    """A 延期申请: a unit asks, before a milestone's due date passes, to move it
+    to a later date, with a reason and the progress so far. It is decided along
+    the review state machine of ``projects.review`` (the unit head, then the
+    mayor's office; nobody decides on their own request). Approval moves the
+    milestone's due date; the date it had is kept here (``old_due_date``) and
+    on the milestone (``original_due_date``, the first one).
+    """
+
+    Review = State
+
+    milestone = models.ForeignKey(
+        Milestone, verbose_name=_("进度节点"), on_delete=models.PROTECT, related_name="extensions"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        on_delete=models.PROTECT,
+        related_name="deadline_extensions",
+    )
+    created_at = ClockDateTimeField(_("申请时间"), auto_now_add=True)
+    old_due_date = models.DateField(_("申请时的完成时限"))
+    new_due_date = models.DateField(_("申请延期至"))
+    reason = models.TextField(_("延期理由"))
+    progress = models.TextField(_("目前进展"))
+    review_state = models.CharField(
+        _("审批状态"), max_length=16, choices=Review.choices, default=Review.SUBMITTED
+    )
+    route_note = models.CharField(_("报送说明"), max_length=16, choices=Route.choices, blank=True)
+    head_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("单位审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    head_approved_at = models.DateTimeField(_("单位审核时间"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    return_reason = models.TextField(_("不予批准理由"), blank=True)
+    is_sample = models.BooleanField(_("示例数据"), default=False, help_text=_("演示用的虚构内容。"))
+
+    history = HistoricalRecords()
+    objects = DeadlineExtensionQuerySet.as_manager()
+    _history_user: "User | None"
+
+    class Meta:
+        verbose_name = _("延期申请")
+        verbose_name_plural = _("延期申请")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # An extension moves a deadline later, never earlier.
+            models.CheckConstraint(
+                condition=Q(new_due_date__gt=F("old_due_date")),
+                name="extension_moves_later",
+            ),
+            # A refusal always says why.
+            models.CheckConstraint(
+                condition=~Q(review_state="returned") | ~Q(return_reason=""),
+                name="extension_refusal_has_reason",
+            ),
+            # One request at a time per milestone.
+            models.UniqueConstraint(
+                fields=["milestone"],
+                condition=Q(review_state__in=[s.value for s in sorted(OPEN_STATES)]),
+                name="extension_one_open_per_milestone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("%(name)s 延期至 %(date)s") % {
+            "name": self.milestone.name if self.milestone_id else "",
+            "date": f"{self.new_due_date:%Y-%m-%d}",
+        }
+
+    @property
+    def decision_label(self) -> str:
+        """The state in the words of a request: 已批准 / 不予批准 for the final ones."""
+        return str(EXTENSION_STATE_WORDS.get(self.review_state, self.get_review_state_display()))
+
+
+EXTENSION_STATE_WORDS = {
+    State.ACCEPTED: _("已批准"),
+    State.RETURNED: _("不予批准"),
+}

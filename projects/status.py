@@ -1,8 +1,13 @@
 """The status rule (README, "Status rule"), in one place and in both forms.
 
-A milestone is green when done or not yet due, amber when it falls due within
-the warning window and is not done, red when overdue and not done. A sub-item
-takes its worst milestone and a project its worst sub-item.
+A milestone is green when done on time (按期完成) or not yet due, amber when
+it falls due within the warning window and is not done, red when overdue and
+not done (逾期未完成), and "late" when it was done after its due date (逾期完成):
+late work is never shown or scored as on time. The due date is the one in
+force, which an approved 延期申请 (deadline extension) moves. A sub-item takes
+its worst milestone and a project its worst sub-item (red, then amber, then
+late, then green), and shows beside its % done its on-time rate (按期完成率):
+of the milestones due by the day, the share done by their due date.
 
 Every rule is evaluated *on a day*: today for the pages and the reminders, the
 "as of" date of a printed bulletin. A milestone is done on a day when its done
@@ -20,8 +25,8 @@ tests/projects/test_status_owner.py fails on a status lookup written anywhere
 else, and tests/projects/test_status_agreement.py runs both forms, through
 their consumers, on the same generated rows.
 
-Adding a state (say 逾期完成, done late) takes a ``Colour`` member, its two
-functions (Python test, SQL condition) and one line in :data:`RULES`. A
+Adding a state takes a ``Colour`` member, its two functions (Python test, SQL
+condition) and one line in :data:`RULES` (逾期完成 was added so). A
 milestone's colour (:func:`milestone_colour` / :func:`colour_case`), the counts
 of a group (:func:`tally` / :func:`count_annotations`, one count per rule,
 named after its colour), a group's colour from its counts
@@ -41,11 +46,14 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Colour(enum.IntEnum):
-    """Ordered so that ``max()`` is the worst."""
+    """Ordered so that ``max()`` is the worst: a late completion is history that
+    no one can change any more; what falls due soon or is overdue still needs
+    work, so it weighs more on a group's colour."""
 
     GREEN = 0
-    AMBER = 1
-    RED = 2
+    LATE = 1
+    AMBER = 2
+    RED = 3
 
     @property
     def css(self) -> str:
@@ -55,12 +63,20 @@ class Colour(enum.IntEnum):
     def label(self) -> str:
         return str(COLOUR_LABELS[self])
 
+    def milestone_label(self, *, done: bool) -> str:
+        """The word for one milestone: a green one that is done is 按期完成."""
+        if done and self is Colour.GREEN:
+            return str(ON_TIME_LABEL)
+        return self.label
+
 
 COLOUR_LABELS = {
     Colour.GREEN: _("正常"),
+    Colour.LATE: _("逾期完成"),
     Colour.AMBER: _("临期"),
-    Colour.RED: _("逾期"),
+    Colour.RED: _("逾期未完成"),
 }
+ON_TIME_LABEL = _("按期完成")
 
 
 def _path(prefix: str, lookup: str) -> str:
@@ -146,6 +162,20 @@ def amber_q(today: dt.date, window_days: int, *, prefix: str = "") -> Q:
     )
 
 
+def is_done_late(
+    *, due_date: dt.date, done_date: dt.date | None, today: dt.date, window_days: int = 0
+) -> bool:
+    """逾期完成: done on ``today`` (see :func:`is_done_by`), after its due date."""
+    return done_date is not None and is_done_by(done_date, today) and done_date > due_date
+
+
+def late_q(today: dt.date, window_days: int = 0, *, prefix: str = "") -> Q:
+    """SQL form of :func:`is_done_late`."""
+    return done_by_q(today, prefix=prefix) & Q(
+        **{_path(prefix, "done_date__gt"): F(_path(prefix, "due_date"))}
+    )
+
+
 @dataclasses.dataclass(frozen=True)
 class Rule:
     """A colour other than green, in both forms.
@@ -163,6 +193,7 @@ class Rule:
 RULES: tuple[Rule, ...] = (
     Rule(Colour.RED, is_red, red_q),
     Rule(Colour.AMBER, is_amber, amber_q),
+    Rule(Colour.LATE, is_done_late, late_q),
 )
 
 # Worst first: the first rule that holds gives the colour, in Python and in SQL.
@@ -175,11 +206,8 @@ _WORST_FIRST = tuple(sorted(RULES, key=lambda rule: rule.colour, reverse=True))
 def milestone_colour(
     *, due_date: dt.date, done_date: dt.date | None, today: dt.date, window_days: int
 ) -> Colour:
-    """Colour of one milestone on ``today``.
-
-    A milestone done late is green: it is done, and lateness is reported apart
-    (see :func:`is_late`).
-    """
+    """Colour of one milestone on ``today``: red, amber, late (done after its
+    due date) or green (done on time, or open and not yet due)."""
     for rule in _WORST_FIRST:
         if rule.test(due_date=due_date, done_date=done_date, today=today, window_days=window_days):
             return rule.colour
@@ -219,7 +247,7 @@ def urgency(
     *, due_date: dt.date, done_date: dt.date | None, today: dt.date, window_days: int
 ) -> int:
     """Place in a unit's work list: open ones worst colour first (overdue 0,
-    due within the window 1, the rest 2), then the done ones (3)."""
+    due within the window 1, the rest 3), then the done ones (4)."""
     if is_done_by(done_date, today):
         return _LAST + 1
     colour = milestone_colour(
@@ -237,11 +265,27 @@ def urgency_case(today: dt.date, window_days: int, *, prefix: str = "") -> Case:
     )
 
 
-def is_late(*, due_date: dt.date, done_date: dt.date | None, today: dt.date) -> bool:
-    """Overdue now, or done after its due date."""
-    if is_open(done_date, today):
-        return due_date < today
-    return done_date is not None and done_date > due_date
+def is_on_time(*, due_date: dt.date, done_date: dt.date | None, today: dt.date) -> bool:
+    """按期完成: done on ``today``, on or before its due date."""
+    return done_date is not None and is_done_by(done_date, today) and done_date <= due_date
+
+
+def on_time_q(today: dt.date, *, prefix: str = "") -> Q:
+    """SQL form of :func:`is_on_time`."""
+    return done_by_q(today, prefix=prefix) & Q(
+        **{_path(prefix, "done_date__lte"): F(_path(prefix, "due_date"))}
+    )
+
+
+def days_late(*, due_date: dt.date, done_date: dt.date | None, today: dt.date) -> int:
+    """How many days late on ``today``: a late completion by its done date, an
+    overdue milestone by today; 0 for anything else."""
+    if is_done_late(due_date=due_date, done_date=done_date, today=today):
+        assert done_date is not None
+        return (done_date - due_date).days
+    if is_red(due_date=due_date, done_date=done_date, today=today):
+        return (today - due_date).days
+    return 0
 
 
 # --- A group of milestones ----------------------------------------------------------
@@ -252,18 +296,31 @@ def worst(colours: Iterable[Colour]) -> Colour:
     return max(colours, default=Colour.GREEN)
 
 
-COUNT_NAMES: tuple[str, ...] = ("total", "done", *(rule.colour.css for rule in RULES))
+COUNT_NAMES: tuple[str, ...] = (
+    "total",
+    "done",
+    "due",
+    "due_on_time",
+    *(rule.colour.css for rule in RULES),
+)
 
 
 def tally(
     milestones: Iterable[tuple[dt.date, dt.date | None]], *, today: dt.date, window_days: int
 ) -> dict[str, int]:
     """Counts of a group of milestones given as ``(due_date, done_date)``:
-    ``total``, ``done`` on ``today``, and one per rule (``red``, ``amber``)."""
+    ``total``, ``done`` on ``today``, ``due`` by today, ``due_on_time`` (of
+    those, done on time: the on-time rate's numerator) and one per rule
+    (``red``, ``amber``, ``late``)."""
     counts = dict.fromkeys(COUNT_NAMES, 0)
     for due_date, done_date in milestones:
         counts["total"] += 1
         counts["done"] += is_done_by(done_date, today)
+        due = is_due_by(due_date, today)
+        counts["due"] += due
+        counts["due_on_time"] += due and is_on_time(
+            due_date=due_date, done_date=done_date, today=today
+        )
         for rule in RULES:
             counts[rule.colour.css] += rule.test(
                 due_date=due_date, done_date=done_date, today=today, window_days=window_days
@@ -276,6 +333,8 @@ def count_conditions(today: dt.date, window_days: int, *, prefix: str = "") -> d
     return {
         "total": None,
         "done": done_by_q(today, prefix=prefix),
+        "due": due_by_q(today, prefix=prefix),
+        "due_on_time": due_by_q(today, prefix=prefix) & on_time_q(today, prefix=prefix),
         **{rule.colour.css: rule.q(today, window_days, prefix=prefix) for rule in RULES},
     }
 
@@ -289,7 +348,8 @@ def count_annotations(
     distinct: bool = False,
 ) -> dict[str, Count]:
     """SQL form of :func:`tally`: ``Count`` annotations named ``{into}total``,
-    ``{into}done``, ``{into}red``, ``{into}amber``.
+    ``{into}done``, ``{into}due``, ``{into}due_on_time``, ``{into}red``,
+    ``{into}amber``, ``{into}late``.
 
     ``distinct`` counts each milestone once when other joins repeat it (a
     project's milestones next to its units).
@@ -340,18 +400,34 @@ def percent_done(done: int, total: int) -> int:
     return round(100 * done / total)
 
 
+def on_time_percent(due_on_time: int, due: int) -> int | None:
+    """The on-time rate (按期完成率): of the milestones due, the share done by
+    their due date, as a whole-number percentage; None when nothing is due yet."""
+    if due <= 0:
+        return None
+    return percent_done(due_on_time, due)
+
+
 class CountsColour:
-    """Percent done and colour for any object with milestone counts ``total``,
-    ``done``, ``red`` and ``amber`` (dashboard rows, PDF figures)."""
+    """Percent done, on-time rate and colour for any object with milestone
+    counts ``total``, ``done``, ``due``, ``due_on_time`` and one per rule
+    (``red``, ``amber``, ``late``): dashboard rows, PDF figures."""
 
     total: int
     done: int
+    due: int
+    due_on_time: int
     red: int
     amber: int
+    late: int
 
     @property
     def percent(self) -> int:
         return percent_done(self.done, self.total)
+
+    @property
+    def on_time_percent(self) -> int | None:
+        return on_time_percent(self.due_on_time, self.due)
 
     @property
     def colour(self) -> Colour:
