@@ -23,11 +23,19 @@ import enum
 from django.contrib.auth import get_user_model
 from django.contrib.auth import models as auth
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
-from projects import review
-from projects.models import Indicator, Milestone, ProgressReport, Project, SubItem
+from projects import review, supervision
+from projects.models import (
+    Indicator,
+    Milestone,
+    ProgressReport,
+    Project,
+    SubItem,
+    Supervision,
+    SupervisionFile,
+)
 from responsibility import roles
 from responsibility.models import Unit, ViceMayor
 
@@ -347,9 +355,92 @@ def get_evidence(user: User, pk):
     )
 
 
-def can_remind(user: User) -> bool:
-    """The mayor's office sends 督办单."""
+# --- 督办 (supervision items, issue 12) ------------------------------------------
+#
+# The loop itself (states, moves, which side takes each) is data in
+# projects.supervision; the functions below only tell it who the user is.
+# Readers: the office sees every item, a unit its own, a vice-mayor the items
+# about milestones of the portfolio (read only).
+
+
+def can_send_supervision(user: User) -> bool:
+    """The mayor's office sends (交办) 督办单."""
     return can_review(user)
+
+
+def supervision_sides(user: User, unit_id: int | None = None) -> frozenset[supervision.Side]:
+    """The sides the user acts on for an item addressed to ``unit_id`` (for any
+    item when None): the office, and the unit for its own clerks and head."""
+    sides = set()
+    if can_review(user):
+        sides.add(supervision.Side.OFFICE)
+    scope = scope_for(user)
+    if (
+        scope.reach is Reach.UNIT
+        and scope.unit is not None
+        and (unit_id is None or scope.unit.pk == unit_id)
+    ):
+        sides.add(supervision.Side.UNIT)
+    return frozenset(sides)
+
+
+def visible_supervisions(user: User, queryset=None):
+    queryset = Supervision.objects.all() if queryset is None else queryset
+    scope = scope_for(user)
+    if scope.reach is Reach.ALL:
+        return queryset
+    if scope.reach is Reach.MAYOR and scope.mayor is not None:
+        portfolio = Milestone.objects.for_mayor(scope.mayor).filter(supervisions=OuterRef("pk"))
+        return queryset.filter(Exists(portfolio))
+    if scope.reach is Reach.UNIT and scope.unit is not None:
+        return queryset.for_unit(scope.unit)
+    return queryset.none()
+
+
+def has_supervision_inbox(user: User) -> bool:
+    """Everyone who may read some part of the plan has the 督办 page."""
+    return scope_for(user).reach is not Reach.NONE
+
+
+def supervision_waiting(user: User, queryset=None):
+    """The items waiting for this user's side: for a unit, to acknowledge or answer;
+    for the office, answered and waiting to be closed (the navigation's count)."""
+    queryset = Supervision.objects.all() if queryset is None else queryset
+    waiting = Q(pk__in=[])
+    for side in supervision_sides(user):
+        states = sorted(supervision.WAITING[side])
+        if side is supervision.Side.UNIT:
+            waiting |= Q(state__in=states, unit=user_unit(user))
+        else:
+            waiting |= Q(state__in=states)
+    return queryset.filter(waiting)
+
+
+def get_supervision(user: User, pk, queryset=None) -> Supervision:
+    """A 督办单 the user may read, else 404."""
+    return _get_or_404(visible_supervisions(user, queryset), pk)
+
+
+def supervision_actions(user: User, item: Supervision) -> frozenset[supervision.Action]:
+    """What the user may do with the item now (empty when nothing)."""
+    return supervision.allowed_actions(item.state, supervision_sides(user, item.unit_id))
+
+
+def may_act_on_supervision(user: User, item: Supervision, action: supervision.Action) -> bool:
+    """Whether the user holds the side that takes ``action`` on this item, whatever
+    its state (the state itself is the service's to check, under the lock)."""
+    side, _sources, _target = supervision.MOVES[action]
+    return side in supervision_sides(user, item.unit_id)
+
+
+def get_supervision_file(user: User, pk) -> SupervisionFile:
+    """A file of a 督办单's answer the user may read, else 404."""
+    return _get_or_404(
+        SupervisionFile.objects.select_related("supervision").filter(
+            supervision__in=visible_supervisions(user).values("pk")
+        ),
+        pk,
+    )
 
 
 # --- Printed reports (issue 7; one rule with the pages, issue 16) --------------

@@ -27,6 +27,8 @@ from projects.models import (
     ProjectUnit,
     Reminder,
     SubItem,
+    Supervision,
+    SupervisionLevel,
 )
 from projects.status import Colour
 
@@ -270,13 +272,45 @@ class ProgressReportAdmin(SimpleHistoryAdmin):
 
 @admin.register(Reminder)
 class ReminderAdmin(admin.ModelAdmin):
-    """Read-only record of reminders (督办催办); they are sent by the daily run
-    and from the milestone page."""
+    """Read-only record of reminders (督办催办) sent by the daily run (and of the
+    one-e-mail 督办单 of the first release)."""
 
     list_display = ["milestone", "sent_to", "kind", "sent_by", "sent_on", "created_at", "delivery"]
     list_filter = ["kind", "delivery", "sent_on", "sent_to"]
     search_fields = ["milestone__name", "sent_to__name", "message"]
     list_select_related = ["milestone", "sent_to", "sent_by"]
+    date_hierarchy = "sent_on"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SupervisionLevel)
+class SupervisionLevelAdmin(OptimisticLockAdmin, SimpleHistoryAdmin):
+    """The 督办 ladder the mayor's office uses: names, colours, deadlines, and
+    whether the daily run escalates a late item to the next level."""
+
+    list_display = ["rank", "name", "tone", "ack_days", "answer_days", "auto_escalate", "is_active"]
+    list_display_links = ["name"]
+    list_editable = ["is_active"]
+    ordering = ["rank"]
+
+
+@admin.register(Supervision)
+class SupervisionAdmin(SimpleHistoryAdmin):
+    """Read-only: 督办单 are sent, answered and closed in the web pages, where the
+    loop's rules hold (``projects.supervision``)."""
+
+    list_display = ["pk", "unit", "level", "state", "sent_on", "ack_due", "answer_due", "delivery"]
+    list_filter = ["state", "level", "delivery", "plan", "unit"]
+    search_fields = ["text", "answer", "unit__name", "milestones__name"]
+    list_select_related = ["unit", "level"]
     date_hierarchy = "sent_on"
 
     def has_add_permission(self, request):

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from common import clock
 from projects import access, status
 from projects.dashboard import pick_year, plan_years
-from projects.models import Category, Project
+from projects.models import Category, Milestone, Project
 from projects.status import COLOUR_LABELS, Colour
 
 
@@ -189,3 +189,92 @@ def project_list_queryset(user, *, today: dt.date) -> QuerySet:
         )
         .order_by("plan__year", "number")
     )
+
+
+# --- Milestones (the list the office sends 督办单 from) ---------------------------------
+
+
+class MilestoneFilter(django_filters.FilterSet):
+    """Filters of ``/milestones/``: a year's milestones by unit, vice-mayor, status
+    (the colours of ``projects.status``, 逾期完成 included) and text."""
+
+    year = django_filters.ChoiceFilter(
+        label=_("年度"),
+        field_name="project__plan__year",
+        choices=(),
+        empty_label=None,
+        widget=FastSelect,
+    )
+    q = django_filters.CharFilter(
+        label=_("搜索"), method="filter_text", widget=forms.TextInput(attrs={"type": "search"})
+    )
+    unit = django_filters.ModelChoiceFilter(
+        label=_("责任单位"),
+        queryset=lambda request: access.visible_units(request.user).order_by("order", "name"),  # type: ignore[arg-type]  # django-filter takes a callable(request); its stub does not
+        field_name="unit",
+        empty_label=_("全部单位"),
+        widget=FastSelect,
+    )
+    mayor = django_filters.ModelChoiceFilter(
+        label=_("分管市长"),
+        queryset=lambda request: access.visible_mayors(request.user),  # type: ignore[arg-type]  # django-filter takes a callable(request); its stub does not
+        method="filter_mayor",
+        empty_label=_("全部分管市长"),
+        widget=FastSelect,
+    )
+    colour = django_filters.ChoiceFilter(
+        label=_("状态"),
+        choices=[(c.css, COLOUR_LABELS[c]) for c in Colour],
+        method="filter_colour",
+        empty_label=_("全部状态"),
+        widget=FastSelect,
+    )
+
+    class Meta:
+        model = Milestone
+        fields: list[str] = []
+
+    def __init__(self, *args, years: list[int], today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.filters["year"].extra["choices"] = [(str(y), _("%(y)s年") % {"y": y}) for y in years]
+        for name in ("unit", "mayor"):
+            field = self.form.fields[name]
+            assert isinstance(field, forms.ModelChoiceField) and field.queryset is not None
+            field.widget.choices = [("", field.empty_label)] + [
+                (obj.pk, field.label_from_instance(obj)) for obj in field.queryset
+            ]
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(project__name__icontains=value)
+            | Q(subitem__name__icontains=value)
+        )
+
+    def filter_mayor(self, queryset, name, value):
+        return queryset.for_mayor(value) if value else queryset
+
+    def filter_colour(self, queryset, name, value):
+        colour = next((c for c in Colour if c.css == value), None)
+        if colour is None:
+            return queryset
+        return queryset.filter(colour_code=int(colour))
+
+
+def milestone_filterset(request, data=None, *, today: dt.date | None = None) -> MilestoneFilter:
+    """The bound filter of the milestone list: the milestones the user may read,
+    with their colour as of today (``colour_code``), most urgent first."""
+    today = today or clock.today()
+    years = plan_years()
+    data = (request.GET if data is None else data).copy()
+    year = pick_year(data.get("year"), years, today)
+    if year is not None:
+        data["year"] = str(year)
+    queryset = (
+        access.visible_milestones(request.user).for_list().with_colour(today).by_urgency(today)
+    )
+    return MilestoneFilter(data, queryset=queryset, request=request, years=years, today=today)

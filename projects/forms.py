@@ -12,7 +12,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from common import clock, evidence
-from projects.models import Indicator, Milestone
+from projects import supervision
+from projects.models import Indicator, Milestone, SupervisionLevel
 
 NARRATIVE_MAX = 2000
 REASON_MAX = 1000
@@ -39,6 +40,36 @@ class MultipleFileField(forms.FileField):
 
 def _accept_attr() -> str:
     return ",".join(evidence.ALLOWED_EXTENSIONS)
+
+
+def uploads_help() -> str:
+    return _(
+        "可多选，最多%(count)s个；PDF、图片(jpg/png)、Word/Excel/PowerPoint/WPS 文档，"
+        "每个不超过%(size)s。表单有误时需重新选择文件。"
+    ) % {"count": MAX_FILES, "size": filesizeformat(settings.ZHUCHENG_EVIDENCE_MAX_BYTES)}
+
+
+def clean_uploads(files: list) -> list:
+    """Evidence files as every upload field checks them: how many, how large, and
+    their content against their name (``common.evidence``); Chinese messages."""
+    if len(files) > MAX_FILES:
+        raise forms.ValidationError(_("一次最多上传%(count)s个文件。") % {"count": MAX_FILES})
+    max_bytes = settings.ZHUCHENG_EVIDENCE_MAX_BYTES
+    errors = []
+    for upload in files:
+        if upload.size > max_bytes:
+            errors.append(
+                _("“%(name)s”超过大小限制%(size)s。")
+                % {"name": upload.name, "size": filesizeformat(max_bytes)}
+            )
+            continue
+        try:
+            evidence.sniff(upload.name, upload)
+        except evidence.EvidenceRejected as exc:
+            errors.append(str(exc))
+    if errors:
+        raise forms.ValidationError(errors)
+    return files
 
 
 class ProgressReportForm(forms.Form):
@@ -89,11 +120,7 @@ class ProgressReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.milestone = milestone
         self.indicators: list[Indicator] = list(indicators)
-        max_bytes = settings.ZHUCHENG_EVIDENCE_MAX_BYTES
-        self.fields["evidence"].help_text = _(
-            "可多选，最多%(count)s个；PDF、图片(jpg/png)、Word/Excel/PowerPoint/WPS 文档，"
-            "每个不超过%(size)s。表单有误时需重新选择文件。"
-        ) % {"count": MAX_FILES, "size": filesizeformat(max_bytes)}
+        self.fields["evidence"].help_text = uploads_help()
         self.fields["evidence"].widget.attrs["accept"] = _accept_attr()
         for indicator in self.indicators:
             label = indicator.name + (f"（{indicator.measure}）" if indicator.measure else "")
@@ -144,25 +171,7 @@ class ProgressReportForm(forms.Form):
         return value
 
     def clean_evidence(self):
-        files = self.cleaned_data.get("evidence") or []
-        if len(files) > MAX_FILES:
-            raise forms.ValidationError(_("一次最多上传%(count)s个文件。") % {"count": MAX_FILES})
-        max_bytes = settings.ZHUCHENG_EVIDENCE_MAX_BYTES
-        errors = []
-        for upload in files:
-            if upload.size > max_bytes:
-                errors.append(
-                    _("“%(name)s”超过大小限制%(size)s。")
-                    % {"name": upload.name, "size": filesizeformat(max_bytes)}
-                )
-                continue
-            try:
-                evidence.sniff(upload.name, upload)
-            except evidence.EvidenceRejected as exc:
-                errors.append(str(exc))
-        if errors:
-            raise forms.ValidationError(errors)
-        return files
+        return clean_uploads(self.cleaned_data.get("evidence") or [])
 
     def clean(self):
         super().clean()
@@ -209,12 +218,123 @@ class ReturnForm(forms.Form):
         return reason
 
 
-class ReminderForm(forms.Form):
-    message = forms.CharField(
+# --- 督办 ---------------------------------------------------------------------------
+
+
+class SupervisionSendForm(forms.Form):
+    """交办: the level, the text and the answer deadline of the 督办单 to send."""
+
+    level = forms.ModelChoiceField(
+        label=_("督办级别"),
+        queryset=SupervisionLevel.objects.none(),
+        empty_label=None,
+        error_messages={
+            "required": _("请选择督办级别。"),
+            "invalid_choice": _("督办级别无效或已停用。"),
+        },
+    )
+    text = forms.CharField(
         label=_("督办要求"),
-        max_length=REASON_MAX,
+        max_length=supervision.TEXT_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("可留空，将发送标准督办要求。"),
+        error_messages={"max_length": _("督办要求最多%(limit_value)d字。")},
+    )
+    answer_due = forms.DateField(
+        label=_("反馈时限"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("留空按督办级别的默认天数计算。"),
+        error_messages={"invalid": _("请按 年-月-日 格式填写日期，如 2010-10-08。")},
+    )
+    confirm_duplicate = forms.BooleanField(
+        label=_("今天已就其中的进度节点发过同级督办单，仍要发送"), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["level"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = SupervisionLevel.objects.active()
+        field.label_from_instance = lambda level: (
+            _("%(name)s（%(tone)s，%(ack)s天内签收，默认%(answer)s天内反馈）")
+            % {
+                "name": level.name,
+                "tone": level.get_tone_display(),
+                "ack": level.ack_days,
+                "answer": level.answer_days,
+            }
+        )
+
+    def clean_answer_due(self):
+        value = self.cleaned_data.get("answer_due")
+        if value is not None and value < clock.today():
+            raise forms.ValidationError(_("反馈时限不能早于今天。"))
+        return value
+
+
+class SupervisionAnswerForm(forms.Form):
+    """反馈: what the unit did, with evidence."""
+
+    answer = forms.CharField(
+        label=_("反馈内容"),
+        max_length=supervision.TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("写明采取的措施、目前进展和预计完成时间。"),
+        error_messages={
+            "required": _("请填写反馈内容。"),
+            "max_length": _("反馈内容最多%(limit_value)d字（现有%(show_value)d字）。"),
+        },
+    )
+    files = MultipleFileField(
+        label=_("佐证材料"),
+        required=False,
+        error_messages={"invalid": _("上传的文件无效。"), "empty": _("上传的文件是空的。")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["files"].help_text = uploads_help()
+        self.fields["files"].widget.attrs["accept"] = _accept_attr()
+
+    def clean_answer(self) -> str:
+        text = self.cleaned_data["answer"].strip()
+        if not text:
+            raise forms.ValidationError(_("请填写反馈内容。"))
+        return text
+
+    def clean_files(self):
+        return clean_uploads(self.cleaned_data.get("files") or [])
+
+
+class SupervisionCloseForm(forms.Form):
+    """办结/销号, with an optional note."""
+
+    note = forms.CharField(
+        label=_("办结说明"),
+        max_length=supervision.NOTE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"max_length": _("说明最多%(limit_value)d字。")},
+    )
+
+
+class SupervisionEscalateForm(forms.Form):
+    """升级 to the next level, with why and the new text."""
+
+    note = forms.CharField(
+        label=_("升级理由"),
+        max_length=supervision.NOTE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"max_length": _("说明最多%(limit_value)d字。")},
+    )
+    text = forms.CharField(
+        label=_("新的督办要求"),
+        max_length=supervision.TEXT_MAX,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("可留空，将发送标准督办内容。"),
+        help_text=_("可留空，沿用原督办要求。"),
         error_messages={"max_length": _("督办要求最多%(limit_value)d字。")},
     )

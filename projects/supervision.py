@@ -32,6 +32,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+TEXT_MAX = 2000  # 督办要求, 反馈内容 (characters)
+NOTE_MAX = 1000  # 办结/升级说明
+
 
 class State(models.TextChoices):
     """Where a 督办单 stands (``Supervision.state``)."""

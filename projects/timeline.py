@@ -1,9 +1,10 @@
 """A milestone's timeline: its own change history (django-simple-history), the
-reports on it and their review, and the reminders about it, newest first.
+reports on it and their review, the reminders about it and the whole loop of
+every 督办单 about it (交办, 签收, 反馈, 办结/销号 or 升级), newest first.
 
 Costs a fixed number of queries: the milestone's history rows, its reports (the
-caller may pass them prefetched), its reminders, and one per foreign key that
-changed (rare: the unit or sub-item of a milestone).
+caller may pass them prefetched), its reminders, its 督办单 with their files,
+and one per foreign key that changed (rare: the unit or sub-item of a milestone).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from simple_history.models import ModelDelta
 
 from common import clock
-from projects.models import Milestone, ProgressReport
+from projects.models import Milestone, ProgressReport, Supervision
 
 HIDDEN_FIELDS = {"id", "updated_at"}
 
@@ -147,6 +148,78 @@ def _report_events(report: ProgressReport) -> list[Event]:
     return events
 
 
+def _supervision_events(item: Supervision, today: dt.date) -> list[Event]:
+    """The loop of one 督办单 as events: 交办, 签收, 反馈, 办结/销号 or 升级."""
+    name = _("%(level)s单 #%(pk)s") % {"level": item.level.name, "pk": item.pk}
+    sent = [
+        _("督办要求：%(text)s") % {"text": item.text},
+        _("签收时限 %(ack)s，反馈时限 %(answer)s")
+        % {
+            "ack": date_format(item.ack_due, "DATE_FORMAT"),
+            "answer": date_format(item.answer_due, "DATE_FORMAT"),
+        },
+    ]
+    if item.delivery == item.Delivery.NO_RECIPIENT:
+        sent.append(_("该单位没有填写邮箱的填报员或负责人，未发邮件（仅平台内可见）"))
+    elif item.delivery == item.Delivery.FAILED:
+        sent.append(_("邮件未发出：%(reason)s") % {"reason": item.delivery_error})
+    elif item.recipients:
+        sent.append(_("邮件发送至：%(to)s") % {"to": item.recipients})
+    title = _("交办%(name)s（%(unit)s）") % {"name": name, "unit": item.unit.name}
+    if item.previous_id:
+        title = _("升级交办%(name)s（%(unit)s）") % {"name": name, "unit": item.unit.name}
+    events = [
+        Event(
+            item.sent_at,
+            _who(item.sent_by) if item.sent_by else _("每日定时任务"),
+            "reminder",
+            title,
+            sent,
+        )
+    ]
+    if item.acknowledged_at:
+        late = [_("逾期签收")] if item.ack_late(today) else []
+        events.append(
+            Event(
+                item.acknowledged_at,
+                _who(item.acknowledged_by),
+                "review",
+                _("签收%(name)s") % {"name": name},
+                late,
+            )
+        )
+    if item.answered_at:
+        details = [item.answer]
+        files = list(item.files.all())
+        if files:
+            details.append(
+                _("佐证材料：%(names)s") % {"names": "、".join(f.original_name for f in files)}
+            )
+        if item.answer_late(today):
+            details.append(_("逾期反馈"))
+        events.append(
+            Event(
+                item.answered_at,
+                _who(item.answered_by),
+                "report",
+                _("反馈%(name)s") % {"name": name},
+                details,
+            )
+        )
+    if item.closed_at:
+        closed = item.state == item.State.CLOSED
+        events.append(
+            Event(
+                item.closed_at,
+                _who(item.closed_by) if item.closed_by else _("每日定时任务"),
+                "review" if closed else "return",
+                (_("办结（销号）%(name)s") if closed else _("升级%(name)s")) % {"name": name},
+                [item.close_note] if item.close_note else [],
+            )
+        )
+    return events
+
+
 def milestone_timeline(milestone: Milestone, reports=None) -> list[Event]:
     """Everything that happened to the milestone, newest first."""
     if reports is None:
@@ -168,5 +241,10 @@ def milestone_timeline(milestone: Milestone, reports=None) -> list[Event]:
         events.append(
             Event(reminder.created_at, _who(reminder.sent_by), "reminder", title, details)
         )
+    today = clock.today()
+    for item in milestone.supervisions.select_related(
+        "level", "unit", "sent_by", "acknowledged_by", "answered_by", "closed_by"
+    ).prefetch_related("files"):
+        events += _supervision_events(item, today)
     events.sort(key=lambda e: e.when or clock.now(), reverse=True)
     return events

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects.views import dashboard, reporting
+from projects.views import dashboard, reporting, supervision
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -12,8 +12,12 @@ urlpatterns = [
     path("mayors/<int:pk>/", dashboard.mayor_detail, name="mayor_detail"),
     path("milestones/<int:pk>/", reporting.milestone_detail, name="milestone_detail"),
     path("milestones/<int:pk>/report/", reporting.milestone_report, name="milestone_report"),
-    path("milestones/<int:pk>/remind/", reporting.milestone_remind, name="milestone_remind"),
+    path("milestones/", dashboard.milestone_list, name="milestone_list"),
     path("evidence/<int:pk>/", reporting.evidence_download, name="evidence_download"),
     path("review/", reporting.review_list, name="review"),
     path("reports/<int:pk>/review/", reporting.report_review, name="report_review"),
+    path("supervision/", supervision.supervision_inbox, name="supervision_inbox"),
+    path("supervision/new/", supervision.supervision_new, name="supervision_new"),
+    path("supervision/<int:pk>/", supervision.supervision_detail, name="supervision_detail"),
+    path("supervision/files/<int:pk>/", supervision.supervision_file, name="supervision_file"),
 ]

@@ -135,3 +135,10 @@ def make_report(milestone: Milestone, author, **fields) -> ProgressReport:
     defaults = {"status": Milestone.Status.IN_PROGRESS, "percent": 50, "narrative": "推进中"}
     defaults.update(fields)
     return ProgressReport.objects.create(milestone=milestone, author=author, **defaults)
+
+
+def ladder():
+    """The 督办 ladder (催办 → 督办 → 通报), made again when a flush removed it."""
+    from projects.services.supervision import supervision_ladder_ensure
+
+    return supervision_ladder_ensure()

@@ -1,5 +1,6 @@
 """Reminders (督办催办): the daily e-mail to units about milestones due soon or
-overdue, and the 督办单 the mayor's office sends about one milestone.
+overdue. (The 督办单 the mayor's office sends is a ``Supervision``, with its whole
+loop in ``projects.services.supervision``.)
 
 Mail goes through Django's e-mail settings (console backend by default). A
 ``Reminder`` row records every reminder, with whether its e-mail went out and,
@@ -13,18 +14,19 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import User
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from common import clock
+from common.writes import auto_now_fields
 from projects import mail, status
-from projects.models import Milestone, Reminder
+from projects.models import MailDelivery, Milestone, Reminder
 from responsibility import roles
 from responsibility.models import Unit
 
@@ -51,10 +53,18 @@ class ReminderRun:
 
 def clerk_emails(unit_ids) -> dict[int, list[str]]:
     """E-mail addresses of the active clerks of each unit, in one query."""
+    return unit_emails(unit_ids, role_names=(roles.CLERK,))
+
+
+def unit_emails(unit_ids, *, role_names) -> dict[int, list[str]]:
+    """E-mail addresses of the active users of each unit holding one of
+    ``role_names``, in one query."""
     User = get_user_model()
     rows = (
         User.objects.filter(
-            is_active=True, groups__name=roles.CLERK, membership__unit_id__in=list(unit_ids)
+            is_active=True,
+            groups__name__in=list(role_names),
+            membership__unit_id__in=list(unit_ids),
         )
         .exclude(email="")
         .values_list("membership__unit_id", "email")
@@ -67,22 +77,32 @@ def clerk_emails(unit_ids) -> dict[int, list[str]]:
     return emails
 
 
-def _line(milestone: Milestone, today: dt.date) -> str:
+def milestone_line(milestone: Milestone, today: dt.date) -> str:
+    """One milestone in a reminder or a 督办单: where, what, when due, how late."""
     where = str(milestone.project)
     if milestone.subitem:
         where += f" / {milestone.subitem.number} {milestone.subitem.name}"
     due = f"{milestone.due_date.year}年{milestone.due_date.month}月{milestone.due_date.day}日"
     days = (milestone.due_date - today).days
-    if status.is_red(due_date=milestone.due_date, done_date=milestone.done_date, today=today):
+    colour = status.milestone_colour(
+        due_date=milestone.due_date,
+        done_date=milestone.done_date,
+        today=today,
+        window_days=clock.warning_days(),
+    )
+    if colour is status.Colour.RED:
         state, when = _("【逾期】"), _("已逾期%(n)s天") % {"n": -days}
     elif days == 0:
         state, when = _("【临期】"), _("今天到期")
-    else:
+    elif colour is status.Colour.AMBER:
         state, when = _("【临期】"), _("还有%(n)s天到期") % {"n": days}
+    else:
+        state, when = _("【未到期】"), _("还有%(n)s天到期") % {"n": days}
     return f"{state}{where}：{milestone.name}，完成时限{due}，{when}"
 
 
-def _date_cn(day: dt.date) -> str:
+def date_cn(day: dt.date) -> str:
+    """A date as an office writes it: 2010年9月30日."""
     return f"{day.year}年{day.month}月{day.day}日"
 
 
@@ -94,9 +114,9 @@ def _due_body(unit: Unit, milestones: list[Milestone], today: dt.date) -> str:
             "截至%(date)s，贵单位以下%(n)s个进度节点临期或逾期，请抓紧推进，并及时登录"
             "质量兴市项目化推进工作平台填报进展。"
         )
-        % {"date": _date_cn(today), "n": len(milestones)},
+        % {"date": date_cn(today), "n": len(milestones)},
         "",
-        *(_line(m, today) for m in milestones),
+        *(milestone_line(m, today) for m in milestones),
         "",
         _("市政府办公室（督查室）"),
     ]
@@ -166,65 +186,22 @@ def reminders_send_due(*, today: dt.date | None = None) -> ReminderRun:
                 to=item.recipients,
             )
         )
-        _record_delivery(rows, item.error)
+        record_delivery(rows, item.error)
         (run.failed if item.error else run.sent).append(item)
     return run
 
 
-def _record_delivery(reminders: list[Reminder], error: str) -> None:
-    """Mark the reminders sent, or failed with the reason (a later run retries a failed one)."""
-    Reminder.objects.filter(pk__in=[r.pk for r in reminders]).update(
-        delivery=Reminder.Delivery.FAILED if error else Reminder.Delivery.SENT,
-        delivery_error=error,
-    )
-    for reminder in reminders:
-        reminder.delivery = Reminder.Delivery.FAILED if error else Reminder.Delivery.SENT
-        reminder.delivery_error = error
-
-
-def reminder_send_manual(*, milestone: Milestone, sender: User, message: str = "") -> Reminder:
-    """Record a 督办单 about one milestone and e-mail it to the unit's clerks.
-
-    The 督办单 is recorded whatever happens to the e-mail: ``delivery`` says
-    whether it was sent, and ``delivery_error`` why not (server down, …).
-    """
-    today = clock.today()
-    recipients = clerk_emails([milestone.unit_id]).get(milestone.unit_id, [])
-    text = message.strip() or _("请抓紧推进该进度节点，并及时在平台填报进展情况。")
-    body = "\n".join(
-        [
-            f"{milestone.unit.display_name}：",
-            "",
-            _("市政府办公室督办以下进度节点："),
-            _line(milestone, today),
-            "",
-            _("督办要求：%(text)s") % {"text": text},
-            "",
-            _("督办人：%(name)s，%(date)s")
-            % {"name": sender.get_full_name() or sender.get_username(), "date": _date_cn(today)},
-        ]
-    )
-    reminder = Reminder.objects.create(
-        milestone=milestone,
-        sent_to=milestone.unit,
-        kind=Reminder.Kind.MANUAL,
-        sent_by=sender,
-        sent_on=today,
-        recipients=", ".join(recipients),
-        message=body,
-        delivery=Reminder.Delivery.PENDING if recipients else Reminder.Delivery.NO_RECIPIENT,
-    )
-    if recipients:
-        error = mail.deliver(
-            EmailMessage(
-                subject=mail.header_text(
-                    _("【督办单】%(unit)s：%(name)s")
-                    % {"unit": milestone.unit.name, "name": milestone.name}
-                ),
-                body=body,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                to=recipients,
-            )
-        )
-        _record_delivery([reminder], error)
-    return reminder
+def record_delivery(records: Sequence[MailDelivery], error: str) -> None:
+    """Mark the records (reminders or 督办单, of one model) sent, or failed with the
+    reason; a later run retries a failed one. One UPDATE; ``updated_at`` moves
+    where the model has one."""
+    if not records:
+        return
+    delivery = MailDelivery.Delivery.FAILED if error else MailDelivery.Delivery.SENT
+    model = type(records[0])
+    fields = {"delivery": delivery, "delivery_error": error}
+    fields.update(dict.fromkeys(auto_now_fields(model), clock.now()))
+    model._default_manager.filter(pk__in=[r.pk for r in records]).update(**fields)
+    for record in records:
+        record.delivery = delivery
+        record.delivery_error = error

@@ -209,8 +209,18 @@ def _delete_year(year: int, before_units_deleted: Callable[[QuerySet[Unit]], Non
     if plan is not None:
         if not plan.projects.filter(is_sample=True).exists() and plan.projects.exists():
             raise ValueError(f"{year} 年已有真实数据，不能用测试数据覆盖。")
-        from projects.models import Evidence, IndicatorValue
+        from projects.models import (
+            DeadlineExtension,
+            Evidence,
+            IndicatorValue,
+            Supervision,
+            SupervisionFile,
+        )
 
+        SupervisionFile.objects.filter(supervision__plan=plan).delete()
+        Supervision.objects.filter(plan=plan).update(previous=None)
+        Supervision.objects.filter(plan=plan).delete()
+        DeadlineExtension.objects.filter(milestone__project__plan=plan).delete()
         IndicatorValue.objects.filter(report__milestone__project__plan=plan).delete()
         Evidence.objects.filter(report__milestone__project__plan=plan).delete()
         ProgressReport.objects.filter(milestone__project__plan=plan).delete()

@@ -13,11 +13,12 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from common import clock
-from projects import access, charts
+from projects import access, charts, status
 from projects.dashboard import dashboard_for, pick_plan
 from projects.exports import project_rows_xlsx
-from projects.filters import project_filterset
+from projects.filters import milestone_filterset, project_filterset
 from projects.models import Indicator, Milestone, ProgressReport, Project, SubItem
+from projects.services.supervision import supervisions_by_milestone
 
 PAGE_SIZE = 50
 
@@ -55,6 +56,38 @@ def project_list(request):
             "query": query.urlencode(),
             "sort": filterset.form.cleaned_data.get("sort") if filterset.is_valid() else None,
             "today": today,
+        },
+    )
+
+
+MILESTONE_PAGE_SIZE = 100
+
+
+@login_required
+def milestone_list(request):
+    """``/milestones/``: a year's milestones the user may read, by unit, vice-mayor,
+    status and text, most urgent first. The office sends 督办单 from here: for the
+    ticked milestones, or for the whole filtered list (one per unit)."""
+    today = clock.today()
+    filterset = milestone_filterset(request, today=today)
+    page = Paginator(filterset.qs, MILESTONE_PAGE_SIZE).get_page(request.GET.get("page"))
+    open_items = supervisions_by_milestone([m.pk for m in page])
+    for m in page:
+        m.current_colour = status.Colour(m.colour_code)
+        m.label = m.current_colour.milestone_label(done=status.is_done_by(m.done_date, today))
+        m.late_days = m.days_late(today)
+        m.open_supervisions = open_items.get(m.pk, [])
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "projects/milestone_list.html",
+        {
+            "filterset": filterset,
+            "page": page,
+            "query": query.urlencode(),
+            "today": today,
+            "can_send": access.can_send_supervision(request.user),
         },
     )
 

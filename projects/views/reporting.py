@@ -1,5 +1,6 @@
 """Bureau staff's work list and progress reports; the review of reports by the
-unit head and the mayor's office; reminders (督办单) and evidence downloads.
+unit head and the mayor's office; evidence downloads. (督办单 are in
+``projects.views.supervision``.)
 
 Every view fetches and authorises through ``projects.access`` and writes
 through ``projects.services``; changing requests are POST (CSRF-checked).
@@ -18,18 +19,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from common import clock
 from projects import access, review
-from projects.forms import ProgressReportForm, ReminderForm, ReturnForm
+from projects.forms import ProgressReportForm, ReturnForm
 from projects.models import Evidence, IndicatorValue, Milestone, ProgressReport
-from projects.services import progress, reminders
+from projects.services import progress
+from projects.services.supervision import supervisions_by_milestone
 from projects.timeline import milestone_timeline
 
 Review = ProgressReport.Review
 
 REVIEW_PAGE_SIZE = 50
+SUPERVISION_LIMIT = 10  # 督办单 shown on /my/; the inbox has them all
 
 
 def waiting_for(review_state: str | None, reason: str | None = "") -> str:
@@ -66,7 +69,9 @@ def my_work(request):
         .by_urgency(today)
     )
     counts = {"red": 0, "amber": 0, "returned": 0, "waiting": 0, "unreported": 0}
+    open_items = supervisions_by_milestone([m.pk for m in milestones])
     for m in milestones:
+        m.open_supervisions = open_items.get(m.pk, [])
         m.current_colour = m.colour(today)
         if m.is_done and m.latest_review is None:
             m.waiting = _("已完成")  # set in the admin or loaded, without a report
@@ -91,6 +96,11 @@ def my_work(request):
             "unit": access.user_unit(request.user),
             "counts": counts,
             "years": [year - 1, year, year + 1],
+            "supervisions": list(
+                access.supervision_waiting(request.user)
+                .for_list()
+                .order_by("answer_due", "pk")[:SUPERVISION_LIMIT]
+            ),
         },
     )
 
@@ -113,7 +123,13 @@ def _milestone_context(request, milestone: Milestone) -> dict:
         "reports": reports,
         "timeline": milestone_timeline(milestone, reports),
         "can_report": access.can_report(request.user, milestone),
-        "can_remind": access.can_remind(request.user),
+        "supervisions": list(
+            access.visible_supervisions(request.user)
+            .filter(milestones=milestone)
+            .select_related("level", "unit")
+            .order_by("-sent_at", "-pk")
+        ),
+        "can_send_supervision": access.can_send_supervision(request.user),
         "closed": milestone.project.plan.is_closed,
         "today": clock.today(),
     }
@@ -123,7 +139,6 @@ def _milestone_context(request, milestone: Milestone) -> dict:
 def milestone_detail(request, pk: int):
     milestone = access.get_milestone(request.user, pk, queryset=Milestone.objects.for_list())
     context = _milestone_context(request, milestone)
-    context["remind_form"] = ReminderForm() if context["can_remind"] else None
     return render(request, "projects/milestone_detail.html", context)
 
 
@@ -204,48 +219,19 @@ def milestone_report(request, pk: int):
 
 
 @login_required
-@require_POST
-def milestone_remind(request, pk: int):
-    """The mayor's office sends a 督办单 about one milestone."""
-    milestone = access.get_milestone(request.user, pk, queryset=Milestone.objects.for_list())
-    if not access.can_remind(request.user):
-        raise PermissionDenied
-    form = ReminderForm(request.POST)
-    if not form.is_valid():
-        context = _milestone_context(request, milestone)
-        context["remind_form"] = form
-        return render(request, "projects/milestone_detail.html", context)
-    reminder = reminders.reminder_send_manual(
-        milestone=milestone, sender=request.user, message=form.cleaned_data["message"]
-    )
-    if reminder.delivery == reminder.Delivery.SENT:
-        messages.success(request, _("督办单已发送至%(unit)s。") % {"unit": milestone.unit.name})
-    elif reminder.delivery == reminder.Delivery.FAILED:
-        messages.error(
-            request,
-            _("督办单已记录，但邮件未发出：%(reason)s。请稍后重发或电话通知%(unit)s。")
-            % {"reason": reminder.delivery_error, "unit": milestone.unit.name},
-        )
-    else:
-        messages.warning(
-            request,
-            _("督办单已记录，但%(unit)s没有填写邮箱的填报员，未发出邮件。")
-            % {"unit": milestone.unit.name},
-        )
-    return redirect("milestone_detail", pk=milestone.pk)
-
-
-@login_required
 def evidence_download(request, pk: int):
     """An evidence file, to users who may read its milestone; never inline."""
     item: Evidence = access.get_evidence(request.user, pk)
+    return attachment_response(item.file, item.original_name, item.content_type)
+
+
+def attachment_response(file, name: str, content_type: str) -> FileResponse:
+    """A stored file as a download: never shown inline, never sniffed, sandboxed."""
     try:
-        handle = item.file.open("rb")
+        handle = file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
-    response = FileResponse(
-        handle, as_attachment=True, filename=item.original_name, content_type=item.content_type
-    )
+    response = FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

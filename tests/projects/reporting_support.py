@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import socket
 import struct
 import zipfile
 import zlib
@@ -136,3 +137,17 @@ def at_the_same_moment(*requests, lock_milestone=None) -> list:
     for thread in threads:
         thread.join(timeout=60)
     return results
+
+
+@pytest.fixture
+def smtp_down(settings):
+    """The real SMTP backend, pointed at a port on 127.0.0.1 where nothing listens."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+    return settings

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from projects.models import Milestone, PlanYear, ProgressReport
 from projects.timeline import milestone_timeline
+from tests import factories
 from tests.projects.reporting_support import frozen, report_data  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -50,9 +51,12 @@ def test_milestone_change_is_recorded_old_to_new(client, frozen, city):
 
 
 def test_milestone_page_shows_the_timeline(client, frozen, city):
-    _full_loop(client, city)
     client.force_login(city.olivia)
-    client.post(reverse("milestone_remind", args=[city.ms_zhijian.pk]), {"message": "请补充照片"})
+    client.post(
+        reverse("supervision_new"),
+        {"m": [city.ms_zhijian.pk], "level": factories.ladder()[0].pk, "text": "请补充照片"},
+    )
+    _full_loop(client, city)
     client.force_login(city.victor)  # the vice-mayor of project 1 reads it too
     body = client.get(reverse("milestone_detail", args=[city.ms_zhijian.pk])).content.decode()
     for text in [
@@ -63,7 +67,8 @@ def test_milestone_page_shows_the_timeline(client, frozen, city):
         "修改进度节点",
         "状态：未开始 → 已完成",
         "完成日期：— → 2010年9月20日",
-        "督办单",
+        "交办催办单",
+        "请补充照片",
         "olivia",
         "helen",
     ]:

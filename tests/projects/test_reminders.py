@@ -1,19 +1,17 @@
-"""Reminders (督办催办): the daily e-mail run and the reviewer's 督办单."""
+"""Reminders (督办催办): the daily e-mail run. (The office's 督办单: test_supervision.py.)"""
 # ruff: noqa: F811  (pytest fixtures imported from reporting_support)
 
 import datetime as dt
 import io
-import socket
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.urls import reverse
 
 from projects.models import Milestone, PlanYear, Reminder
 from responsibility import roles
 from tests import factories
-from tests.projects.reporting_support import frozen  # noqa: F401 (fixture)
+from tests.projects.reporting_support import frozen, smtp_down  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -117,114 +115,7 @@ def test_bad_date_option_is_a_clear_error(frozen, emails):
         run(date="2010/09/28")
 
 
-# --- 督办单 from the milestone page -------------------------------------------
-
-
-def remind_url(city):
-    return reverse("milestone_remind", args=[city.ms_zhijian.pk])
-
-
-def test_reviewer_sends_a_reminder_recorded_with_who_and_when(client, frozen, emails):
-    client.force_login(emails.olivia)
-    response = client.post(remind_url(emails), {"message": "请于9月30日前报送材料"})
-    assert response.status_code == 302
-    reminder = Reminder.objects.get()
-    assert (reminder.kind, reminder.sent_by, reminder.sent_to) == (
-        "manual",
-        emails.olivia,
-        emails.zhijian,
-    )
-    assert reminder.sent_on == dt.date(2010, 9, 28)
-    [message] = mail.outbox
-    assert sorted(message.to) == ["alice@zhijian.gov.cn", "carol@zhijian.gov.cn"]
-    assert "【督办单】" in message.subject and "请于9月30日前报送材料" in message.body
-    # a manual reminder does not stop the daily one
-    run()
-    assert Reminder.objects.filter(kind="auto").count() == 2
-
-
-def test_reminder_needs_post_and_the_reviewer_role(client, frozen, emails):
-    url = remind_url(emails)
-    response = client.post(url, {"message": "x"})
-    assert response.status_code == 302 and response.url.startswith(reverse("login"))
-    client.force_login(emails.alice)
-    assert client.post(url, {"message": "x"}).status_code == 403
-    client.force_login(emails.bob)
-    assert client.post(url, {"message": "x"}).status_code == 404
-    client.force_login(emails.olivia)
-    assert client.get(url).status_code == 405
-    assert not Reminder.objects.exists() and mail.outbox == []
-
-
-def test_over_long_reminder_text_is_refused_next_to_the_field(client, frozen, emails):
-    client.force_login(emails.olivia)
-    response = client.post(remind_url(emails), {"message": "催" * 1001})
-    assert response.status_code == 200
-    assert "督办要求最多1000字" in response.content.decode()
-    assert not Reminder.objects.exists()
-
-
 # --- Delivery failures: recorded and shown, never a 500 ------------------------------
-
-
-@pytest.fixture
-def smtp_down(settings):
-    """The real SMTP backend, pointed at a port on 127.0.0.1 where nothing listens."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_TIMEOUT = 5
-    return settings
-
-
-def test_reminder_with_the_mail_server_down_is_recorded_and_the_office_told(
-    client, frozen, emails, smtp_down
-):
-    client.force_login(emails.olivia)
-    response = client.post(remind_url(emails), {"message": "请尽快报送"}, follow=True)
-
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "督办单已记录，但邮件未发出" in html and "无法连接邮件服务器" in html
-    reminder = Reminder.objects.get()
-    assert reminder.kind == "manual" and reminder.sent_by == emails.olivia
-    assert reminder.delivery == Reminder.Delivery.FAILED
-    assert "ConnectionRefusedError" in reminder.delivery_error
-    # The milestone's timeline keeps saying so.
-    page = client.get(reverse("milestone_detail", args=[emails.ms_zhijian.pk])).content.decode()
-    assert "邮件未发出：无法连接邮件服务器" in page
-
-
-def test_reminder_sent_is_marked_sent(client, frozen, emails):
-    client.force_login(emails.olivia)
-    client.post(remind_url(emails), {"message": ""})
-    assert Reminder.objects.get().delivery == Reminder.Delivery.SENT
-    assert len(mail.outbox) == 1
-
-
-def test_line_breaks_and_control_characters_in_names_do_not_reach_the_subject(
-    client, frozen, emails
-):
-    Milestone.objects.filter(pk=emails.ms_zhijian.pk).update(
-        # PostgreSQL stores no NUL, so \x07 stands for the other control characters.
-        name="申报\r\n名牌\x07Bcc: x@evil.example\u202e" + "长" * 150
-    )
-    client.force_login(emails.olivia)
-    response = client.post(remind_url(emails), {"message": ""}, follow=True)
-
-    assert response.status_code == 200
-    assert "督办单已发送至质监局" in response.content.decode()
-    [message] = mail.outbox
-    subject = message.subject
-    assert not any(ch in subject for ch in "\r\n\x07\u202e")
-    assert subject.startswith("【督办单】质监局：申报 名牌 Bcc: x@evil.example")
-    assert len(subject) <= 120 and subject.endswith("…")
-    assert message.to and "x@evil.example" not in message.recipients()
-    assert Reminder.objects.get().delivery == Reminder.Delivery.SENT
 
 
 def test_daily_run_with_the_mail_server_down_records_the_failure_exits_non_zero_and_retries(

@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from projects.models import Milestone, ProgressReport
 from projects.services.scale import scale_seed
@@ -92,8 +93,50 @@ def _busy_history(milestone, clerk, reviewer, reports: int) -> None:
             sent_by=reviewer,
             sent_on=dt.date(2010, 9, 1),
         )
+        _supervision_loop(milestone, clerk, reviewer, n)
         milestone.name = f"{milestone.name[:10]}{n}"
         milestone.save()
+
+
+def _supervision_loop(milestone, clerk, reviewer, n: int) -> None:
+    """A 督办单 about the milestone, acknowledged, answered with a file and closed."""
+    from django.core.files.base import ContentFile
+
+    from projects.models import Supervision, SupervisionFile
+
+    level = factories.ladder()[n % 3]
+    day = dt.date(2010, 9, 1)
+    item = Supervision.objects.create(
+        plan=milestone.project.plan,
+        unit=milestone.unit,
+        level=level,
+        text=f"督办{n}",
+        sent_by=reviewer,
+        sent_at=timezone.now(),
+        sent_on=day,
+        ack_due=day,
+        answer_due=day,
+        state="closed",
+        acknowledged_by=clerk,
+        acknowledged_at=timezone.now(),
+        acknowledged_on=day,
+        answer="已办",
+        answered_by=clerk,
+        answered_at=timezone.now(),
+        answered_on=day,
+        closed_by=reviewer,
+        closed_at=timezone.now(),
+        closed_on=day,
+    )
+    item.milestones.add(milestone)
+    SupervisionFile.objects.create(
+        supervision=item,
+        file=ContentFile(b"%PDF-1.4\n%%EOF\n", name="s.pdf"),
+        original_name=f"反馈{n}.pdf",
+        content_type="application/pdf",
+        size=15,
+        uploaded_by=clerk,
+    )
 
 
 def test_milestone_page_queries_do_not_grow_with_its_history(client, city, settings, tmp_path):

@@ -60,7 +60,11 @@ def test_a_scheme_of_another_year_is_still_404(client, city, scheme):
 def _get_pages(city):
     return {
         "year": ["/", "/my/", f"/units/{city.zhijian.pk}/", f"/mayors/{city.mayor.pk}/"],
-        "page": ["/projects/", "/review/"],
+        "page": ["/projects/", "/review/", "/supervision/", "/milestones/"],
+        "tab": ["/supervision/"],
+        "m": ["/supervision/new/"],
+        "all": ["/supervision/new/"],
+        "colour": ["/milestones/", "/supervision/new/?all=1"],
         "format": ["/projects/"],
         "kind": ["/assessment/2010/"],
         "as_of": ["/reports/bulletin.pdf"],

@@ -37,8 +37,16 @@ from assessment.models import (
     TitleAward,
 )
 from common.history import HISTORY_REASON_MAX, history_reason
-from projects.forms import ProgressReportForm, ReminderForm, ReturnForm
-from projects.models import Evidence, ProgressReport, Reminder
+from projects.forms import (
+    ProgressReportForm,
+    ReturnForm,
+    SupervisionAnswerForm,
+    SupervisionCloseForm,
+    SupervisionEscalateForm,
+    SupervisionSendForm,
+)
+from projects.models import Evidence, ProgressReport, Reminder, Supervision, SupervisionFile
+from projects.services import supervision as supervision_service
 from tests import factories
 from tests.assessment import builders
 from tests.security.bounded import (
@@ -87,6 +95,17 @@ def world(city, media):
         kind=Reminder.Kind.MANUAL,
         sent_by=city.olivia,
         sent_on=city.plan.first_day,
+    )
+    [item] = supervision_service.supervision_send(
+        milestones=[city.ms_zhijian], level=factories.ladder()[0], sender=city.olivia
+    )
+    SupervisionFile.objects.create(
+        supervision=item,
+        file=SimpleUploadedFile("s.pdf", PDF),
+        original_name="s.pdf",
+        content_type="application/pdf",
+        size=len(PDF),
+        uploaded_by=city.alice,
     )
     return scheme
 
@@ -178,7 +197,7 @@ def _admin_models():
             m
             for m in admin.site._registry
             if m._meta.app_label in (*APP_LABELS, "auth")
-            and m not in (ProgressReport, Reminder)  # read-only in the admin
+            and m not in (ProgressReport, Reminder, Supervision)  # read-only in the admin
         ),
         key=lambda m: m._meta.label,
     )
@@ -359,7 +378,11 @@ def test_every_app_form_text_field_is_bounded_by_its_column():
     for form, name, column in [
         (ProgressReportForm, "narrative", ProgressReport._meta.get_field("narrative")),
         (ReturnForm, "reason", ProgressReport._meta.get_field("return_reason")),
-        (ReminderForm, "message", Reminder._meta.get_field("message")),
+        (SupervisionSendForm, "text", Supervision._meta.get_field("text")),
+        (SupervisionAnswerForm, "answer", Supervision._meta.get_field("answer")),
+        (SupervisionCloseForm, "note", Supervision._meta.get_field("close_note")),
+        (SupervisionEscalateForm, "note", Supervision._meta.get_field("close_note")),
+        (SupervisionEscalateForm, "text", Supervision._meta.get_field("text")),
     ]:
         assert isinstance(column, models.TextField)
         assert form.base_fields[name].max_length

@@ -281,16 +281,70 @@ def test_review_decisions(stage, city):
     assert_none(problems)
 
 
-def test_reminder(stage, city, mailoutbox):
+SUPERVISION_TABLES = (
+    "projects.Supervision",
+    "projects.HistoricalSupervision",
+    "projects.SupervisionFile",
+    "projects.Milestone",
+)
+
+
+def test_supervision_send(stage, city, mailoutbox):
+    """交办: the office's send page."""
+    level = factories.ladder()[0]
     with time_machine.travel(dt.datetime(2010, 9, 28, 10, 0, tzinfo=SHANGHAI), tick=False):
         target = Target(
-            "督办",
-            reverse("milestone_remind", kwargs={"pk": city.ms_zhijian.pk}),
-            {"message": "请于月底前完成。"},
-            ("projects.Reminder", "projects.Milestone"),
+            "督办 交办",
+            reverse("supervision_new"),
+            {
+                "m": [str(city.ms_zhijian.pk)],
+                "level": str(level.pk),
+                "text": "请于月底前完成。",
+                "answer_due": "2010-10-08",
+            },
+            SUPERVISION_TABLES,
         )
-        cases = variants(target.base, {"message": text_values(1000)})
+        cases = variants(
+            target.base,
+            {
+                "text": text_values(2000),
+                "level": CHOICE,
+                "answer_due": DATE,
+                "m": INTEGER_SHORT,
+                "confirm_duplicate": BOOLEAN,
+            },
+        )
         assert_none(run(client_for(city.olivia), target, cases))
+
+
+def test_supervision_steps(stage, city, mailoutbox):
+    """签收, 反馈 (with files), 办结 and 升级 on a 督办单."""
+    from projects.services import supervision as service
+
+    cuiban = factories.ladder()[0]
+    with time_machine.travel(dt.datetime(2010, 9, 28, 10, 0, tzinfo=SHANGHAI), tick=False):
+        [item] = service.supervision_send(
+            milestones=[city.ms_zhijian], level=cuiban, sender=city.olivia
+        )
+        url = reverse("supervision_detail", kwargs={"pk": item.pk})
+        problems = []
+        for user, base, fields in [
+            (
+                city.alice,
+                {"action": "answer", "answer": "已完成整改。"},
+                {"answer": text_values(2000), "files": evidence_files(), "action": CHOICE},
+            ),
+            (city.helen, {"action": "acknowledge"}, {"action": CHOICE}),
+            (city.olivia, {"action": "close", "note": "销号"}, {"note": text_values(1000)}),
+            (
+                city.olivia,
+                {"action": "escalate", "note": "升级", "text": "请局长亲自过问。"},
+                {"note": text_values(1000), "text": text_values(2000)},
+            ),
+        ]:
+            target = Target(f"督办 {base['action']}", url, base, SUPERVISION_TABLES)
+            problems += run(client_for(user), target, variants(target.base, fields))
+        assert_none(problems)
 
 
 # --- Assessment -------------------------------------------------------------------------------
@@ -484,8 +538,8 @@ def test_every_form_refuses_a_post_without_csrf_token_and_changes_nothing(stage,
         ),
         (
             city.olivia,
-            reverse("milestone_remind", kwargs={"pk": city.ms_zhijian.pk}),
-            {"message": "x"},
+            reverse("supervision_new"),
+            {"m": [str(city.ms_zhijian.pk)], "level": str(factories.ladder()[0].pk)},
         ),
         (
             city.olivia,
@@ -505,7 +559,13 @@ def test_every_form_refuses_a_post_without_csrf_token_and_changes_nothing(stage,
             {"year": "2011", "format": "0", "resource": "0"},
         ),
     ]
-    tables = REPORT_TABLES + ASSESSMENT_TABLES + PLAN_TABLES + ("projects.Reminder", "auth.User")
+    tables = (
+        REPORT_TABLES
+        + ASSESSMENT_TABLES
+        + PLAN_TABLES
+        + SUPERVISION_TABLES
+        + ("projects.Reminder", "auth.User")
+    )
     problems = []
     for user, url, data in forms:
         client = Client(enforce_csrf_checks=True, raise_request_exception=False)

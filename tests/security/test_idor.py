@@ -62,7 +62,27 @@ def foreign(city, settings, tmp_path):
         evidence=ContentFile(b"%PDF-1.4 entry", name="entry.pdf"),
         entered_by=city.olivia,
     )
-    return {"report": report, "evidence": evidence, "entry": entry}
+    from projects.models import SupervisionFile
+    from projects.services import supervision as service
+
+    [sv] = service.supervision_send(
+        milestones=[city.ms_shangwu], level=factories.ladder()[0], sender=city.olivia
+    )
+    sv_file = SupervisionFile.objects.create(
+        supervision=sv,
+        file=ContentFile(b"%PDF-1.4 sv", name="sv.pdf"),
+        original_name="sv.pdf",
+        content_type="application/pdf",
+        size=11,
+        uploaded_by=city.bob,
+    )
+    return {
+        "report": report,
+        "evidence": evidence,
+        "entry": entry,
+        "supervision": sv,
+        "supervision_file": sv_file,
+    }
 
 
 def outside_alice(city, foreign) -> dict[str, list[dict]]:
@@ -73,7 +93,8 @@ def outside_alice(city, foreign) -> dict[str, list[dict]]:
         "mayor_detail": [{"pk": city.other_mayor.pk}, {"pk": city.mayor.pk}],
         "milestone_detail": [{"pk": city.ms_shangwu.pk}, {"pk": city.ms_project2.pk}],
         "milestone_report": [{"pk": city.ms_shangwu.pk}, {"pk": city.ms_project2.pk}],
-        "milestone_remind": [{"pk": city.ms_shangwu.pk}],
+        "supervision_detail": [{"pk": foreign["supervision"].pk}],
+        "supervision_file": [{"pk": foreign["supervision_file"].pk}],
         "evidence_download": [{"pk": foreign["evidence"].pk}],
         "report_review": [{"pk": foreign["report"].pk}],
         "pdf_unit": [{"year": 2010, "unit_id": city.shangwu.pk}],
@@ -114,6 +135,8 @@ def test_the_same_urls_work_for_the_owner(city, foreign, client):
         ("milestone_detail", {"pk": city.ms_shangwu.pk}),
         ("milestone_report", {"pk": city.ms_shangwu.pk}),
         ("evidence_download", {"pk": foreign["evidence"].pk}),
+        ("supervision_detail", {"pk": foreign["supervision"].pk}),
+        ("supervision_file", {"pk": foreign["supervision_file"].pk}),
     ]:
         assert client.get(reverse(name, kwargs=kwargs)).status_code == 200, name
     client.force_login(city.olivia)
