@@ -144,7 +144,10 @@ class AssessmentItemAdmin(NativeTypesExportMixin, ImportExportMixin, SimpleHisto
             _("按个数计（扣分、超额奖励、加分）"),
             {"fields": [("per_points", "per_money"), ("target", "cap")]},
         ),
-        (_("原始数据来源"), {"fields": ["source", "indicators", "milestones"]}),
+        (
+            _("原始数据来源"),
+            {"fields": ["source", "late_credit", "supervision_level", "indicators", "milestones"]},
+        ),
     ]
 
     @admin.display(description=_("计分标准"))

@@ -18,6 +18,7 @@ from django.db import transaction
 
 from assessment import scoring, services
 from assessment.models import AssessmentCategory, AssessmentEntry, AssessmentItem, AssessmentScheme
+from projects.models import SupervisionLevel
 from responsibility.models import Unit
 
 ASSESSMENT_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "assessment_2010.json"
@@ -88,6 +89,12 @@ def scheme_load(
                 else [],
                 source=row.get("source", AssessmentItem.Source.MANUAL),
                 target=_d(row["target"]) if row.get("target") is not None else None,
+                late_credit=_d(row.get("late_credit", 0)),
+                supervision_level=(
+                    SupervisionLevel.objects.get(name=row["supervision_level"])
+                    if row.get("supervision_level")
+                    else None
+                ),
             )
             item, _ = AssessmentItem.objects.update_or_create(
                 category=category, name=row["name"], defaults=defaults

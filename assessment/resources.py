@@ -19,6 +19,7 @@ from import_export import fields, resources, widgets
 from assessment import scoring
 from assessment.models import ASSESSED_KINDS, AssessmentCategory, AssessmentItem, AssessmentScheme
 from common.formula_safe import FormulaSafeResourceMixin
+from projects.models import SupervisionLevel
 
 YEAR, KIND, CATEGORY = "年度", "考核对象", "考核类别"
 TEXT = widgets.CharWidget(allow_blank=True)  # an empty cell is "", not None
@@ -112,6 +113,25 @@ class CategoryWidget(widgets.ForeignKeyWidget):
         except AssessmentCategory.DoesNotExist as exc:
             raise ValueError(
                 _("考核办法中没有类别“%(c)s”，请先导入考核类别。") % {"c": value}
+            ) from exc
+
+
+class LevelWidget(widgets.ForeignKeyWidget):
+    """A 督办 level by its name (催办, 督办, 黄牌…); empty for none."""
+
+    def __init__(self, **kwargs):
+        super().__init__(SupervisionLevel, field="name", **kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        if not str(value or "").strip():
+            return None
+        try:
+            return SupervisionLevel.objects.get(name=str(value).strip())
+        except SupervisionLevel.DoesNotExist as exc:
+            names = "、".join(SupervisionLevel.objects.values_list("name", flat=True))
+            raise ValueError(
+                _("没有名为“%(name)s”的督办级别（现有：%(names)s）。")
+                % {"name": value, "names": names}
             ) from exc
 
 
@@ -263,6 +283,12 @@ class ItemResource(FormulaSafeResourceMixin, resources.ModelResource):
         attribute="source",
         column_name="原始数据来源",
         widget=ChoiceLabelWidget(AssessmentItem.Source.choices),
+    )
+    late_credit = fields.Field(
+        attribute="late_credit", column_name="逾期完成折算", widget=widgets.DecimalWidget()
+    )
+    supervision_level = fields.Field(
+        attribute="supervision_level", column_name="督办级别", widget=LevelWidget()
     )
 
     class Meta:

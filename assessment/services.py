@@ -32,9 +32,9 @@ from assessment.models import (
 from common import clock
 from common.history import history_reason
 from common.writes import touch, touch_fields
-from projects import status
+from projects import status, supervision
 from projects.dashboard import UnitRow, unit_ranking
-from projects.models import Indicator, PlanYear
+from projects.models import Indicator, PlanYear, Supervision
 from responsibility import roles
 from responsibility.models import Unit
 
@@ -79,8 +79,11 @@ def _indicator_units(indicators) -> dict[int, list[int]]:
     return mapping
 
 
-def _raw_from_counts(kind: scoring.RuleKind, *, done: int, total: int) -> scoring.Raw | None:
-    """A raw value from "done out of total" (milestones done, indicators met)."""
+def _raw_from_counts(
+    kind: scoring.RuleKind, *, done: int | Decimal, total: int
+) -> scoring.Raw | None:
+    """A raw value from "done out of total" (milestones done, indicators met).
+    ``done`` may be fractional: late completions counted at a scheme's credit."""
     if total == 0:
         return None
     if kind is scoring.RuleKind.FIXED:
@@ -116,6 +119,36 @@ def _raw_from_amounts(
     return scoring.Raw(value=actual, target=target)
 
 
+def _credited(on_time: int, late: int, credit: Decimal) -> int | Decimal:
+    """Milestones counted as done: the on-time ones, and the late ones at ``credit``
+    (0: not at all, 0.5: half, 1: as on time)."""
+    return on_time + credit * late if credit else on_time
+
+
+def _occurrences(scheme: AssessmentScheme, items, unit_ids: set[int]):
+    """Raw values of the count sources, for every assessed unit (0 when none): late
+    completions, 督办单 received (of one level or all), late acknowledgements.
+    One query for the 督办单 whatever the number of units."""
+    Source = AssessmentItem.Source
+    wanted = {i.source for i in items} & AssessmentItem.COUNT_SOURCES
+    per_level: dict[tuple[int, int], int] = defaultdict(int)
+    late_acks: dict[int, int] = defaultdict(int)
+    if wanted & {Source.UNIT_SUPERVISIONS, Source.UNIT_LATE_ACKS}:
+        rows = (
+            Supervision.objects.filter(plan__year=scheme.year, unit_id__in=unit_ids)
+            .order_by()
+            .values("unit", "level")
+            .annotate(
+                n=Count("pk"),
+                late=Count("pk", filter=supervision.ack_late_q(clock.today())),
+            )
+        )
+        for row in rows:
+            per_level[(row["unit"], row["level"])] += row["n"]
+            late_acks[row["unit"]] += row["late"]
+    return per_level, late_acks
+
+
 def unit_figures(scheme: AssessmentScheme) -> dict[int, UnitRow]:
     """Each unit's milestone figures in the scheme's year as of today, read
     through the dashboard's selector (``projects.dashboard.unit_ranking``), so
@@ -142,17 +175,41 @@ def computed_raws(
     sources = {i.source for i in items}
     Source = AssessmentItem.Source
 
-    if Source.UNIT_MILESTONES in sources:
+    if sources & {Source.UNIT_MILESTONES, Source.UNIT_LATE}:
         # Milestones already due when the assessment is made (all of them once the year
-        # is over), done or not: "due" and "due_done" of the unit's figures.
+        # is over): of those, the ones done by their due date in force (an approved
+        # extension moves it) count as done; late ones at the item's credit.
         by_unit = unit_figures(scheme) if figures is None else figures
         for item in items:
             if item.source == Source.UNIT_MILESTONES:
                 for unit_id in unit_ids & by_unit.keys():
                     row = by_unit[unit_id]
-                    raw = _raw_from_counts(item.rule().kind, done=row.due_done, total=row.due)
+                    done = _credited(row.due_on_time, row.late, item.late_credit)
+                    raw = _raw_from_counts(item.rule().kind, done=done, total=row.due)
                     if raw:
                         raws[(item.pk, unit_id)] = raw
+            elif item.source == Source.UNIT_LATE:
+                for unit_id in unit_ids:
+                    row = by_unit.get(unit_id)
+                    raws[(item.pk, unit_id)] = scoring.Raw(value=Decimal(row.late if row else 0))
+
+    if sources & {Source.UNIT_SUPERVISIONS, Source.UNIT_LATE_ACKS}:
+        per_level, late_acks = _occurrences(scheme, items, unit_ids)
+        for item in items:
+            if item.source == Source.UNIT_SUPERVISIONS:
+                for unit_id in unit_ids:
+                    n = sum(
+                        count
+                        for (unit, level), count in per_level.items()
+                        if unit == unit_id
+                        and (
+                            item.supervision_level_id is None or level == item.supervision_level_id
+                        )
+                    )
+                    raws[(item.pk, unit_id)] = scoring.Raw(value=Decimal(n))
+            elif item.source == Source.UNIT_LATE_ACKS:
+                for unit_id in unit_ids:
+                    raws[(item.pk, unit_id)] = scoring.Raw(value=Decimal(late_acks.get(unit_id, 0)))
 
     if Source.UNIT_INDICATORS in sources:
         indicators = list(
@@ -179,12 +236,20 @@ def computed_raws(
         kind = item.rule().kind
         milestones = list(item.milestones.all())
         if milestones:
-            per_unit: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+            # (on time, late, total) per unit: late completions at the item's credit.
+            per_unit: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
             for m in milestones:
-                per_unit[m.unit_id][1] += 1
-                per_unit[m.unit_id][0] += 1 if status.is_done_by(m.done_date, today) else 0
+                counts = per_unit[m.unit_id]
+                counts[0] += status.is_on_time(
+                    due_date=m.due_date, done_date=m.done_date, today=today
+                )
+                counts[1] += status.is_done_late(
+                    due_date=m.due_date, done_date=m.done_date, today=today
+                )
+                counts[2] += 1
             for unit_id in unit_ids & per_unit.keys():
-                done, total = per_unit[unit_id]
+                on_time, late, total = per_unit[unit_id]
+                done = _credited(on_time, late, item.late_credit)
                 raw = _raw_from_counts(kind, done=done, total=total)
                 if raw:
                     raws[(item.pk, unit_id)] = raw

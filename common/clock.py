@@ -7,15 +7,37 @@ application records (reports, reviews, history, assessment runs; see
 ``common.timestamps``) carries it. Tests freeze time with time-machine instead.
 """
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 
+# A day set by :func:`as_of` for the code running inside it (this thread or task only).
+_as_of: ContextVar[dt.date | None] = ContextVar("zhucheng_as_of", default=None)
+
+
+@contextlib.contextmanager
+def as_of(day: dt.date) -> Iterator[None]:
+    """Run the code inside as if today were ``day``: what it records carries that
+    day, at the current time of day. For loading sample data that tells a story
+    over past days (the demo's 督办 and 延期申请) through the real services."""
+    token = _as_of.set(day)
+    try:
+        yield
+    finally:
+        _as_of.reset(token)
+
+
 def pinned_date() -> dt.date | None:
-    """The date ``ZHUCHENG_TODAY`` pins, or None."""
+    """The day :func:`as_of` sets, else the date ``ZHUCHENG_TODAY`` pins, or None."""
+    inside = _as_of.get()
+    if inside is not None:
+        return inside
     pinned = getattr(settings, "ZHUCHENG_TODAY", "")
     if not pinned:
         return None

@@ -17,9 +17,11 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.mail import get_connection
 from django.db import transaction
 from django.utils import timezone
 
+from common import clock
 from common.writes import touch_fields
 from projects.models import (
     Indicator,
@@ -29,7 +31,9 @@ from projects.models import (
     Project,
     ProjectUnit,
     SubItem,
+    Supervision,
 )
+from projects.services import supervision
 from responsibility import roles
 from responsibility.models import Membership, Person, Unit, ViceMayor
 
@@ -155,6 +159,7 @@ def demo_load(*, path: Path = DEMO_FIXTURE, password: str = DEMO_PASSWORD) -> De
         _load_indicators(project, None, row.get("indicators", []))
 
     _demo_pending_reports(plan, author_for_unit, users, reviewer)
+    _demo_supervision(plan, users)
 
     return DemoSummary(
         year=plan.year,
@@ -292,3 +297,116 @@ def _load_users(rows, units, mayors, password) -> dict:
         user = User.objects.select_related("membership__unit").get(pk=user.pk)
         users[row["username"]] = user
     return users
+
+
+# --- 督办 (sample data) -------------------------------------------------------------------
+
+
+def _milestone(plan: PlanYear, unit: str, name: str) -> Milestone:
+    return Milestone.objects.select_related("project__plan", "unit", "subitem").get(
+        project__plan=plan, unit__name=unit, name=name
+    )
+
+
+def _demo_supervision(plan: PlanYear, users: dict) -> None:
+    """The 督办 loop in every state, told over the demo's past days through the real
+    services (``clock.as_of``), marked as sample data: a closed 催办单 of 质监局 about a
+    milestone it then finished late; a 催办单 nobody acknowledged, escalated by the
+    daily run to a 督办单 that 质监局 acknowledged and has yet to answer; a new
+    催办单 waiting to be acknowledged; a 商务局 answer waiting for the office; and a
+    unit nobody can e-mail. Loaded once: skipped when the year has any 督办单."""
+    if Supervision.objects.filter(plan=plan).exists():
+        return
+    office, clerk, head = users.get("dubanshi"), users.get("zhijian"), users.get("zhijian_head")
+    shangwu = users.get("shangwu")
+    if not (office and clerk and head and shangwu):
+        return
+    cuiban = supervision.supervision_ladder_ensure()[0]
+    quiet = get_connection("django.core.mail.backends.locmem.EmailBackend")
+    items: list[Supervision] = []
+
+    def send(day: dt.date, unit: str, names: list[str], text: str) -> Supervision:
+        with clock.as_of(day):
+            [item] = supervision.supervision_send(
+                milestones=[_milestone(plan, unit, n) for n in names],
+                level=cuiban,
+                sender=office,
+                text=text,
+                connection=quiet,
+            )
+        items.append(item)
+        return item
+
+    year = plan.year
+    # 1. 交办 → 签收 → 反馈 → 销号, about a milestone finished three days late.
+    closed = send(
+        dt.date(year, 7, 21),
+        "质监局",
+        ["完成汛期特种设备专项检查"],
+        "汛期将至，请于7月23日前完成专项检查并反馈。",
+    )
+    with clock.as_of(dt.date(year, 7, 21)):
+        supervision.supervision_acknowledge(item=closed, user=clerk)
+    with clock.as_of(dt.date(year, 7, 23)):
+        supervision.supervision_answer(
+            item=closed,
+            user=clerk,
+            text="已完成全市汛期特种设备专项检查，排查隐患12处，已全部整改。",
+        )
+    with clock.as_of(dt.date(year, 7, 26)):
+        supervision.supervision_close(item=closed, user=office, note="检查已完成，准予销号。")
+
+    # 2. Not acknowledged in time: the daily run escalates it to a 督办单, acknowledged.
+    send(
+        dt.date(year, 9, 26),
+        "质监局",
+        ["完成重点用能单位能源计量审查", "完成食品小作坊集中整治"],
+        "两项工作均已逾期，请说明原因并提出完成时限。",
+    )
+    with clock.as_of(dt.date(year, 9, 28)):
+        run = supervision.supervision_escalate_due(connection=quiet)
+    for _old, successor in run.escalated:
+        items.append(successor)
+        with clock.as_of(dt.date(year, 9, 29)):
+            supervision.supervision_acknowledge(item=successor, user=head)
+
+    # 3. Sent today, waiting to be acknowledged.
+    send(
+        dt.date(year, 9, 30),
+        "质监局",
+        ["完成地理标志保护产品申报材料并上报", "完成规模以上企业质量信用档案"],
+        "请于10月8日前报送申报材料和信用档案建设进展。",
+    )
+
+    # 4. 商务局 has answered; the office has yet to close it.
+    overdue = (
+        Milestone.objects.filter(project__plan=plan, unit__name="商务局")
+        .overdue(dt.date(year, 9, 20))
+        .order_by("due_date", "pk")
+        .values_list("name", flat=True)[:1]
+    )
+    if overdue:
+        answered = send(dt.date(year, 9, 20), "商务局", list(overdue), "请抓紧推进并反馈进展。")
+        with clock.as_of(dt.date(year, 9, 21)):
+            supervision.supervision_answer(
+                item=answered, user=shangwu, text="已召集相关企业部署，预计10月15日前完成。"
+            )
+
+    # 5. A unit nobody can e-mail: the office sees 无收件人.
+    reachable = supervision.recipients_by_unit(
+        Milestone.objects.filter(project__plan=plan).values_list("unit", flat=True).distinct()
+    )
+    silent = (
+        Milestone.objects.filter(project__plan=plan)
+        .overdue(dt.date(year, 9, 29))
+        .exclude(unit_id__in=list(reachable))
+        .order_by("unit__order", "due_date", "pk")
+        .select_related("unit")
+        .first()
+    )
+    if silent is not None:
+        send(dt.date(year, 9, 29), silent.unit.name, [silent.name], "请抓紧推进并反馈进展。")
+
+    Supervision.objects.filter(pk__in=[i.pk for i in items]).update(
+        is_sample=True, updated_at=clock.now()
+    )

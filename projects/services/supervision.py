@@ -24,6 +24,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from common import clock, evidence
 from common.writes import touch_fields
@@ -43,7 +44,7 @@ ANSWER_DUE_MAX_DAYS = 366
 # Who of a unit gets the e-mail of a 督办单 (both also see it in the application).
 MAIL_ROLES = (roles.CLERK, roles.UNIT_HEAD)
 
-DEFAULT_TEXT = _("请高度重视，抓紧推进以下进度节点，按时签收并反馈办理情况。")
+DEFAULT_TEXT = gettext_lazy("请高度重视，抓紧推进以下进度节点，按时签收并反馈办理情况。")
 
 
 class SupervisionStateError(ValidationError):
@@ -193,8 +194,9 @@ def _body(item: Supervision, milestones: Sequence[Milestone], today: dt.date) ->
     )
 
 
-def _mail(items: Sequence[Supervision], today: dt.date) -> None:
-    """E-mail each item to its unit's recipients and record what happened."""
+def _mail(items: Sequence[Supervision], today: dt.date, connection=None) -> None:
+    """E-mail each item to its unit's recipients and record what happened.
+    ``connection``: an e-mail backend connection (Django's default when None)."""
     for item in items:
         if not item.recipients:
             continue
@@ -208,6 +210,7 @@ def _mail(items: Sequence[Supervision], today: dt.date) -> None:
                 body=_body(item, milestones, today),
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 to=[a.strip() for a in item.recipients.split(",") if a.strip()],
+                connection=connection,
             )
         )
         record_delivery([item], error)
@@ -256,6 +259,7 @@ def supervision_send(
     text: str = "",
     answer_due: dt.date | None = None,
     confirm_duplicate: bool = False,
+    connection=None,
 ) -> list[Supervision]:
     """Send 督办单 about ``milestones``: one per unit, each about that unit's
     milestones, e-mailed to the unit's clerks and head (recorded whatever
@@ -308,7 +312,7 @@ def supervision_send(
             )
             for b in batches
         ]
-    _mail(items, today)
+    _mail(items, today, connection)
     return items
 
 
@@ -511,7 +515,7 @@ def _why(item: Supervision, today: dt.date) -> str:
     }
 
 
-def supervision_escalate_due(*, today: dt.date | None = None) -> EscalationRun:
+def supervision_escalate_due(*, today: dt.date | None = None, connection=None) -> EscalationRun:
     """Escalate every open item not acknowledged, or not answered, by its deadline
     whose level escalates by rule, to the next level; e-mail the successors and
     send again the e-mails of open items that failed. Idempotent: an escalated
@@ -554,14 +558,14 @@ def supervision_escalate_due(*, today: dt.date | None = None) -> EscalationRun:
                 run.at_top.append(item)
                 continue
         run.escalated.append((item, successor))
-    _mail([s for _old, s in run.escalated], today)
+    _mail([s for _old, s in run.escalated], today, connection)
     retry = list(
         Supervision.objects.open()
         .filter(delivery=MailDelivery.Delivery.FAILED)
         .exclude(pk__in=[s.pk for _old, s in run.escalated])
         .select_related("level", "unit", "sent_by")
     )
-    _mail(retry, today)
+    _mail(retry, today, connection)
     for item in retry:
         (run.failed if item.delivery == MailDelivery.Delivery.FAILED else run.resent).append(item)
     run.failed += [s for _old, s in run.escalated if s.delivery == MailDelivery.Delivery.FAILED]

@@ -18,6 +18,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from common import clock
@@ -42,10 +43,11 @@ Action = supervision.Action
 State = supervision.State
 
 TABS = {
-    "todo": _("待处理"),
-    "open": _("未办结"),
-    "done": _("已办结/已升级"),
-    "all": _("全部"),
+    "todo": gettext_lazy("待处理"),
+    "late": gettext_lazy("逾期未签收/未反馈"),
+    "open": gettext_lazy("未办结"),
+    "done": gettext_lazy("已办结/已升级"),
+    "all": gettext_lazy("全部"),
 }
 
 
@@ -59,7 +61,7 @@ def _milestones_prefetch() -> Prefetch:
 @login_required
 def supervision_inbox(request):
     """``/supervision/``: the 督办单 the user may read. Tabs: waiting for the
-    user's side (default), open, done, all; the office filters by unit and level."""
+    user's side (default), past a deadline, open, done, all."""
     if not access.has_supervision_inbox(request.user):
         raise PermissionDenied
     tab = request.GET.get("tab", "todo")
@@ -68,6 +70,8 @@ def supervision_inbox(request):
     items = access.visible_supervisions(request.user).for_list()
     if tab == "todo":
         items = access.supervision_waiting(request.user, items)
+    elif tab == "late":
+        items = items.filter(supervision.escalation_due_q(clock.today()))
     elif tab == "open":
         items = items.open()
     elif tab == "done":
@@ -130,9 +134,9 @@ def _detail_context(request, item: Supervision, **forms) -> dict:
 
 
 _DONE = {
-    Action.ACKNOWLEDGE: _("已签收。请在反馈时限前反馈办理情况。"),
-    Action.ANSWER: _("反馈已提交，等待市政府办公室办结。"),
-    Action.CLOSE: _("督办单已办结（销号）。"),
+    Action.ACKNOWLEDGE: gettext_lazy("已签收。请在反馈时限前反馈办理情况。"),
+    Action.ANSWER: gettext_lazy("反馈已提交，等待市政府办公室办结。"),
+    Action.CLOSE: gettext_lazy("督办单已办结（销号）。"),
 }
 
 

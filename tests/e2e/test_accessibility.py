@@ -35,14 +35,26 @@ PAGES = {
     "project_list": ("olivia", "/projects/"),
     "assessment": ("olivia", "/assessment/2010/"),
     "password_change": ("alice", "/accounts/password_change/"),
+    "supervision_inbox": ("alice", "/supervision/"),
+    "supervision_item": ("alice", "/supervision/{item}/"),
+    "supervision_send": ("olivia", "/supervision/new/?m={ms_zhijian}"),
+    "milestone_list": ("olivia", "/milestones/?colour=red"),
 }
 
 
 @pytest.mark.parametrize("name", PAGES)
 def test_page_has_no_serious_accessibility_violation(name, demo_passwords, year_2010, open_session):
+    from projects.services import supervision
+    from tests import factories
+
+    [item] = supervision.supervision_send(
+        milestones=[demo_passwords.ms_zhijian],
+        level=factories.ladder()[0],
+        sender=demo_passwords.olivia,
+    )
     user, path = PAGES[name]
     page = open_session(user).page
-    response = page.goto(path.format(ms_zhijian=demo_passwords.ms_zhijian.pk))
+    response = page.goto(path.format(ms_zhijian=demo_passwords.ms_zhijian.pk, item=item.pk))
     assert response.status == 200, f"{path}: HTTP {response.status}"
     violations = blocking_violations(page)
     assert not violations, f"{path}:\n" + "\n".join(violations)
