@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects.views import dashboard, reporting
+from projects.views import dashboard, extensions, reporting
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -16,4 +16,11 @@ urlpatterns = [
     path("evidence/<int:pk>/", reporting.evidence_download, name="evidence_download"),
     path("review/", reporting.review_list, name="review"),
     path("reports/<int:pk>/review/", reporting.report_review, name="report_review"),
+    # 延期申请
+    path(
+        "milestones/<int:pk>/extension/",
+        extensions.milestone_extension,
+        name="milestone_extension",
+    ),
+    path("extensions/<int:pk>/", extensions.extension_detail, name="extension_detail"),
 ]
