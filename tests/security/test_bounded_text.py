@@ -38,7 +38,7 @@ from assessment.models import (
 )
 from common.history import HISTORY_REASON_MAX, history_reason
 from projects.forms import ProgressReportForm, ReminderForm, ReturnForm
-from projects.models import Evidence, ProgressReport, Reminder
+from projects.models import DeadlineExtension, Evidence, ProgressReport, Reminder
 from tests import factories
 from tests.assessment import builders
 from tests.security.bounded import (
@@ -63,7 +63,7 @@ def media(settings, tmp_path):
 @pytest.fixture
 def world(city, media):
     """One row of every app model: the city, a computed scheme with an entry, a title,
-    a report with evidence, a reminder."""
+    a report with evidence, a reminder, a deadline extension request."""
     scheme = builders.bureau_scheme()
     services.assessment_compute(scheme=scheme)
     exam = AssessmentItem.objects.get(category__scheme=scheme, name="培训考试")
@@ -87,6 +87,14 @@ def world(city, media):
         kind=Reminder.Kind.MANUAL,
         sent_by=city.olivia,
         sent_on=city.plan.first_day,
+    )
+    DeadlineExtension.objects.create(
+        milestone=city.ms_zhijian,
+        requested_by=city.alice,
+        old_due_date=city.ms_zhijian.due_date,
+        new_due_date=city.plan.last_day,
+        reason="延期理由",
+        progress="目前进展",
     )
     return scheme
 

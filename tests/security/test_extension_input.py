@@ -1,0 +1,118 @@
+"""Hostile input through the 延期申请 forms (the request, and the head's and the
+office's decisions), as the roles that may use them: no HTTP 500, a refusal says
+why in Chinese, and a refusal leaves the request and milestone tables as they were
+(tests/security/hostile.py). The texts end in unbounded columns with bounds of their
+own, like the report's narrative."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import models
+from django.test import Client
+from django.urls import reverse
+
+from projects.forms import ExtensionRefuseForm, ExtensionRequestForm
+from projects.models import DeadlineExtension
+from projects.services import extensions
+from tests.security.hostile import CHOICE, DATE, Target, probe, text_values, variants
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+TABLES = (
+    "projects.DeadlineExtension",
+    "projects.HistoricalDeadlineExtension",
+    "projects.Milestone",
+    "projects.HistoricalMilestone",
+)
+
+
+@pytest.fixture(autouse=True)
+def _quiet_request_log(caplog):
+    caplog.set_level(logging.CRITICAL, logger="django.request")
+
+
+@pytest.fixture
+def june():
+    with time_machine.travel(dt.datetime(2010, 6, 20, 10, 0, tzinfo=SHANGHAI), tick=False):
+        yield
+
+
+def run(user, target: Target, cases) -> list[str]:
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    problem, status = probe(client, target, target.base)
+    assert problem is None and status == target.ok_status, (target.name, status, problem)
+    problems, count = [], 0
+    for label, data in cases:
+        count += 1
+        problem, _status = probe(client, target, data)
+        if problem:
+            problems.append(f"{target.name}: {label}: {problem}")
+    assert count >= 10
+    return problems
+
+
+def test_request_form(june, city):
+    target = Target(
+        "延期申请",
+        reverse("milestone_extension", kwargs={"pk": city.ms_zhijian.pk}),
+        {"new_due_date": "2010-07-31", "reason": "省局推迟受理。", "progress": "材料已备齐。"},
+        TABLES,
+    )
+    cases = variants(
+        target.base,
+        {
+            "new_due_date": DATE,
+            "reason": text_values(extensions.REASON_MAX),
+            "progress": text_values(extensions.PROGRESS_MAX),
+        },
+    )
+    problems = run(city.alice, target, cases)
+    assert not problems, "\n".join(problems[:40])
+
+
+@pytest.mark.parametrize(
+    ("who", "state", "actions"),
+    [
+        ("helen", DeadlineExtension.Review.SUBMITTED, ["approve", "return"]),
+        ("olivia", DeadlineExtension.Review.HEAD_APPROVED, ["accept", "return"]),
+    ],
+)
+def test_decisions(june, city, who, state, actions):
+    extension = DeadlineExtension.objects.create(
+        milestone=city.ms_zhijian,
+        requested_by=city.alice,
+        old_due_date=city.ms_zhijian.due_date,
+        new_due_date=dt.date(2010, 7, 31),
+        reason="省局推迟受理。",
+        progress="材料已备齐。",
+        review_state=state,
+        head_approved_by=city.helen if state != DeadlineExtension.Review.SUBMITTED else None,
+    )
+    problems = []
+    for action in actions:
+        target = Target(
+            f"{action} by {who}",
+            reverse("extension_detail", kwargs={"pk": extension.pk}),
+            {"action": action, "reason": "理由不充分。"},
+            TABLES,
+        )
+        fields = {"reason": text_values(extensions.REFUSAL_MAX)} if action == "return" else {}
+        fields["action"] = [*CHOICE, ("other action", actions[0] + "x")]
+        problems += run(getattr(city, who), target, variants(target.base, fields))
+    assert not problems, "\n".join(problems[:40])
+
+
+def test_the_forms_texts_are_bounded():
+    """They end in unbounded columns (TextField), with the service's bounds."""
+    for form, name, column, limit in [
+        (ExtensionRequestForm, "reason", "reason", extensions.REASON_MAX),
+        (ExtensionRequestForm, "progress", "progress", extensions.PROGRESS_MAX),
+        (ExtensionRefuseForm, "reason", "return_reason", extensions.REFUSAL_MAX),
+    ]:
+        assert isinstance(DeadlineExtension._meta.get_field(column), models.TextField)
+        assert form.base_fields[name].max_length == limit
