@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from common import clock
 from common.history import history_reason
 from common.writes import touch_fields
-from projects import access, review
+from projects import access, review, status
 from projects.models import DeadlineExtension, Milestone
 
 # Bounds of the texts a request and a refusal carry (unbounded columns, bounded here).
@@ -83,7 +83,7 @@ def request_blockers(milestone: Milestone, *, today: dt.date) -> list[str]:
         problems.append(_("%(year)s年度已结束，不再受理延期申请。") % {"year": plan.year})
     if milestone.done_date is not None:
         problems.append(_("该节点已完成，无需申请延期。"))
-    elif today > milestone.due_date:
+    elif status.is_red(due_date=milestone.due_date, done_date=milestone.done_date, today=today):
         problems.append(
             _("该节点的完成时限（%(date)s）已过，不能再申请延期；延期申请须在完成时限前提出。")
             % {"date": _day(milestone.due_date)}
@@ -94,11 +94,11 @@ def request_blockers(milestone: Milestone, *, today: dt.date) -> list[str]:
 def date_problems(milestone: Milestone, new_due_date: dt.date, *, today: dt.date) -> list[str]:
     """What is wrong with ``new_due_date`` as the new due date (empty: nothing)."""
     plan = milestone.project.plan
+    old_due_date = milestone.due_date  # what the request would record as its old date
     problems = []
-    if new_due_date <= milestone.due_date:
+    if new_due_date <= old_due_date:
         problems.append(
-            _("申请延期至的日期应晚于当前完成时限（%(date)s）。")
-            % {"date": _day(milestone.due_date)}
+            _("申请延期至的日期应晚于当前完成时限（%(date)s）。") % {"date": _day(old_due_date)}
         )
     if new_due_date < today:
         problems.append(_("申请延期至的日期不能早于今天（%(date)s）。") % {"date": _day(today)})

@@ -116,3 +116,54 @@ def test_the_forms_texts_are_bounded():
     ]:
         assert isinstance(DeadlineExtension._meta.get_field(column), models.TextField)
         assert form.base_fields[name].max_length == limit
+
+
+SCRIPT = '<script>alert("xss")</script>'
+ESCAPED = "&lt;script&gt;alert(&quot;xss&quot;)&lt;/script&gt;"
+
+
+def test_extension_pages_escape_user_text(june, city, client):
+    """The request's texts, the refusal's reason and the milestone's name are shown
+    escaped on every page that shows them, and the pages carry no inline script."""
+    city.ms_zhijian.name = f"节点{SCRIPT}"
+    city.ms_zhijian.save()
+    refused = extensions.extension_request(
+        milestone=city.ms_zhijian,
+        user=city.alice,
+        new_due_date=dt.date(2010, 7, 31),
+        reason=f"理由{SCRIPT}",
+        progress=f"进展{SCRIPT}",
+    )
+    extensions.extension_decide(
+        extension=refused, user=city.helen, action="return", reason=f"不同意{SCRIPT}"
+    )
+    waiting = extensions.extension_request(
+        milestone=city.ms_zhijian,
+        user=city.alice,
+        new_due_date=dt.date(2010, 8, 31),
+        reason=f"再次{SCRIPT}",
+        progress=f"进展{SCRIPT}",
+    )
+    pages = [
+        (city.helen, reverse("review")),
+        (city.helen, reverse("extension_detail", args=[waiting.pk])),
+        (city.alice, reverse("extension_detail", args=[refused.pk])),
+        (city.alice, reverse("milestone_detail", args=[city.ms_zhijian.pk])),
+        (city.alice, reverse("milestone_extension", args=[city.ms_zhijian.pk])),
+        (city.alice, reverse("my_work")),
+    ]
+    shown = 0
+    for user, url in pages:
+        client.force_login(user)
+        html = client.get(url).content.decode()
+        assert "<script>alert" not in html, url
+        assert "<script" not in html and ' style="' not in html, url
+        shown += html.count(ESCAPED)
+    assert shown >= 10
+    # A refused request echoes the typed text back, escaped.
+    response = client.post(
+        reverse("milestone_extension", args=[city.ms_zhijian.pk]),
+        {"new_due_date": "2011-01-01", "reason": SCRIPT, "progress": SCRIPT},
+    )
+    assert response.status_code == 200
+    assert "<script>alert" not in response.content.decode()
