@@ -199,6 +199,7 @@ def extension_detail(request, pk: int):
         extension = access.get_extension(request.user, pk, queryset=_for_page())
     milestone = extension.milestone
     allowed = access.extension_actions(request.user, extension)
+    stage = review.waiting_for(extension.review_state, head_approval=access.head_approval_on())
     return render(
         request,
         "projects/extension_detail.html",
@@ -209,6 +210,7 @@ def extension_detail(request, pk: int):
             "closed": milestone.project.plan.is_closed,
             "allowed": {a.value for a in allowed},
             "own_request": extension.requested_by_id == request.user.pk,
+            "waiting_words": review.WAITING_WORDS[stage] if stage else "",
             "refuse_form": refuse_form,
             "can_open_review": access.can_open_review(request.user),
         },

@@ -351,6 +351,8 @@ def test_another_units_readers_get_404_and_readers_without_a_role_403(client, ju
         page = client.get(detail_url(extension))
         assert page.status_code == 200
         assert '<form method="post">' not in body(page) and 'name="action"' not in body(page)
+        waiting = "这是您本人提出的申请" if reader == city.alice else "您无需操作"
+        assert waiting in body(page) and "当前待单位审核" in body(page)
         for action in ("approve", "accept", "return"):
             response = client.post(detail_url(extension), {"action": action, "reason": "x"})
             assert response.status_code == 403
