@@ -167,3 +167,16 @@ def test_extension_pages_escape_user_text(june, city, client):
     )
     assert response.status_code == 200
     assert "<script>alert" not in response.content.decode()
+
+
+def test_the_review_pages_extension_pager_takes_any_value(june, city):
+    """``extensions_page`` is read by the view itself (like ``page``): never a 500."""
+    from tests.security.test_bad_parameters import GARBAGE
+    from tests.security.test_hostile_input import QUERY_VALUES
+
+    client = Client(raise_request_exception=False)
+    for user in (city.olivia, city.helen):
+        client.force_login(user)
+        for value in [*GARBAGE, *(v for _label, v in QUERY_VALUES)]:
+            response = client.get(reverse("review"), {"extensions_page": value})
+            assert response.status_code in (200, 400), (user, value)
