@@ -16,7 +16,6 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
-
 # A day set by :func:`as_of` for the code running inside it (this thread or task only).
 _as_of: ContextVar[dt.date | None] = ContextVar("zhucheng_as_of", default=None)
 

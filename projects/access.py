@@ -537,3 +537,90 @@ def get_report_unit(user: User, pk) -> Unit:
     if not can_read_unit_report(user, unit):
         raise Http404
     return unit
+
+
+# --- 延期申请 ------------------------------------------------------------------
+#
+# Deadline extension requests (issue 12) are decided along the same state machine
+# as reports (projects.review): the functions below mirror those of reports. The
+# rules of a request itself (before the due date, within the year...) are in
+# projects.services.extensions.
+
+from projects.models import DeadlineExtension  # noqa: E402 (kept with its section)
+
+
+def can_request_extension(user: User, milestone: Milestone) -> bool:
+    """Clerks and heads of the milestone's unit ask for its extension (whether one
+    can be asked today: ``services.extensions.request_blockers``)."""
+    return can_report(user, milestone)
+
+
+def visible_extensions(user: User, queryset=None):
+    """Requests on milestones the user may read."""
+    queryset = DeadlineExtension.objects.all() if queryset is None else queryset
+    return queryset.filter(milestone__in=visible_milestones(user).values("pk"))
+
+
+def extension_actor(user: User, extension: DeadlineExtension) -> review.Actor:
+    """The facts about the user and the request that the state machine decides on."""
+    return review.Actor(
+        stages=review_stages(user, extension.milestone.unit_id),
+        is_author=user.pk is not None and extension.requested_by_id == user.pk,
+        approved_as_head=user.pk is not None and extension.head_approved_by_id == user.pk,
+    )
+
+
+def extensions_to_review(user: User, queryset=None):
+    """Requests waiting for this user's decision (403 for users with no review role).
+
+    Exactly the requests for which :func:`extension_actions` is not empty."""
+    queryset = DeadlineExtension.objects.all() if queryset is None else queryset
+    stages = review_stages(user)
+    if not stages:
+        raise PermissionDenied
+    head_approval = head_approval_on()
+    waiting = Q(pk__in=[])
+    if review.Stage.OFFICE in stages:
+        states = review.states_waiting_for(review.Stage.OFFICE, head_approval=head_approval)
+        waiting |= Q(review_state__in=states) & ~Q(head_approved_by=user)
+    if review.Stage.HEAD in stages:
+        states = review.states_waiting_for(review.Stage.HEAD, head_approval=head_approval)
+        waiting |= Q(review_state__in=states, milestone__unit=user_unit(user))
+    return queryset.filter(waiting).exclude(requested_by=user)
+
+
+def extension_actions(user: User, extension: DeadlineExtension) -> frozenset[review.Action]:
+    """What the user may do with the request now (empty when nothing)."""
+    return review.allowed_actions(
+        extension.review_state,
+        extension_actor(user, extension),
+        head_approval=head_approval_on(),
+    )
+
+
+def extension_refusal(
+    user: User, extension: DeadlineExtension, action: review.Action
+) -> review.Refusal | None:
+    """Why the user may not take ``action`` on the request now (None: they may)."""
+    return review.refusal(
+        extension.review_state,
+        action,
+        extension_actor(user, extension),
+        head_approval=head_approval_on(),
+    )
+
+
+def get_extension(user: User, pk, queryset=None) -> DeadlineExtension:
+    """A request the user may read (one on a milestone they may read), else 404."""
+    return _get_or_404(visible_extensions(user, queryset), pk)
+
+
+def get_extension_for_review(user: User, pk, queryset=None) -> DeadlineExtension:
+    """A request the user may read and holds a review role for, else 404 / 403.
+
+    Whether its current state allows an action is for the caller to ask
+    (:func:`extension_actions`): a request already decided is not a 403."""
+    extension = get_extension(user, pk, queryset)
+    if not review_stages(user, extension.milestone.unit_id):
+        raise PermissionDenied
+    return extension

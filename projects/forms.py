@@ -338,3 +338,73 @@ class SupervisionEscalateForm(forms.Form):
         help_text=_("可留空，沿用原督办要求。"),
         error_messages={"max_length": _("督办要求最多%(limit_value)d字。")},
     )
+
+
+# --- 延期申请 ---------------------------------------------------------------------
+# The rules of a request (before the due date, a later date within the year, one
+# open request per milestone) are the service's, which the view asks on POST;
+# these forms check the input itself.
+
+from projects.services import extensions as _extensions  # noqa: E402 (kept with its section)
+
+
+class ExtensionRequestForm(forms.Form):
+    new_due_date = forms.DateField(
+        label=_("申请延期至"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("须晚于当前完成时限，且在本年度内。"),
+        error_messages={
+            "required": _("请填写申请延期至的日期。"),
+            "invalid": _("请按 年-月-日 格式填写日期，如 2010-07-31。"),
+        },
+    )
+    reason = forms.CharField(
+        label=_("延期理由"),
+        max_length=_extensions.REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("最多%(max)s字。") % {"max": _extensions.REASON_MAX},
+        error_messages={
+            "required": _("请填写延期理由。"),
+            "max_length": _("延期理由最多%(limit_value)d字（现有%(show_value)d字）。"),
+        },
+    )
+    progress = forms.CharField(
+        label=_("目前进展"),
+        max_length=_extensions.PROGRESS_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("最多%(max)s字。") % {"max": _extensions.PROGRESS_MAX},
+        error_messages={
+            "required": _("请填写目前进展。"),
+            "max_length": _("目前进展最多%(limit_value)d字（现有%(show_value)d字）。"),
+        },
+    )
+
+    def clean_reason(self) -> str:
+        text = self.cleaned_data["reason"].strip()
+        if not text:
+            raise forms.ValidationError(_("请填写延期理由。"))
+        return text
+
+    def clean_progress(self) -> str:
+        text = self.cleaned_data["progress"].strip()
+        if not text:
+            raise forms.ValidationError(_("请填写目前进展。"))
+        return text
+
+
+class ExtensionRefuseForm(forms.Form):
+    reason = forms.CharField(
+        label=_("不予批准理由"),
+        max_length=_extensions.REFUSAL_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": _("不予批准时必须填写理由。"),
+            "max_length": _("不予批准理由最多%(limit_value)d字。"),
+        },
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("不予批准时必须填写理由。"))
+        return reason

@@ -1307,7 +1307,7 @@ class DeadlineExtension(models.Model):
         return str(EXTENSION_STATE_WORDS.get(self.review_state, self.get_review_state_display()))
 
 
-EXTENSION_STATE_WORDS = {
+EXTENSION_STATE_WORDS: "dict[str, StrOrPromise]" = {
     State.ACCEPTED: _("已批准"),
     State.RETURNED: _("不予批准"),
 }

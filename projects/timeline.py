@@ -1,10 +1,11 @@
 """A milestone's timeline: its own change history (django-simple-history), the
-reports on it and their review, the reminders about it and the whole loop of
-every 督办单 about it (交办, 签收, 反馈, 办结/销号 or 升级), newest first.
+reports on it and their review, its deadline extension requests (延期申请) and
+their decisions, the reminders about it and the whole loop of every 督办单 about
+it (交办, 签收, 反馈, 办结/销号 or 升级), newest first.
 
-Costs a fixed number of queries: the milestone's history rows, its reports (the
-caller may pass them prefetched), its reminders, its 督办单 with their files,
-and one per foreign key that changed (rare: the unit or sub-item of a milestone).
+Costs a fixed number of queries: the milestone's history rows, its reports and
+its extension requests (the caller may pass either prefetched), its reminders,
+its 督办单 with their files, and one per foreign key that changed (rare: the unit or sub-item of a milestone).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from simple_history.models import ModelDelta
 
 from common import clock
-from projects.models import Milestone, ProgressReport, Supervision
+from projects.models import DeadlineExtension, Milestone, ProgressReport, Supervision
 
 HIDDEN_FIELDS = {"id", "updated_at"}
 
@@ -220,13 +221,62 @@ def _supervision_events(item: Supervision, today: dt.date) -> list[Event]:
     return events
 
 
-def milestone_timeline(milestone: Milestone, reports=None) -> list[Event]:
+def _extension_events(extension: DeadlineExtension) -> list[Event]:
+    """The request, the head's decision and the office's, with their reasons. The
+    due date's move shows as a change of the milestone, by the approver."""
+    details = [
+        _("申请延期至 %(new)s（原完成时限 %(old)s）")
+        % {
+            "new": date_format(extension.new_due_date, "DATE_FORMAT"),
+            "old": date_format(extension.old_due_date, "DATE_FORMAT"),
+        },
+        _("延期理由：%(reason)s") % {"reason": extension.reason},
+        _("目前进展：%(progress)s") % {"progress": extension.progress},
+    ]
+    if extension.route_note:
+        details.append(extension.get_route_note_display())
+    events = [
+        Event(
+            extension.created_at, _who(extension.requested_by), "report", _("提交延期申请"), details
+        )
+    ]
+    refused = extension.review_state == DeadlineExtension.Review.RETURNED
+    why = [_("不予批准理由：%(reason)s") % {"reason": extension.return_reason}] if refused else []
+    head_refused = refused and extension.reviewed_at is None
+    if extension.head_approved_at:
+        who = _who(extension.head_approved_by)
+        if head_refused:
+            title = _("单位负责人不同意延期")
+            events.append(Event(extension.head_approved_at, who, "return", title, why))
+        else:
+            title = _("单位负责人同意延期，报送市政府办公室")
+            events.append(Event(extension.head_approved_at, who, "review", title))
+    if extension.reviewed_at:
+        who = _who(extension.reviewed_by)
+        if refused:
+            title = _("市政府办公室不予批准延期")
+            events.append(Event(extension.reviewed_at, who, "return", title, why))
+        else:
+            title = _("市政府办公室批准延期至 %(date)s") % {
+                "date": date_format(extension.new_due_date, "DATE_FORMAT")
+            }
+            events.append(Event(extension.reviewed_at, who, "review", title))
+    return events
+
+
+def milestone_timeline(milestone: Milestone, reports=None, extensions=None) -> list[Event]:
     """Everything that happened to the milestone, newest first."""
     if reports is None:
         reports = milestone.reports.select_related("author", "head_approved_by", "reviewed_by")
+    if extensions is None:
+        extensions = milestone.extensions.select_related(
+            "requested_by", "head_approved_by", "reviewed_by"
+        )
     events = _history_events(milestone)
     for report in reports:
         events += _report_events(report)
+    for extension in extensions:
+        events += _extension_events(extension)
     for reminder in milestone.reminders.select_related("sent_by", "sent_to"):
         title = reminder.get_kind_display()
         details = [_("发送至：%(unit)s") % {"unit": reminder.sent_to.name}]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects.views import dashboard, reporting, supervision
+from projects.views import dashboard, extensions, reporting, supervision
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -20,4 +20,11 @@ urlpatterns = [
     path("supervision/new/", supervision.supervision_new, name="supervision_new"),
     path("supervision/<int:pk>/", supervision.supervision_detail, name="supervision_detail"),
     path("supervision/files/<int:pk>/", supervision.supervision_file, name="supervision_file"),
+    # 延期申请
+    path(
+        "milestones/<int:pk>/extension/",
+        extensions.milestone_extension,
+        name="milestone_extension",
+    ),
+    path("extensions/<int:pk>/", extensions.extension_detail, name="extension_detail"),
 ]

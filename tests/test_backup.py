@@ -251,6 +251,17 @@ def _fill_every_table(media) -> None:
         recipients="zhijian@example.com",
         message="请于本周内报送进展。",
     )
+    report.milestone.extensions.create(
+        requested_by=clerk,
+        old_due_date=report.milestone.due_date,
+        new_due_date=report.milestone.due_date + dt.timedelta(days=15),
+        reason="省局推迟受理。",
+        progress="材料已备齐。",
+        review_state="returned",
+        head_approved_by=users.get(username="zhijian_head"),
+        head_approved_at=dt.datetime(2010, 9, 28, 1, 2, 3, 456789, dt.UTC),
+        return_reason="理由不充分。",
+    )
     report.milestone.unit.titles.create(year=2010, name="质量工作先进单位", reason="演示")
     request = {"user_agent": "Mozilla/5.0", "ip_address": "10.0.0.8", "username": "zhijian"}
     request |= {"http_accept": "text/html", "path_info": "/accounts/login/"}

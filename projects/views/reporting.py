@@ -28,6 +28,7 @@ from projects.models import Evidence, IndicatorValue, Milestone, ProgressReport
 from projects.services import progress
 from projects.services.supervision import supervisions_by_milestone
 from projects.timeline import milestone_timeline
+from projects.views import extensions as extension_views
 
 Review = ProgressReport.Review
 
@@ -68,6 +69,7 @@ def my_work(request):
         .with_latest_report()
         .by_urgency(today)
     )
+    extension_views.mark_open_requests(milestones)
     counts = {"red": 0, "amber": 0, "returned": 0, "waiting": 0, "unreported": 0}
     open_items = supervisions_by_milestone([m.pk for m in milestones])
     for m in milestones:
@@ -117,11 +119,13 @@ def _reports_for_page(milestone: Milestone):
 
 def _milestone_context(request, milestone: Milestone) -> dict:
     reports = list(_reports_for_page(milestone))
+    extension_part = extension_views.milestone_extensions(request.user, milestone)
     return {
+        **extension_part,
         "milestone": milestone,
         "colour": milestone.colour(),
         "reports": reports,
-        "timeline": milestone_timeline(milestone, reports),
+        "timeline": milestone_timeline(milestone, reports, extension_part["extensions"]),
         "can_report": access.can_report(request.user, milestone),
         "supervisions": list(
             access.visible_supervisions(request.user)
@@ -251,7 +255,12 @@ def review_list(request):
     return render(
         request,
         "projects/review_list.html",
-        {"page": page, "as_head": as_head, "head_approval": access.head_approval_on()},
+        {
+            "page": page,
+            "as_head": as_head,
+            "head_approval": access.head_approval_on(),
+            "extension_page": extension_views.review_page(request),
+        },
     )
 
 

@@ -97,9 +97,7 @@ def test_a_scheme_may_give_late_completions_half_credit(city, milestones):
 
 
 def test_linked_milestones_count_on_time_and_late_apart(city, milestones):
-    s, item = scheme_with(
-        kind=scoring.RuleKind.DEDUCT, per_points=D(10), source=Source.LINKED
-    )
+    s, item = scheme_with(kind=scoring.RuleKind.DEDUCT, per_points=D(10), source=Source.LINKED)
     item.milestones.set([city.ms_zhijian, milestones])
     with at(dt.date(2010, 9, 30)):
         services.assessment_compute(scheme=s)
@@ -166,7 +164,7 @@ def test_late_acknowledgements_can_cost_points(city, ladder):
         [first] = supervision_service.supervision_send(
             milestones=[city.ms_zhijian], level=cuiban, sender=city.olivia
         )
-        [second] = supervision_service.supervision_send(
+        supervision_service.supervision_send(
             milestones=[city.ms_zhijian], level=ladder[1], sender=city.olivia
         )
     with at(dt.date(2010, 9, 2)):  # on time

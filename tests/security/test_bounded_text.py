@@ -45,7 +45,14 @@ from projects.forms import (
     SupervisionEscalateForm,
     SupervisionSendForm,
 )
-from projects.models import Evidence, ProgressReport, Reminder, Supervision, SupervisionFile
+from projects.models import (
+    DeadlineExtension,
+    Evidence,
+    ProgressReport,
+    Reminder,
+    Supervision,
+    SupervisionFile,
+)
 from projects.services import supervision as supervision_service
 from tests import factories
 from tests.assessment import builders
@@ -71,7 +78,7 @@ def media(settings, tmp_path):
 @pytest.fixture
 def world(city, media):
     """One row of every app model: the city, a computed scheme with an entry, a title,
-    a report with evidence, a reminder."""
+    a report with evidence, a reminder, a 督办单 with a file, a deadline extension request."""
     scheme = builders.bureau_scheme()
     services.assessment_compute(scheme=scheme)
     exam = AssessmentItem.objects.get(category__scheme=scheme, name="培训考试")
@@ -106,6 +113,14 @@ def world(city, media):
         content_type="application/pdf",
         size=len(PDF),
         uploaded_by=city.alice,
+    )
+    DeadlineExtension.objects.create(
+        milestone=city.ms_zhijian,
+        requested_by=city.alice,
+        old_due_date=city.ms_zhijian.due_date,
+        new_due_date=city.plan.last_day,
+        reason="延期理由",
+        progress="目前进展",
     )
     return scheme
 

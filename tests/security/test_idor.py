@@ -6,12 +6,14 @@ which alice, the clerk of 质监局, must not reach. A guard test fails when a n
 with an id appears without an entry here, so coverage keeps up with the URL conf.
 """
 
+import datetime as dt
+
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from assessment.models import AssessmentEntry, AssessmentItem
-from projects.models import Evidence, Milestone
+from projects.models import DeadlineExtension, Evidence, Milestone
 from tests import factories
 from tests.assessment import builders
 
@@ -76,10 +78,19 @@ def foreign(city, settings, tmp_path):
         size=11,
         uploaded_by=city.bob,
     )
+    extension = DeadlineExtension.objects.create(
+        milestone=city.ms_shangwu,
+        requested_by=city.bob,
+        old_due_date=city.ms_shangwu.due_date,
+        new_due_date=city.ms_shangwu.due_date + dt.timedelta(days=30),
+        reason="商务局的延期理由",
+        progress="商务局的进展",
+    )
     return {
         "report": report,
         "evidence": evidence,
         "entry": entry,
+        "extension": extension,
         "supervision": sv,
         "supervision_file": sv_file,
     }
@@ -97,6 +108,8 @@ def outside_alice(city, foreign) -> dict[str, list[dict]]:
         "supervision_file": [{"pk": foreign["supervision_file"].pk}],
         "evidence_download": [{"pk": foreign["evidence"].pk}],
         "report_review": [{"pk": foreign["report"].pk}],
+        "milestone_extension": [{"pk": city.ms_shangwu.pk}, {"pk": city.ms_project2.pk}],
+        "extension_detail": [{"pk": foreign["extension"].pk}],
         "pdf_unit": [{"year": 2010, "unit_id": city.shangwu.pk}],
         "assessment_unit": [{"year": 2010, "unit_id": city.shangwu.pk}],
         "assessment_item": [
@@ -137,6 +150,8 @@ def test_the_same_urls_work_for_the_owner(city, foreign, client):
         ("evidence_download", {"pk": foreign["evidence"].pk}),
         ("supervision_detail", {"pk": foreign["supervision"].pk}),
         ("supervision_file", {"pk": foreign["supervision_file"].pk}),
+        ("milestone_extension", {"pk": city.ms_shangwu.pk}),
+        ("extension_detail", {"pk": foreign["extension"].pk}),
     ]:
         assert client.get(reverse(name, kwargs=kwargs)).status_code == 200, name
     client.force_login(city.olivia)
