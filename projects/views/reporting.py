@@ -25,6 +25,7 @@ from projects import access, review
 from projects.forms import ProgressReportForm, ReminderForm, ReturnForm
 from projects.models import Evidence, IndicatorValue, Milestone, ProgressReport
 from projects.services import progress, reminders
+from projects.status import Colour
 from projects.timeline import milestone_timeline
 
 Review = ProgressReport.Review
@@ -65,7 +66,7 @@ def my_work(request):
         .with_latest_report()
         .by_urgency(today)
     )
-    counts = {"red": 0, "amber": 0, "returned": 0, "waiting": 0, "unreported": 0}
+    counts = {"red": 0, "amber": 0, "late": 0, "returned": 0, "waiting": 0, "unreported": 0}
     for m in milestones:
         m.current_colour = m.colour(today)
         if m.is_done and m.latest_review is None:
@@ -73,8 +74,8 @@ def my_work(request):
         else:
             m.waiting = waiting_for(m.latest_review, m.latest_reason)
         m.can_report = access.can_report(request.user, m) and not m.project.plan.is_closed
-        if not m.is_done:
-            counts[m.current_colour.css] = counts.get(m.current_colour.css, 0) + 1
+        if m.current_colour is not Colour.GREEN:
+            counts[m.current_colour.css] += 1
         if m.latest_review == Review.RETURNED:
             counts["returned"] += 1
         elif m.latest_review in review.OPEN_STATES:
