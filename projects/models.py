@@ -1321,7 +1321,9 @@ class DeadlineExtension(models.Model):
     @property
     def decision_label(self) -> str:
         """The state in the words of a request: 已批准 / 不予批准 for the final ones."""
-        return str(EXTENSION_STATE_WORDS.get(self.review_state, self.get_review_state_display()))
+        return str(
+            EXTENSION_STATE_WORDS.get(State(self.review_state), self.get_review_state_display())
+        )
 
 
 EXTENSION_STATE_WORDS = {
