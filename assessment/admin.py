@@ -210,6 +210,8 @@ class AssessmentResultAdmin(SimpleHistoryAdmin):
         "milestones_done",
         "milestones_due",
         "milestones_due_done",
+        "milestones_due_on_time",
+        "milestones_late",
         "milestones_red",
         "milestones_amber",
     ]

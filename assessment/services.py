@@ -297,6 +297,8 @@ RESULT_FIELDS = [
     "milestones_done",
     "milestones_due",
     "milestones_due_done",
+    "milestones_due_on_time",
+    "milestones_late",
     "milestones_red",
     "milestones_amber",
 ]
@@ -470,9 +472,19 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None) -> ComputeSummary:
 
 
 def _keep_figures(result: AssessmentResult, row: UnitRow | None) -> None:
-    """Store the unit's milestone figures with its result (what its card prints)."""
+    """Store the unit's milestone figures with its result (what its card prints),
+    in the order of ``AssessmentResult.milestone_figures``."""
     row = row or UnitRow(result.unit_id, "")
-    figures = (row.total, row.done, row.due, row.due_done, row.red, row.amber)
+    figures = (
+        row.total,
+        row.done,
+        row.due,
+        row.due_done,
+        row.due_on_time,
+        row.late,
+        row.red,
+        row.amber,
+    )
     if figures != result.milestone_figures or result.milestones_as_of is None:
         result.milestones_as_of = clock.today()
     (
@@ -480,6 +492,8 @@ def _keep_figures(result: AssessmentResult, row: UnitRow | None) -> None:
         result.milestones_done,
         result.milestones_due,
         result.milestones_due_done,
+        result.milestones_due_on_time,
+        result.milestones_late,
         result.milestones_red,
         result.milestones_amber,
     ) = figures

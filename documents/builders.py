@@ -4,7 +4,7 @@ the size of the year (the annex is grouped in SQL, not fetched row by row).
 
 The figures are the dashboard's: every count, percentage and rank comes from
 ``projects.dashboard`` (``year_figures``, ``unit_ranking``,
-``open_milestones``, ``milestone_figures``), the read layer behind ``/`` and
+``milestone_lists``, ``milestone_figures``), the read layer behind ``/`` and
 ``/units/<id>/``, so a PDF prints what the page shows. The assessment results
 come from ``assessment.selectors`` (see ``documents.assessment``).
 
@@ -30,13 +30,15 @@ from projects.dashboard import (
     Dashboard,
     GroupRow,
     UnitRow,
+    add_counts,
     milestone_figures,
+    milestone_lists,
     open_milestones,
     unit_ranking,
     year_figures,
 )
 from projects.models import Indicator, Milestone, PlanYear, Project, SubItem
-from projects.status import CountsColour
+from projects.status import COUNT_NAMES, CountsColour
 from responsibility.models import Unit
 
 
@@ -53,16 +55,22 @@ def get_plan(year: int) -> PlanYear:
 
 @dataclasses.dataclass
 class Figures(CountsColour):
-    """Milestone counts of one line of a unit's annex."""
+    """Milestone counts of one line of a unit's annex (one per
+    :data:`projects.status.COUNT_NAMES`)."""
 
     total: int = 0
     done: int = 0
+    due: int = 0
+    due_on_time: int = 0
     red: int = 0
     amber: int = 0
+    late: int = 0
 
     @classmethod
     def of(cls, row: dict) -> Figures:
-        return cls(row["total"], row["done"], row["red"], row["amber"])
+        figures = cls()
+        add_counts(figures, row)
+        return figures
 
 
 @dataclasses.dataclass
@@ -113,10 +121,7 @@ def _by_unit(milestones) -> dict[int, list[Milestone]]:
 def _total(rows: list[UnitRow]) -> GroupRow:
     total = GroupRow(None, "")
     for row in rows:
-        total.total += row.total
-        total.done += row.done
-        total.red += row.red
-        total.amber += row.amber
+        add_counts(total, {name: getattr(row, name) for name in COUNT_NAMES})
     return total
 
 
@@ -128,9 +133,8 @@ MAX_CHART_UNITS = 30
 
 def _charts(board: Dashboard) -> dict:
     """The annual report's charts, drawn from the dashboard's figures."""
-    colours = board.headline.colour_counts
     status = charts.stacked_status_bar(
-        colours["green"], colours["amber"], colours["red"], title=_("项目状态分布（按项目）")
+        board.headline.colour_counts, title=_("项目状态分布（按项目）")
     )
 
     rows = list(board.units or [])
@@ -184,14 +188,16 @@ def annual_context(year: int, portion: Portion = WHOLE_CITY) -> dict:
     ranked = board.units or []
     milestones = portion.milestones(Milestone.objects.filter(project__plan=plan))
     items = _work_items(milestones, today, window)
-    overdue, due_soon = open_milestones(milestones, as_of=today, days=window)
-    overdue_by_unit, due_soon_by_unit = _by_unit(overdue), _by_unit(due_soon)
+    lists = milestone_lists(milestones, as_of=today, days=window)
+    overdue_by_unit, due_soon_by_unit = _by_unit(lists.overdue), _by_unit(lists.due_soon)
+    late_by_unit = _by_unit(lists.late)
     annex = [
         {
             "row": row,
             "items": items.get(row.pk, []),
             "overdue": overdue_by_unit.get(row.pk, []),
             "due_soon": due_soon_by_unit.get(row.pk, []),
+            "late": late_by_unit.get(row.pk, []),
         }
         for row in sorted(ranked + board.idle_units, key=_org_order)
     ]
@@ -234,7 +240,20 @@ def unit_context(year: int, unit: Unit) -> dict:
     row = next((r for r in ranking if r.pk == unit.pk), None)
     card = assessment.unit_card(year, unit)
     assessed = _assessed_figures(card)
-    live = (row.total, row.done, row.due, row.due_done, row.red, row.amber) if row else None
+    live = (
+        (
+            row.total,
+            row.done,
+            row.due,
+            row.due_done,
+            row.due_on_time,
+            row.late,
+            row.red,
+            row.amber,
+        )
+        if row
+        else None
+    )
     milestones = Milestone.objects.filter(project__plan=plan, unit=unit)
     items = _work_items(milestones, today, window).get(unit.pk, [])
     overdue, due_soon = open_milestones(milestones, as_of=today, days=window)
@@ -258,7 +277,7 @@ def unit_context(year: int, unit: Unit) -> dict:
         "indicators": indicators,
         "card": card,
         "assessed": card.result if assessed and card is not None else None,
-        "changed_since": assessed is not None and assessed != (live or (0,) * 6),
+        "changed_since": assessed is not None and assessed != (live or (0,) * len(assessed)),
     }
 
 
@@ -334,8 +353,9 @@ def responsibility_context(year: int, portion: Portion = WHOLE_CITY) -> dict:
 
 
 def bulletin_context(as_of: dt.date, portion: Portion = WHOLE_CITY) -> dict:
-    """督查通报 as of a date: overdue and due-soon milestones, by unit (for a
-    vice-mayor, those of their portfolio)."""
+    """督查通报 as of a date: overdue and due-soon milestones, by unit, and the
+    milestones finished late (逾期完成) up to that date with their days late
+    (for a vice-mayor, those of their portfolio)."""
     plan = get_plan(as_of.year)
     window = clock.warning_days()
     milestones = portion.milestones(Milestone.objects.filter(project__plan=plan))
@@ -345,10 +365,12 @@ def bulletin_context(as_of: dt.date, portion: Portion = WHOLE_CITY) -> dict:
         for r in unit_ranking(plan, as_of=as_of, milestones=milestones, projects=projects)
         if r.total
     ]
-    overdue, due_soon = open_milestones(milestones, as_of=as_of, days=window)
+    lists = milestone_lists(milestones, as_of=as_of, days=window)
+    overdue, due_soon, late = lists.overdue, lists.due_soon, lists.late
     overdue_by_unit, due_soon_by_unit = _by_unit(overdue), _by_unit(due_soon)
+    late_by_unit = _by_unit(late)
     # Worst first: the 序号 of this table is a reading order, not a rank.
-    unit_rows.sort(key=lambda r: (-r.red, -r.amber, *_org_order(r)))
+    unit_rows.sort(key=lambda r: (-r.red, -r.amber, -r.late, *_org_order(r)))
     sections = [
         {
             "row": row,
@@ -357,6 +379,9 @@ def bulletin_context(as_of: dt.date, portion: Portion = WHOLE_CITY) -> dict:
         }
         for row in unit_rows
         if row.red or row.amber
+    ]
+    late_sections = [
+        {"row": row, "late": late_by_unit[row.pk]} for row in unit_rows if late_by_unit.get(row.pk)
     ]
     return {
         **_portion_context(portion),
@@ -369,5 +394,8 @@ def bulletin_context(as_of: dt.date, portion: Portion = WHOLE_CITY) -> dict:
         "total": _total(unit_rows),
         "overdue_count": len(overdue),
         "due_soon_count": len(due_soon),
-        "clean_units": [r for r in unit_rows if not r.red and not r.amber],
+        "late_sections": late_sections,
+        "late_count": len(late),
+        # Praised: nothing overdue, nothing due soon and nothing finished late.
+        "clean_units": [r for r in unit_rows if not r.red and not r.amber and not r.late],
     }

@@ -30,7 +30,7 @@ from projects.models import (
     Supervision,
     SupervisionLevel,
 )
-from projects.status import Colour
+from projects.status import COLOUR_LABELS, Colour
 
 STALE_MESSAGE = _("该记录已被他人修改，请刷新后重试；您填写的内容未丢失")
 
@@ -142,7 +142,8 @@ class StatusColourFilter(admin.SimpleListFilter):
     parameter_name = "colour"
 
     def lookups(self, request, model_admin):
-        return [("red", _("有逾期节点")), ("amber", _("有临期节点")), ("green", _("正常"))]
+        # Worst first, in the status rule's words (projects.status.COLOUR_LABELS).
+        return [(colour.css, COLOUR_LABELS[colour]) for colour in sorted(Colour, reverse=True)]
 
     def queryset(self, request, queryset):
         colour = next((c for c in Colour if c.css == self.value()), None)
@@ -160,6 +161,7 @@ class ProjectAdmin(TargetsImportAdmin, OptimisticLockAdmin, SimpleHistoryAdmin):
         "lead_unit",
         "mayor",
         "progress",
+        "on_time",
         "status_label",
     ]
     list_display_links = ["__str__"]
@@ -186,6 +188,12 @@ class ProjectAdmin(TargetsImportAdmin, OptimisticLockAdmin, SimpleHistoryAdmin):
     def progress(self, obj):
         return f"{obj.percent}%（{obj.ms_done}/{obj.ms_total}）"
 
+    @admin.display(description=_("按期完成率"))
+    def on_time(self, obj):
+        if obj.on_time_percent is None:
+            return "—"
+        return f"{obj.on_time_percent}%（{obj.ms_due_on_time}/{obj.ms_due}）"
+
     @admin.display(description=_("状态"))
     def status_label(self, obj):
         return obj.colour.label
@@ -206,24 +214,47 @@ class OpenFilter(admin.SimpleListFilter):
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("open", _("未完成")), ("done", _("已完成"))]
+        return [
+            ("open", _("未完成")),
+            ("overdue", _("逾期未完成")),
+            ("done", _("已完成")),
+            ("on_time", _("按期完成")),
+            ("late", _("逾期完成")),
+        ]
 
     def queryset(self, request, queryset):
-        if self.value() == "open":
-            return queryset.open()
-        if self.value() == "done":
-            return queryset.done()
-        return queryset
+        narrow = {
+            "open": queryset.open,
+            "overdue": queryset.overdue,
+            "done": queryset.done,
+            "on_time": queryset.done_on_time,
+            "late": queryset.done_late,
+        }.get(self.value() or "")
+        return narrow() if narrow is not None else queryset
 
 
 @admin.register(Milestone)
 class MilestoneAdmin(OptimisticLockAdmin, SimpleHistoryAdmin):
-    list_display = ["name", "project", "subitem", "unit", "due_date", "status", "done_date"]
+    list_display = [
+        "name",
+        "project",
+        "subitem",
+        "unit",
+        "due_date",
+        "status",
+        "done_date",
+        "status_words",
+    ]
     list_filter = ["project__plan", OpenFilter, "status", "unit"]
     search_fields = ["name", "project__name", "subitem__name", "unit__name"]
     date_hierarchy = "due_date"
     autocomplete_fields = ["project", "subitem", "unit"]
     list_select_related = ["project", "subitem__project", "unit"]
+
+    @admin.display(description=_("完成情况"))
+    def status_words(self, obj):
+        """按期完成 / 逾期完成 N天 / 逾期未完成 N天 / 临期 / 正常, as on the pages."""
+        return obj.status_words()
 
 
 @admin.register(Indicator)

@@ -18,11 +18,13 @@ from __future__ import annotations
 import itertools
 import math
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+
+from projects.status import COLOUR_LABELS, Colour
 
 FONT = "'Noto Sans CJK SC', 'Source Han Sans SC', sans-serif"
 TEXT = "#1f2329"
@@ -33,6 +35,7 @@ BAR_LIGHT = "#dfe8f3"
 GREEN = "#1e7b34"
 AMBER = "#b86a00"
 RED = "#b3261e"
+LATE = "#6b3fa0"  # 逾期完成: white text on it has a contrast of 7.4:1
 # Line series differ by dash pattern and marker shape as well as colour.
 SERIES_STYLES = (
     (BAR, "", "circle"),
@@ -99,9 +102,13 @@ def _svg(width: float, height: float, title: str, body: str, *, defs: str = "") 
 
 
 def _hatch_defs(uid: int) -> tuple[str, dict[str, str]]:
-    """Fills for the three status colours: solid, diagonal hatching, cross-hatching."""
-    amber_id, red_id = f"zc-amber-{uid}", f"zc-red-{uid}"
+    """Fills for the four status colours: solid green, late striped across,
+    amber hatched diagonally, red cross-hatched."""
+    late_id, amber_id, red_id = f"zc-late-{uid}", f"zc-amber-{uid}", f"zc-red-{uid}"
     defs = (
+        f'<pattern id="{late_id}" patternUnits="userSpaceOnUse" width="8" height="7">'
+        f'<rect width="8" height="7" fill="#ece4f5"/>'
+        f'<rect width="8" height="4" fill="{LATE}"/></pattern>'
         f'<pattern id="{amber_id}" patternUnits="userSpaceOnUse" width="8" height="8" '
         f'patternTransform="rotate(45)">'
         f'<rect width="8" height="8" fill="#fff1d6"/>'
@@ -110,7 +117,12 @@ def _hatch_defs(uid: int) -> tuple[str, dict[str, str]]:
         f'<rect width="7" height="7" fill="{RED}"/>'
         f'<path d="M0 0L7 7M7 0L0 7" stroke="#fff" stroke-width="1.2"/></pattern>'
     )
-    return defs, {"green": GREEN, "amber": f"url(#{amber_id})", "red": f"url(#{red_id})"}
+    return defs, {
+        "green": GREEN,
+        "late": f"url(#{late_id})",
+        "amber": f"url(#{amber_id})",
+        "red": f"url(#{red_id})",
+    }
 
 
 # --- Horizontal bars -----------------------------------------------------------
@@ -168,20 +180,23 @@ def bar_chart(
 # --- One bar of status counts ----------------------------------------------------
 
 
-def stacked_status_bar(green: int, amber: int, red: int, *, title: str = "") -> SafeString:
-    """A single bar split into 正常 / 临期 / 逾期 segments, each labelled with its count.
+def stacked_status_bar(counts: Mapping[str, int], *, title: str = "") -> SafeString:
+    """A single bar split into one segment per status colour (正常 / 逾期完成 /
+    临期 / 逾期未完成), each labelled with its count.
 
-    Green is solid, amber hatched diagonally, red cross-hatched; a legend
-    under the bar repeats each word with its count and share.
+    ``counts`` maps a colour's ``css`` name (``green``, ``late``, ``amber``,
+    ``red``) to a count, as the dashboard's ``Headline.colour_counts`` does.
+    Green is solid, late striped across, amber hatched diagonally, red
+    cross-hatched; a legend under the bar repeats each word with its count
+    and share.
     """
     width, bar_h, size = 640, 28, 13
     top = 24 if title else 4
-    counts = [
-        ("green", _("正常"), max(int(green or 0), 0)),
-        ("amber", _("临期"), max(int(amber or 0), 0)),
-        ("red", _("逾期"), max(int(red or 0), 0)),
+    segments = [
+        (colour.css, str(COLOUR_LABELS[colour]), max(int(counts.get(colour.css) or 0), 0))
+        for colour in Colour
     ]
-    total = sum(c for _k, _l, c in counts)
+    total = sum(c for _k, _l, c in segments)
     uid = next(_ids)
     defs, fills = _hatch_defs(uid)
     body = []
@@ -191,7 +206,7 @@ def stacked_status_bar(green: int, amber: int, red: int, *, title: str = "") -> 
         f'<rect x="0" y="{top}" width="{width}" height="{bar_h}" fill="#f5f6f8" stroke="{GRID}"/>'
     )
     x = 0.0
-    for key, label, count in counts:
+    for key, label, count in segments:
         if not total or not count:
             continue
         seg = width * count / total
@@ -218,18 +233,22 @@ def stacked_status_bar(green: int, amber: int, red: int, *, title: str = "") -> 
             f'<text x="{width / 2}" y="{top + bar_h / 2 + 4.5}" text-anchor="middle" '
             f'fill="{MUTED}">{_e(_("暂无进度节点"))}</text>'
         )
-    # Legend: swatch, word, count and share — readable without any colour.
+    # Legend: swatch, word, count and share — readable without any colour. It
+    # wraps onto a second line when the words do not fit in one.
     ly = top + bar_h + 10
     lx = 0.0
-    for key, label, count in counts:
+    for key, label, count in segments:
         share = f"（{round(100 * count / total)}%）" if total else ""
         text = f"{label} {count}{share}"
+        item_w = 20 + _text_width(text, size)
+        if lx and lx + item_w > width:
+            lx, ly = 0.0, ly + 22
         body.append(
             f'<rect x="{lx:.1f}" y="{ly}" width="14" height="14" fill="{fills[key]}" '
             f'stroke="{TEXT}" stroke-width=".5"/>'
             f'<text x="{lx + 20:.1f}" y="{ly + 12}">{_e(text)}</text>'
         )
-        lx += 20 + _text_width(text, size) + 24
+        lx += item_w + 24
     height = ly + 20
     return _svg(width, height, title, "".join(body), defs=defs)
 

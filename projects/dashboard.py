@@ -5,7 +5,7 @@ This is the one read layer for these figures. :func:`dashboard_for` is the
 selector behind ``/``, ``/units/<id>/`` and ``/mayors/<id>/``;
 :func:`year_figures` is the same computation without permission scoping, for
 the printed documents (``documents``), whose callers decide who may read them;
-:func:`unit_ranking` and :func:`open_milestones` are its parts that the
+:func:`unit_ranking` and :func:`milestone_lists` are its parts that the
 documents also need on their own. It runs a fixed number of queries whatever
 the size of the year (aggregates and annotations, never a loop over related
 managers):
@@ -16,11 +16,13 @@ managers):
 3. every unit with a part in scope, with its milestone counts (city and
    vice-mayor views);
 4. milestone counts per (project, vice-mayor) (city view);
-5. overdue milestones, 6. milestones falling due soon, 7. recent reports.
+5. the milestones listed by name: overdue, falling due soon and done late (one
+   query, see :func:`milestone_lists`), 6. recent reports.
 
 "As of" a date: a milestone counts as done when its done date is on or before
-that date, red when it was due before that date and not done by then, amber
-when it falls due within the warning window after it. The pages use today;
+that date (on time, or late when after its due date), red when it was due
+before that date and not done by then, amber when it falls due within the
+warning window after it (``projects.status``). The pages use today;
 the bulletin takes the date it is asked for, so a bulletin for a past date
 shows what was late then.
 
@@ -37,15 +39,19 @@ from collections import defaultdict
 
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
+    F,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Value,
+    When,
+    Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
@@ -62,7 +68,7 @@ from projects.models import (
     ProjectUnit,
     SubItem,
 )
-from projects.status import CountsColour, percent_done
+from projects.status import Colour, CountsColour, percent_done
 from responsibility.models import Unit, ViceMayor
 
 DUE_SOON_DAYS = 14
@@ -132,24 +138,38 @@ class AsOf:
     def amber(self) -> Q:
         return status.amber_q(self.date, self.window)
 
+    @property
+    def late(self) -> Q:
+        return status.late_q(self.date)
+
     def due_soon(self, days: int) -> Q:
         """Open and due from the date to ``days`` days after it (inclusive)."""
         return status.amber_q(self.date, days)
 
 
 def milestone_figures(as_of: dt.date, window: int) -> dict[str, Count]:
-    """Aggregates of a milestone queryset: ``total``, ``done``, ``red``, ``amber``,
-    ``due`` and ``due_done`` as of ``as_of``. For ``.aggregate()`` or a grouped
-    ``.values(...).annotate()`` (the documents' per-sub-item figures)."""
+    """Aggregates of a milestone queryset as of ``as_of``: one per
+    :data:`projects.status.COUNT_NAMES` (``total``, ``done``, ``due``,
+    ``due_on_time``, ``red``, ``amber``, ``late``) and ``due_done`` (of the
+    milestones due, those done, on time or late). For ``.aggregate()`` or a
+    grouped ``.values(...).annotate()`` (the documents' per-sub-item figures)."""
     on = AsOf(as_of, window)
     return {
-        "total": Count("pk"),
-        "done": Count("pk", filter=on.done),
-        "red": Count("pk", filter=on.red),
-        "amber": Count("pk", filter=on.amber),
-        "due": Count("pk", filter=on.due),
+        **{
+            name: Count("pk", filter=condition)
+            for name, condition in status.count_conditions(as_of, window).items()
+        },
         "due_done": Count("pk", filter=on.due & on.done),
     }
+
+
+def add_counts(row: CountsColour, counts) -> None:
+    """Add to ``row`` (a :class:`GroupRow` or the documents' figures) the
+    milestone counts of ``counts``: a dict of :func:`milestone_figures`, or a
+    project with ``ms_`` annotations."""
+    for name in status.COUNT_NAMES:
+        value = counts[name] if isinstance(counts, dict) else getattr(counts, f"ms_{name}")
+        setattr(row, name, getattr(row, name) + value)
 
 
 @dataclasses.dataclass
@@ -160,14 +180,17 @@ class Headline:
     ms_done: int = 0
     ms_due: int = 0  # due on or before today
     ms_due_done: int = 0  # of those, done
-    ms_overdue: int = 0  # red
+    ms_due_on_time: int = 0  # of those, done by their due date (按期完成)
+    ms_overdue: int = 0  # red: due, not done (逾期未完成)
+    ms_late: int = 0  # done after their due date (逾期完成)
     ms_amber: int = 0  # due within the warning window
     ms_due_soon: int = 0  # open, due within DUE_SOON_DAYS
     ind_total: int = 0  # every indicator in scope
     ind_assessed: int = 0  # indicators with an actual value that can be compared
     ind_met: int = 0
+    # Projects by colour, best first: green, late, amber, red.
     colour_counts: dict[str, int] = dataclasses.field(
-        default_factory=lambda: {"green": 0, "amber": 0, "red": 0}
+        default_factory=lambda: {colour.css: 0 for colour in Colour}
     )
 
     @property
@@ -179,17 +202,27 @@ class Headline:
         """Share of the milestones due to date that are done."""
         return percent_done(self.ms_due_done, self.ms_due)
 
+    @property
+    def on_time_percent(self) -> int | None:
+        """按期完成率: share of the milestones due to date done by their due date;
+        None when nothing is due yet."""
+        return status.on_time_percent(self.ms_due_on_time, self.ms_due)
+
 
 @dataclasses.dataclass
 class GroupRow(CountsColour):
-    """Milestone counts of a unit, a vice-mayor or a category."""
+    """Milestone counts of a unit, a vice-mayor or a category (one per
+    :data:`projects.status.COUNT_NAMES`)."""
 
     pk: int | str | None
     name: str
     total: int = 0
     done: int = 0
+    due: int = 0  # milestones due on or before the date
+    due_on_time: int = 0  # of those, done by their due date
     red: int = 0
     amber: int = 0
+    late: int = 0  # done after their due date
     projects: int = 0
     rank: int | None = None
 
@@ -204,8 +237,7 @@ class UnitRow(GroupRow):
     display_name: str = ""
     order: int = 0  # the unit's place in the org chart
     lead_projects: int = 0
-    due: int = 0  # milestones due on or before the date
-    due_done: int = 0  # of those, done by then
+    due_done: int = 0  # of the milestones due, those done by then (on time or late)
 
     @property
     def due_percent(self) -> int:
@@ -248,6 +280,7 @@ class Dashboard:
     overdue: list[Milestone]
     due_soon: list[Milestone]
     reports: list[ProgressReport]
+    late: list[Milestone] = dataclasses.field(default_factory=list)  # done late
     unit: Unit | None = None
     mayor: ViceMayor | None = None
     due_soon_days: int = DUE_SOON_DAYS
@@ -267,9 +300,8 @@ class Dashboard:
     # Charts, shared with the PDFs.
 
     def status_chart(self) -> SafeString:
-        c = self.headline.colour_counts
         return charts.stacked_status_bar(
-            c["green"], c["amber"], c["red"], title=_("项目状态（按项目计）")
+            self.headline.colour_counts, title=_("项目状态（按项目计）")
         )
 
     def category_chart(self) -> SafeString:
@@ -323,7 +355,7 @@ def year_figures(
     printed documents, whose callers check who may read them.
 
     The same computation as :func:`dashboard_for` (same dataclasses); the
-    milestone lists and recent reports are left empty (see :func:`open_milestones`).
+    milestone lists and recent reports are left empty (see :func:`milestone_lists`).
     """
     return _dashboard(plan, plan.year, user=None, unit=unit, mayor=mayor, as_of=as_of, lists=False)
 
@@ -347,6 +379,68 @@ def unit_ranking(
     return ranked + idle
 
 
+@dataclasses.dataclass
+class MilestoneLists:
+    """The milestones a page or document lists by name, as of a date, each
+    oldest first (by due date, then project): ``overdue`` (逾期未完成,
+    ``days_overdue`` set), ``due_soon`` (open and falling due within the days
+    asked for, ``days_left`` set) and ``late`` (finished late, 逾期完成,
+    ``late_days`` set)."""
+
+    overdue: list[Milestone]
+    due_soon: list[Milestone]
+    late: list[Milestone]
+
+
+LIST_ORDER = ("due_date", "project__number", "pk")
+
+
+def milestone_lists(
+    milestones: QuerySet[Milestone],
+    *,
+    as_of: dt.date,
+    days: int,
+    limit: int | None = None,
+    late: bool = True,
+) -> MilestoneLists:
+    """The :class:`MilestoneLists` of ``milestones``, in one query. With
+    ``limit``, at most that many of each list (the oldest), numbered per list in
+    SQL (``ROW_NUMBER() OVER (PARTITION BY …)``); without, all of them.
+    ``late=False`` leaves the late ones out."""
+    on = AsOf(as_of, days)
+    red, soon = on.red, on.due_soon(days)
+    kinds = [When(red, then=Value(0)), When(soon, then=Value(1))]
+    wanted = red | soon
+    if late:
+        kinds.append(When(on.late, then=Value(2)))
+        wanted |= on.late
+    kind = Case(*kinds, output_field=IntegerField())
+    rows = (
+        milestones.filter(wanted)
+        .annotate(list_kind=kind)
+        .select_related("project", "subitem", "unit")
+        .order_by("list_kind", *LIST_ORDER)
+    )
+    if limit is not None:
+        rows = rows.annotate(
+            place=Window(
+                RowNumber(), partition_by=[kind], order_by=[F(name).asc() for name in LIST_ORDER]
+            )
+        ).filter(place__lte=limit)
+    lists = MilestoneLists([], [], [])
+    for m in rows:
+        if m.list_kind == 0:
+            m.days_overdue = m.days_late(as_of)  # type: ignore[attr-defined]  # for templates
+            lists.overdue.append(m)
+        elif m.list_kind == 1:
+            m.days_left = (m.due_date - as_of).days  # type: ignore[attr-defined]  # for templates
+            lists.due_soon.append(m)
+        else:
+            m.late_days = m.days_late(as_of)  # type: ignore[attr-defined]  # for templates
+            lists.late.append(m)
+    return lists
+
+
 def open_milestones(
     milestones: QuerySet[Milestone],
     *,
@@ -354,30 +448,9 @@ def open_milestones(
     days: int,
     limit: int | None = None,
 ) -> tuple[list[Milestone], list[Milestone]]:
-    """The milestones of ``milestones`` overdue as of ``as_of`` (``days_overdue``
-    set) and those open and due within ``days`` days after it (``days_left``
-    set), oldest first. With ``limit``, at most that many of each (two queries);
-    without, all of them (one query)."""
-    on = AsOf(as_of, days)
-    open_ = (
-        milestones.filter(on.open)
-        .select_related("project", "subitem", "unit")
-        .order_by("due_date", "project__number", "pk")
-    )
-    if limit is None:
-        overdue: list[Milestone] = []
-        due_soon: list[Milestone] = []
-        for m in open_.filter(status.attention_q(as_of, days)):
-            is_red = status.is_red(due_date=m.due_date, done_date=m.done_date, today=as_of)
-            (overdue if is_red else due_soon).append(m)
-    else:
-        overdue = list(open_.filter(on.red)[:limit])
-        due_soon = list(open_.filter(on.due_soon(days))[:limit])
-    for m in overdue:
-        m.days_overdue = (as_of - m.due_date).days  # type: ignore[attr-defined]  # for templates
-    for m in due_soon:
-        m.days_left = (m.due_date - as_of).days  # type: ignore[attr-defined]  # for templates
-    return overdue, due_soon
+    """The overdue and due-soon lists of :func:`milestone_lists` (one query)."""
+    lists = milestone_lists(milestones, as_of=as_of, days=days, limit=limit, late=False)
+    return lists.overdue, lists.due_soon
 
 
 def _dashboard(
@@ -454,11 +527,11 @@ def _dashboard(
 
     overdue: list[Milestone] = []
     due_soon: list[Milestone] = []
+    late: list[Milestone] = []
     reports: list[ProgressReport] = []
     if lists:
-        overdue, due_soon = open_milestones(
-            milestones, as_of=today, days=DUE_SOON_DAYS, limit=LIST_LIMIT
-        )
+        named = milestone_lists(milestones, as_of=today, days=DUE_SOON_DAYS, limit=LIST_LIMIT)
+        overdue, due_soon, late = named.overdue, named.due_soon, named.late
         reports = list(
             ProgressReport.objects.filter(milestone__in=milestones.values("pk"))
             .select_related("milestone__project", "milestone__unit", "author")
@@ -478,6 +551,7 @@ def _dashboard(
         overdue=overdue,
         due_soon=due_soon,
         reports=reports,
+        late=late,
         unit=unit,
         mayor=mayor,
         warning_days=window,
@@ -509,13 +583,14 @@ def _project_rows(projects, subitems, indicators, milestones, on: AsOf) -> list[
     # GROUP BY: the grouped plan grows with the milestones and, on PostgreSQL, its
     # estimated cost triggers JIT compilation (over 100 ms at factor 10).
     ms = milestones.filter(project=OuterRef("pk")).order_by()
+    counts = {
+        f"ms_{name}": _count(ms if condition is None else ms.filter(condition))
+        for name, condition in status.count_conditions(on.date, on.window).items()
+    }
     return list(
         projects.select_related("mayor")
         .annotate(
-            ms_total=_count(ms),
-            ms_done=_count(ms.filter(on.done)),
-            ms_red=_count(ms.filter(on.red)),
-            ms_amber=_count(ms.filter(on.amber)),
+            **counts,
             lead_unit_name=Subquery(lead.values("unit__name")[:1]),
             lead_unit_id=Subquery(lead.values("unit_id")[:1]),
             n_subitems=_count(subitems),
@@ -566,7 +641,9 @@ def _headline_and_trend(milestones, rows, year, on: AsOf):
         ms_done=figures["done"],
         ms_due=figures["due"],
         ms_due_done=figures["due_done"],
+        ms_due_on_time=figures["due_on_time"],
         ms_overdue=figures["red"],
+        ms_late=figures["late"],
         ms_amber=figures["amber"],
         ms_due_soon=figures["soon"],
         ind_total=sum(p.n_indicators for p in rows),
@@ -593,10 +670,7 @@ def _categories(rows: list[Project]) -> list[GroupRow]:
     groups: dict[str, GroupRow] = {}
     for p in rows:
         row = groups.setdefault(p.category, GroupRow(p.category, str(Category(p.category).label)))
-        row.total += p.ms_total
-        row.done += p.ms_done
-        row.red += p.ms_red
-        row.amber += p.ms_amber
+        add_counts(row, p)
         row.projects += 1
     order: dict[int | str | None, int] = {value: i for i, value in enumerate(Category.values)}
     return sorted(groups.values(), key=lambda r: order.get(r.pk, 99))
@@ -604,10 +678,11 @@ def _categories(rows: list[Project]) -> list[GroupRow]:
 
 def rank_units(rows: list[UnitRow]) -> list[UnitRow]:
     """The unit ranking: by completion (the percentage as printed), then fewest
-    overdue; ties share a rank (``common.ranking``) and are listed in the org
-    chart's order. Sets ``rank`` and returns the rows best first."""
+    overdue (逾期未完成), then fewest done late (逾期完成); ties share a rank
+    (``common.ranking``) and are listed in the org chart's order. Sets ``rank``
+    and returns the rows best first."""
     ranked = competition_ranks(
-        rows, key=lambda r: (-r.percent, r.red), order=lambda r: (r.order, r.name)
+        rows, key=lambda r: (-r.percent, r.red, r.late), order=lambda r: (r.order, r.name)
     )
     for rank, row in ranked:
         row.rank = rank
@@ -669,11 +744,7 @@ def _units(groups: list[dict], participation: list[tuple]) -> tuple[list[UnitRow
 
     for g in groups:
         row = row_of(g["unit"], g["unit__name"], g["unit__full_name"], g["unit__order"])
-        row.total += g["total"]
-        row.done += g["done"]
-        row.red += g["red"]
-        row.amber += g["amber"]
-        row.due += g["due"]
+        add_counts(row, g)
         row.due_done += g["due_done"]
     projects: dict[int, set[int]] = defaultdict(set)
     leads: dict[int, set[int]] = defaultdict(set)
@@ -706,10 +777,7 @@ def _mayors(groups: list[dict]) -> list[GroupRow]:
         for pk, name, place in ids:
             row = mayors.setdefault(pk, GroupRow(pk, name))
             order[pk] = place
-            row.total += g["total"]
-            row.done += g["done"]
-            row.red += g["red"]
-            row.amber += g["amber"]
+            add_counts(row, g)
             projects[pk].add(g["project"])
     for pk, row in mayors.items():
         row.projects = len(projects[pk])

@@ -87,7 +87,7 @@ class ProjectFilter(django_filters.FilterSet):
         widget=FastSelect,
     )
     overdue = django_filters.BooleanFilter(
-        label=_("只看有逾期节点的项目"), method="filter_overdue", widget=forms.CheckboxInput
+        label=_("只看有逾期未完成节点的项目"), method="filter_overdue", widget=forms.CheckboxInput
     )
     sort = SortFilter(
         label=_("排序"),
@@ -105,7 +105,7 @@ class ProjectFilter(django_filters.FilterSet):
             "percent_sort": _("完成率（低到高）"),
             "-percent": _("完成率（高到低）"),
             "colour_rank": _("状态（正常在前）"),
-            "-colour": _("状态（逾期在前）"),
+            "-colour": _("状态（逾期未完成在前）"),
         },
         empty_label=_("按序号"),
         widget=FastSelect,

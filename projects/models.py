@@ -406,8 +406,16 @@ class MilestoneQuerySet(models.QuerySet):
         return self.filter(status.done_by_q(today or clock.today()))
 
     def overdue(self, today: dt.date | None = None):
-        """Past due and not done: red."""
+        """Past due and not done: red (逾期未完成)."""
         return self.filter(status.red_q(today or clock.today()))
+
+    def done_late(self, today: dt.date | None = None):
+        """Done after the due date (逾期完成), as of ``today``."""
+        return self.filter(status.late_q(today or clock.today()))
+
+    def done_on_time(self, today: dt.date | None = None):
+        """Done on or before the due date (按期完成), as of ``today``."""
+        return self.filter(status.on_time_q(today or clock.today()))
 
     def due_within(self, days: int, today: dt.date | None = None):
         """Not done and due between today and ``days`` days from now (inclusive):
@@ -554,6 +562,15 @@ class Milestone(models.Model):
         """正常 / 临期 / 逾期未完成 / 按期完成 / 逾期完成, as of ``today``."""
         today = today or clock.today()
         return self.colour(today).milestone_label(done=status.is_done_by(self.done_date, today))
+
+    def status_words(self, today: dt.date | None = None) -> str:
+        """:meth:`status_label` with the days late when there are any: 按期完成,
+        正常, 临期, 逾期完成 29天, 逾期未完成 3天 (the pages, the admin, the PDFs)."""
+        today = today or clock.today()
+        days = self.days_late(today)
+        if days:
+            return _("%(label)s %(days)s天") % {"label": self.status_label(today), "days": days}
+        return self.status_label(today)
 
     @property
     def is_done(self) -> bool:
@@ -1304,7 +1321,9 @@ class DeadlineExtension(models.Model):
     @property
     def decision_label(self) -> str:
         """The state in the words of a request: 已批准 / 不予批准 for the final ones."""
-        return str(EXTENSION_STATE_WORDS.get(self.review_state, self.get_review_state_display()))
+        return str(
+            EXTENSION_STATE_WORDS.get(State(self.review_state), self.get_review_state_display())
+        )
 
 
 EXTENSION_STATE_WORDS: "dict[str, StrOrPromise]" = {

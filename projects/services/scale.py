@@ -130,7 +130,12 @@ def scale_seed(
     for subitem in subitems:
         for n in range(1, rng.randint(2, 4) + 1):
             due = start + dt.timedelta(days=rng.randint(30, 363))
-            done = due - dt.timedelta(days=rng.randint(0, 10)) if rng.random() < 0.45 else None
+            # Done up to 10 days early or 12 days late (逾期完成), within the year.
+            done = (
+                min(due + dt.timedelta(days=rng.randint(-10, 12)), dt.date(year, 12, 31))
+                if rng.random() < 0.45
+                else None
+            )
             milestones.append(
                 Milestone(
                     project_id=subitem.project_id,

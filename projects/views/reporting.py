@@ -27,6 +27,7 @@ from projects.forms import ProgressReportForm, ReturnForm
 from projects.models import Evidence, IndicatorValue, Milestone, ProgressReport
 from projects.services import progress
 from projects.services.supervision import supervisions_by_milestone
+from projects.status import Colour
 from projects.timeline import milestone_timeline
 from projects.views import extensions as extension_views
 
@@ -70,7 +71,7 @@ def my_work(request):
         .by_urgency(today)
     )
     extension_views.mark_open_requests(milestones)
-    counts = {"red": 0, "amber": 0, "returned": 0, "waiting": 0, "unreported": 0}
+    counts = {"red": 0, "amber": 0, "late": 0, "returned": 0, "waiting": 0, "unreported": 0}
     open_items = supervisions_by_milestone([m.pk for m in milestones])
     for m in milestones:
         m.open_supervisions = open_items.get(m.pk, [])
@@ -80,8 +81,8 @@ def my_work(request):
         else:
             m.waiting = waiting_for(m.latest_review, m.latest_reason)
         m.can_report = access.can_report(request.user, m) and not m.project.plan.is_closed
-        if not m.is_done:
-            counts[m.current_colour.css] = counts.get(m.current_colour.css, 0) + 1
+        if m.current_colour is not Colour.GREEN:
+            counts[m.current_colour.css] += 1
         if m.latest_review == Review.RETURNED:
             counts["returned"] += 1
         elif m.latest_review in review.OPEN_STATES:

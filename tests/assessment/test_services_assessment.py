@@ -5,10 +5,12 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from assessment import scoring, selectors, services
 from assessment.models import AssessmentEntry, AssessmentItem, AssessmentResult, ItemScore
+from projects.dashboard import unit_ranking
 from tests import factories
 from tests.assessment import builders
 
@@ -162,3 +164,44 @@ def test_recompute_without_changes_writes_no_history(city, scheme):
     # One item of one unit moved: one score row and one result row.
     assert ItemScore.history.count() == scores + 1
     assert AssessmentResult.history.count() == results + 1
+
+
+def test_results_keep_the_on_time_and_late_figures_they_were_computed_from(city, scheme):
+    def finish(milestone, done):
+        milestone.status, milestone.done_date = "done", done
+        milestone.save()
+
+    noon = dt.datetime(2010, 9, 30, 4, 0, tzinfo=dt.UTC)
+    with time_machine.travel(noon, tick=False):
+        finish(city.ms_zhijian, dt.date(2010, 7, 2))  # due 6-30: late
+        finish(city.ms_shangwu, dt.date(2010, 9, 20))  # due 9-30: on time
+        services.assessment_compute(scheme=scheme)
+        stored = {
+            r.unit.name: r.milestone_figures
+            for r in AssessmentResult.objects.filter(scheme=scheme).select_related("unit")
+        }
+        # (total, done, due, due done, due on time, late, red, amber)
+        assert stored["质监局"] == (1, 1, 1, 1, 0, 1, 0, 0)
+        assert stored["商务局"] == (2, 1, 1, 1, 1, 0, 0, 0)
+        # The same figures as the dashboard's unit rows, read back from the database.
+        rows = {r.name: r for r in unit_ranking(city.plan, as_of=dt.date(2010, 9, 30))}
+        zj = rows["质监局"]
+        assert stored["质监局"] == (
+            zj.total,
+            zj.done,
+            zj.due,
+            zj.due_done,
+            zj.due_on_time,
+            zj.late,
+            zj.red,
+            zj.amber,
+        )
+        result = AssessmentResult.objects.get(scheme=scheme, unit=city.zhijian)
+        assert (result.milestones_on_time_percent, result.milestones_late) == (0, 1)
+
+        # The late completion corrected to on time: the next computation stores it.
+        finish(city.ms_zhijian, dt.date(2010, 6, 29))
+        services.assessment_compute(scheme=scheme)
+        result.refresh_from_db()
+        assert result.milestone_figures == (1, 1, 1, 1, 1, 0, 0, 0)
+        assert result.milestones_on_time_percent == 100

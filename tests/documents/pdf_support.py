@@ -33,6 +33,13 @@ def pdf_text(data: bytes) -> str:
     return re.sub(r"\s+", "", _poppler("pdftotext", data, "-enc", "UTF-8"))
 
 
+def pdf_lines(data: bytes) -> list[str]:
+    """The PDF's lines as laid out on the page (``pdftotext -layout``: a table
+    row stays on one line), each with its runs of spaces cut to one."""
+    text = _poppler("pdftotext", data, "-layout", "-enc", "UTF-8")
+    return [re.sub(r"\s+", " ", line).strip() for line in text.splitlines() if line.strip()]
+
+
 def pdf_pages(data: bytes) -> int:
     match = re.search(r"^Pages:\s+(\d+)", _poppler("pdfinfo", data), re.M)
     assert match, "pdfinfo found no page count"

@@ -33,7 +33,7 @@ from tests.documents.pdf_support import (  # noqa: F401 — fixtures
 
 pytestmark = pytest.mark.django_db
 
-COLOURS = [("green", "正常"), ("amber", "临期"), ("red", "逾期")]
+COLOURS = [("green", "正常"), ("late", "逾期完成"), ("amber", "临期"), ("red", "逾期未完成")]
 
 
 def _page(client, user, url: str) -> str:
@@ -58,8 +58,10 @@ def _dashboard_units(html: str) -> list[dict]:
                 "done": int(done),
                 "total": int(total),
                 "percent": int(cells[4].rstrip("%")),
-                "red": int(cells[5]),
-                "amber": int(cells[6]),
+                "on_time": cells[5],  # "67%", or "—" with nothing due
+                "red": int(cells[6]),
+                "amber": int(cells[7]),
+                "late": int(cells[8]),
             }
         )
     return rows
@@ -111,7 +113,8 @@ def test_dashboard_and_every_pdf_rank_tied_units_alike(tied_city, client):
     for u in shown:
         line = (
             rf"(?<!\d){u['rank']}{re.escape(u['name'])}{u['projects']}\d+"
-            rf"{u['done']}/{u['total']}{u['red']}{u['amber']}{u['percent']}%"
+            rf"{u['done']}/{u['total']}{u['red']}{u['amber']}{u['late']}{u['percent']}%"
+            rf"{re.escape(u['on_time'])}"
         )
         assert re.search(line, annual), (line, u)
     # Each unit's card prints the same rank among the same number of ranked units.
@@ -179,7 +182,13 @@ def test_dashboard_and_annual_pdf_print_the_same_figures_for_the_demo_year(
     percent = re.fullmatch(r"全年完成(\d+)%", shown["进度节点完成"][1])[1]
     due = shown["到期节点"][0]
     due_percent = re.fullmatch(r"已完成(\d+)%", shown["到期节点"][1])[1]
-    overdue = shown["逾期节点"][0]
+    on_time_rate = shown["按期完成率"][0]
+    on_time, due_again = re.fullmatch(
+        r"到期节点中按期完成(\d+)/(\d+)", shown["按期完成率"][1]
+    ).groups()
+    assert due_again == due
+    late = shown["逾期完成"][0]
+    overdue = shown["逾期未完成"][0]
     (soon_label,) = [label for label in shown if label.endswith("日内到期")]
     soon = shown[soon_label][0]
     amber = re.fullmatch(r"其中临期(\d+)", shown[soon_label][1])[1]
@@ -190,32 +199,68 @@ def test_dashboard_and_annual_pdf_print_the_same_figures_for_the_demo_year(
         f"已到期的进度节点{due}个",
         f"到期节点完成率{due_percent}%",
         f"目前逾期未完成的进度节点{overdue}个，临期节点{amber}个，{soon_label}的节点{soon}个",
+        f"已到期的节点中按期完成{on_time}个，按期完成率{on_time_rate}；逾期完成的节点{late}个",
         f"已填报实际值{assessed}项，其中达到目标{met}项",
     ]
     colours = client.get("/?year=2010").context["board"].headline.colour_counts
-    # Projects by status, as the status chart labels its segments ("17正常17（52%）").
-    expected += [f"{colours[css]}{label}{colours[css]}（" for css, label in COLOURS]
+    # Projects by status, as the status chart's legend names them ("正常17（52%）").
+    expected += [f"{label}{colours[css]}（" for css, label in COLOURS]
     for text in expected:
         assert text in annual, text
 
     assert len(units) == 20
+    assert sum(u["late"] for u in units) == int(late) > 0  # the demo finishes some late
     display = dict(Unit.objects.values_list("name", "full_name"))
     for u in units:
         name = display[u["name"]] or u["name"]
-        line = f"{name}节点{u['done']}/{u['total']}，完成率{u['percent']}%"
+        line = (
+            f"{name}节点{u['done']}/{u['total']}，完成率{u['percent']}%，按期完成率{u['on_time']}"
+        )
         assert line in annual, line
+
+    # Each project's row: done, %, on-time rate, late count and status word, as shown.
+    for cells in table_rows(section(html, "dash-projects-title")):
+        if not cells[0].isdigit():
+            continue
+        done_total = re.match(r"\d+/\d+", cells[4])[0]
+        late_here = re.search(r"逾期完成(\d+)", cells[4])
+        row = f"{done_total}{cells[5]}{cells[6]}{late_here[1] if late_here else 0}{cells[7]}"
+        assert row in annual, (cells, row)
+
+    # The bulletin of the same day: each unit's on-time rate and late count, as ranked.
+    bulletin = pdf_text(pdf.bulletin_pdf(dt.date(2010, 9, 30)).data)
+    for u in units:
+        line = (
+            f"{u['name']}{u['total']}{u['done']}{u['percent']}%{u['on_time']}"
+            f"{u['red']}{u['amber']}{u['late']}"
+        )
+        assert line in bulletin, line
+    assert f"其中逾期完成{late}个；已到期的节点按期完成率{on_time_rate}" in bulletin
 
 
 def _list_rows(html: str) -> list[tuple]:
-    """(number, name, category, mayor, done, total, percent, status) per row of /projects/."""
+    """(number, name, category, mayor, done, total, late, percent, on-time rate, status)
+    per row of /projects/."""
     rows = []
     for cells in table_rows(html[html.index('class="table dash-projects"') :]):
         if not cells[0].isdigit():
             continue
         done, total = re.match(r"(\d+)/(\d+)", cells[5]).groups()
+        late = re.search(r"逾期完成(\d+)", cells[5])
         mayor = "" if cells[4] == "—" else cells[4]
         rows.append(
-            (int(cells[0]), cells[1], cells[2], mayor, int(done), int(total), cells[6], cells[7])
+            (
+                int(cells[0]),
+                cells[1],
+                cells[2],
+                mayor,
+                int(done),
+                int(total),
+                int(late[1]) if late else 0,
+                cells[6],
+                cells[7],
+                cells[8],
+            )
         )
     return rows
 
@@ -223,7 +268,21 @@ def _list_rows(html: str) -> list[tuple]:
 def _xlsx_rows(data: bytes) -> list[tuple]:
     sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))[2:]  # title, header
-    return [(r[1], r[2], r[3], r[6] or "", r[8], r[7], f"{r[11]}%", r[12]) for r in rows]
+    return [
+        (
+            r[1],
+            r[2],
+            r[3],
+            r[6] or "",
+            r[8],
+            r[7],
+            r[11],
+            f"{r[12]}%",
+            "—" if r[13] is None else f"{r[13]}%",
+            r[14],
+        )
+        for r in rows
+    ]
 
 
 def test_project_list_and_its_xlsx_export_hold_the_same_rows(demo_year, reviewer, client):
@@ -232,10 +291,13 @@ def test_project_list_and_its_xlsx_export_hold_the_same_rows(demo_year, reviewer
     for query in (
         "year=2010",
         "year=2010&colour=red&sort=-percent",
+        "year=2010&colour=late",
         "year=2010&unit=999999&sort=colour",
     ):
         page = _list_rows(_page(client, reviewer, f"/projects/?{query}"))
         assert page, query
+        if "colour=late" in query:
+            assert all(row[-1] == "逾期完成" and row[6] for row in page)
         for url in (f"/projects/export.xlsx?{query}", f"/projects/?{query}&format=xlsx"):
             response = client.get(url)
             assert response.status_code == 200
@@ -258,13 +320,29 @@ def _table_says(text: str, done: int, due: int | None = None) -> bool:
     return f"进度节点按期完成{done}/{'' if due is None else due}" in text
 
 
-def test_unit_card_text_and_score_table_agree_after_a_milestone_changes(demo_year, demo_day):
+def _paragraph_on_time(text: str) -> tuple[int, int, str]:
+    """(on time, late, on-time rate) as the card's opening paragraph prints them."""
+    found = re.search(r"（按期完成(\d+)个，逾期完成(\d+)个），按期完成率(\d+%|—)", text)
+    assert found, text[:600]
+    return int(found[1]), int(found[2]), found[3]
+
+
+def test_unit_card_text_and_score_table_agree_after_a_milestone_changes(
+    demo_year, demo_day, reviewer, client
+):
     zhijian = Unit.objects.get(name="质监局")
     today = dt.date(2010, 9, 30)
     before = pdf_text(pdf.unit_pdf(2010, zhijian).data)
     done = _paragraph_done(before)
     assert _table_says(before, done)
     assert "此后你单位的进度节点情况已有变化" not in before
+    # The on-time figures stored with the result are the dashboard's.
+    (shown,) = [
+        u for u in _dashboard_units(_page(client, reviewer, "/?year=2010")) if u["name"] == "质监局"
+    ]
+    on_time, late, rate = _paragraph_on_time(before)
+    assert (late, rate) == (shown["late"], shown["on_time"])
+    assert late > 0 and on_time + late == done
 
     # Done after the assessment was computed, before anyone recomputes.
     milestone = (
@@ -279,6 +357,7 @@ def test_unit_card_text_and_score_table_agree_after_a_milestone_changes(demo_yea
     after = pdf_text(pdf.unit_pdf(2010, zhijian).data)
     assert _table_says(after, _paragraph_done(after)), "text and table disagree"
     assert _paragraph_done(after) == done
+    assert _paragraph_on_time(after) == (on_time, late, rate)  # as computed, not today's
     due = re.search(r"其中已到期的节点(\d+)个，已完成(\d+)个", after)
     assert due and _table_says(after, int(due[2]), int(due[1]))
     # The later sections are today's, and the card says so.
@@ -287,5 +366,7 @@ def test_unit_card_text_and_score_table_agree_after_a_milestone_changes(demo_yea
     services.assessment_compute(scheme=AssessmentScheme.objects.get(year=2010))
     recomputed = pdf_text(pdf.unit_pdf(2010, zhijian).data)
     assert _paragraph_done(recomputed) == done + 1
+    # Done today, after its due date: one more late completion, none more on time.
+    assert _paragraph_on_time(recomputed)[:2] == (on_time, late + 1)
     assert _table_says(recomputed, done + 1)
     assert "此后你单位的进度节点情况已有变化" not in recomputed

@@ -123,8 +123,15 @@ def test_bulletin_lists_what_is_overdue_and_due_soon_by_unit(demo):
     for milestone in [*overdue, *soon]:
         assert squash(milestone.name) in text, milestone.name
         assert milestone.unit.name in text
-    done = Milestone.objects.for_year(2010).done().filter(done_date__lte=as_of).first()
-    assert squash(done.name) not in text
+    # What was done on time is not in the bulletin; what was done late is, with its days.
+    on_time = Milestone.objects.for_year(2010).done_on_time(as_of).order_by("pk")
+    late = Milestone.objects.for_year(2010).done_late(as_of).select_related("unit")
+    assert on_time.exists() and late.exists()
+    names_late = {m.name for m in late}
+    assert not any(squash(m.name) in text for m in on_time if m.name not in names_late)
+    for milestone in late:
+        assert squash(milestone.name) in text, milestone.name
+        assert f"逾期完成{milestone.days_late(as_of)}天" in text
 
 
 def test_bulletin_as_of_a_past_date_counts_what_was_late_then(city):
@@ -135,8 +142,13 @@ def test_bulletin_as_of_a_past_date_counts_what_was_late_then(city):
     then = pdf_text(pdf.bulletin_pdf(dt.date(2010, 7, 10)).data)
     later = pdf_text(pdf.bulletin_pdf(dt.date(2010, 7, 25)).data)
 
-    assert "申报名牌" in then and "逾期10天" in then
-    assert "申报名牌" not in later
+    assert "申报名牌" in then and "逾期未完成10天" in then
+    assert "截至通报日，没有逾期完成的进度节点" in then  # nothing finished late yet
+    # Done on 07-20, twenty days after its due date: no longer overdue, finished late.
+    overdue = later[later.index("二、逾期未完成及临期节点") : later.index("三、逾期完成的节点")]
+    assert "申报名牌" not in overdue
+    late = later[later.index("三、逾期完成的节点") :]
+    assert "申报名牌" in late and "逾期完成20天" in late
 
 
 def test_a_year_without_projects_renders_pdfs_that_say_so(db, demo_day):
@@ -156,7 +168,7 @@ def test_without_an_assessment_scheme_the_reports_fall_back_to_completion(city, 
     card = pdf_text(pdf.unit_pdf(2010, city.zhijian).data)
 
     assert "考核结果尚未发布（未建立考核方案或尚未计算）" in annual
-    assert "完成率相同的，逾期节点少者在前" in annual
+    assert "完成率相同的，逾期未完成节点少者在前，再相同的，逾期完成节点少者在前" in annual
     assert "考核结果尚未发布（未建立考核方案或尚未计算）" in card
     assert "完成率排序" in card
 

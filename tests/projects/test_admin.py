@@ -89,3 +89,27 @@ def test_admin_subitem_and_milestone_lists_do_not_grow(admin_client_):
         counts.append(row)
     assert SubItem.objects.count() > 100 and Milestone.objects.count() > 400
     assert counts[0] == counts[1]
+
+
+def test_admin_status_filter_and_milestone_words_know_late(admin_client_, city):
+    import datetime as dt
+
+    import time_machine
+
+    with time_machine.travel(dt.datetime(2010, 9, 28, 4, 0, tzinfo=dt.UTC), tick=False):
+        for milestone, done in ((city.ms_zhijian, dt.date(2010, 7, 2)), (city.ms_shangwu, None)):
+            milestone.due_date = milestone.due_date if done else dt.date(2010, 12, 1)
+            milestone.status = Milestone.Status.DONE if done else milestone.status
+            milestone.done_date = done
+            milestone.save()
+        projects = reverse("admin:projects_project_changelist")
+        body = admin_client_.get(projects, {"colour": "late"}).content.decode()
+        assert "提高产品质量" in body and "提高服务质量" not in body
+        assert "逾期完成" in body  # the filter's choice and the status column
+        assert "0%（0/1）" in body  # the on-time rate column: 0 of the 1 due
+        milestones = reverse("admin:projects_milestone_changelist")
+        body = admin_client_.get(milestones, {"state": "late"}).content.decode()
+        assert "申报名牌" in body and "服务承诺" not in body
+        assert "逾期完成 2天" in body
+        body = admin_client_.get(milestones, {"state": "on_time"}).content.decode()
+        assert "申报名牌" not in body

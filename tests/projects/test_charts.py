@@ -35,29 +35,50 @@ def test_labels_are_xml_escaped():
     assert root.get("aria-label") == evil
     parse(charts.line_chart([(evil, [(evil, 1)])], title=evil))
     parse(charts.target_vs_actual([(evil, 1, 2)], title=evil))
-    parse(charts.stacked_status_bar(1, 2, 3, title=evil))
+    parse(charts.stacked_status_bar({"green": 1, "late": 1, "amber": 2, "red": 3}, title=evil))
 
 
 def test_stacked_status_bar_names_every_segment_with_count_and_hatches_non_green():
-    markup = str(charts.stacked_status_bar(20, 5, 8, title="项目状态"))
-    root = parse(markup)
+    counts = {"green": 20, "late": 7, "amber": 5, "red": 8}
+    root = parse(charts.stacked_status_bar(counts, title="项目状态"))
     words = " ".join(t for t in texts(root) if t)
-    assert "正常 20（61%）" in words
-    assert "临期 5（15%）" in words
-    assert "逾期 8（24%）" in words
-    assert len(list(root.iter(f"{SVG}pattern"))) == 2
+    assert "正常 20（50%）" in words
+    assert "逾期完成 7（18%）" in words
+    assert "临期 5（12%）" in words
+    assert "逾期未完成 8（20%）" in words
+    # Late, amber and red each have a pattern of their own; green is solid.
+    patterns = list(root.iter(f"{SVG}pattern"))
+    assert len(patterns) == 3
+    assert len({ET.tostring(p).replace(p.get("id").encode(), b"") for p in patterns}) == 3
+
+
+def test_late_segment_is_drawn_in_order_between_green_and_amber():
+    root = parse(charts.stacked_status_bar({"green": 1, "late": 1, "amber": 1, "red": 1}))
+    titles = [g.find(f"{SVG}title").text for g in root.iter(f"{SVG}g")]
+    assert titles == ["正常：1", "逾期完成：1", "临期：1", "逾期未完成：1"]
+
+
+def test_the_legend_wraps_rather_than_running_off_the_chart():
+    counts = {"green": 12345, "late": 12345, "amber": 12345, "red": 12345}
+    root = parse(charts.stacked_status_bar(counts))
+    width = float(root.get("width"))
+    legend = [t for t in root.iter(f"{SVG}text") if t.text and "（" in t.text]
+    assert len(legend) == 4
+    assert all(float(t.get("x")) < width for t in legend)
+    assert len({t.get("y") for t in legend}) == 2  # two lines
 
 
 def test_two_charts_on_one_page_do_not_share_pattern_ids():
-    a = parse(charts.stacked_status_bar(1, 1, 1))
-    b = parse(charts.stacked_status_bar(1, 1, 1))
+    counts = {"green": 1, "late": 1, "amber": 1, "red": 1}
+    a = parse(charts.stacked_status_bar(counts))
+    b = parse(charts.stacked_status_bar(counts))
     ids_a = {p.get("id") for p in a.iter(f"{SVG}pattern")}
     ids_b = {p.get("id") for p in b.iter(f"{SVG}pattern")}
     assert ids_a and not ids_a & ids_b
 
 
 def test_empty_status_bar_says_so():
-    assert "暂无进度节点" in texts(parse(charts.stacked_status_bar(0, 0, 0)))
+    assert "暂无进度节点" in texts(parse(charts.stacked_status_bar({})))
 
 
 def test_line_chart_labels_points_and_skips_missing_values():

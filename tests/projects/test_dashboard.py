@@ -95,7 +95,9 @@ def test_city_dashboard_headline_figures(board_city, client):
     assert (h.ms_due, h.ms_due_done, h.due_percent) == (2, 1, 50)
     assert (h.ms_overdue, h.ms_amber, h.ms_due_soon) == (1, 1, 2)
     assert (h.ind_met, h.ind_assessed) == (2, 3)
-    assert h.colour_counts == {"green": 1, "amber": 0, "red": 1}
+    # ms_done was done before its due date: on time; nothing was finished late.
+    assert (h.ms_due_on_time, h.on_time_percent, h.ms_late) == (1, 50, 0)
+    assert h.colour_counts == {"green": 1, "late": 0, "amber": 0, "red": 1}
 
 
 def test_city_dashboard_rows_lists_and_rankings(board_city, client):
@@ -111,6 +113,10 @@ def test_city_dashboard_rows_lists_and_rankings(board_city, client):
         (1, "质监局", 1, 2, 1, 0),
         (2, "商务局", 0, 3, 0, 1),
     ]
+    assert [(u.due, u.due_on_time, u.on_time_percent, u.late) for u in board.units] == [
+        (2, 1, 50, 0),
+        (0, 0, None, 0),  # nothing due yet: no rate, printed as "—"
+    ]
     assert [(m.name, m.projects, m.done, m.total, m.red) for m in board.mayors] == [
         ("李副市长", 1, 0, 2, 0),
         ("王副市长", 1, 1, 3, 1),
@@ -125,7 +131,7 @@ def test_city_dashboard_rows_lists_and_rankings(board_city, client):
     ]
     html = response.content.decode()
     assert "2010年9月28日" in html  # Chinese date format
-    assert "逾期 90 天" in html
+    assert "逾期未完成 90天" in html
     assert html.count("<svg") >= 4  # status, category, trend, unit charts
 
 

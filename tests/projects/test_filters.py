@@ -190,8 +190,8 @@ def test_xlsx_export_of_a_filtered_list(listed, client):
         (2010, 1, "提高产品质量"),
     ]
     assert rows[1][4] == "质监局、商务局"
-    assert rows[0][11] == 50  # percent
-    assert rows[1][12] == "逾期"
+    assert rows[0][9:15] == (0, 1, 0, 50, 100, "临期")  # red, amber, late, %, on time, status
+    assert rows[1][9:15] == (1, 0, 0, 0, 0, "逾期未完成")
     rows = read_xlsx(client.get("/projects/export.xlsx?colour=green"))
     assert [r[1] for r in rows] == [2]
 
@@ -212,7 +212,7 @@ def test_xlsx_cells_cannot_smuggle_formulas(listed, client):
     wb = load_workbook(io.BytesIO(response.content))
     row = next(wb.active.iter_rows(min_row=3, values_only=True))
     assert row[2] == "'" + c.project2.name
-    assert row[13] == "'+1+1"
+    assert row[15] == "'+1+1"
     cell = wb.active.cell(row=3, column=3)
     assert cell.data_type == "s"
 
@@ -222,6 +222,40 @@ def test_chosen_filter_values_stay_selected(listed, client):
     client.force_login(c.olivia)
     html = client.get(f"/projects/?unit={c.shangwu.pk}&colour=red&sort=-percent").content.decode()
     assert f'<option value="{c.shangwu.pk}" selected>商务局</option>' in html
-    assert '<option value="red" selected>逾期</option>' in html
+    assert '<option value="red" selected>逾期未完成</option>' in html
+    assert '<option value="late">逾期完成</option>' in html
     assert '<option value="-percent" selected>完成率（高到低）</option>' in html
     assert "descending" not in html
+
+
+def test_colour_filter_offers_late_and_lists_projects_whose_worst_is_a_late_completion(
+    listed, client
+):
+    c = listed
+    with time_machine.travel(FROZEN, tick=False):
+        # Project 2 finishes a milestone late and has nothing worse: 逾期完成.
+        factories.MilestoneFactory(
+            project=c.project2,
+            unit=c.shangwu,
+            due_date=dt.date(2010, 8, 31),
+            done_date=dt.date(2010, 9, 20),
+            status=Milestone.Status.DONE,
+        )
+        # Project 1 also finishes one late, but is still overdue elsewhere: 逾期未完成.
+        factories.MilestoneFactory(
+            project=c.project1,
+            unit=c.zhijian,
+            due_date=dt.date(2010, 4, 30),
+            done_date=dt.date(2010, 5, 3),
+            status=Milestone.Status.DONE,
+        )
+        assert numbers(client, c.olivia, "?colour=late") == [2]
+        assert numbers(client, c.olivia, "?colour=red") == [1]
+        assert numbers(client, c.olivia, "?colour=green") == []
+        # Worst first: overdue, due soon, late, then on time.
+        assert numbers(client, c.olivia, "?sort=-colour") == [1, 3, 2]
+        html = client.get("/projects/?colour=late").content.decode()
+        assert '<option value="late" selected>逾期完成</option>' in html
+        assert '<span class="badge late">逾期完成</span>' in html
+        rows = read_xlsx(client.get("/projects/export.xlsx?colour=late"))
+        assert [(r[1], r[11], r[12], r[13], r[14]) for r in rows] == [(2, 1, 50, 0, "逾期完成")]

@@ -90,3 +90,50 @@ def test_for_list_does_not_grow_queries(city, django_assert_num_queries):
             for p in Project.objects.for_list().with_progress()
         ]
     assert len(rows) == 12
+
+
+def _finish(milestone, done: dt.date) -> None:
+    milestone.done_date, milestone.status = done, Milestone.Status.DONE
+    milestone.save()
+
+
+def test_done_late_and_done_on_time(city, frozen):
+    _finish(city.ms_zhijian, dt.date(2010, 7, 2))  # due 06-30: two days late
+    _finish(city.ms_shangwu, dt.date(2010, 9, 27))  # due 09-30: on time
+    assert list(Milestone.objects.done_late()) == [city.ms_zhijian]
+    assert list(Milestone.objects.done_on_time()) == [city.ms_shangwu]
+    # As of a day before the late completion it was overdue, not late.
+    assert not Milestone.objects.done_late(dt.date(2010, 7, 1)).exists()
+    assert list(Milestone.objects.overdue(dt.date(2010, 7, 1))) == [city.ms_zhijian]
+
+
+def test_a_project_done_late_is_late_not_green(city, frozen):
+    _finish(city.ms_zhijian, dt.date(2010, 7, 2))
+    _finish(city.ms_shangwu, dt.date(2010, 9, 27))
+    project = Project.objects.with_progress().get(pk=city.project1.pk)
+    assert (project.ms_done, project.ms_due, project.ms_due_on_time, project.ms_late) == (
+        2,
+        1,
+        0,
+        1,
+    )
+    assert project.colour is Colour.LATE
+    assert project.on_time_percent == 0
+    assert project.percent == 100
+    # Nothing due yet: no on-time rate at all (not 0 %, not 100 %).
+    assert Project.objects.with_progress().get(pk=city.project2.pk).on_time_percent is None
+
+
+def test_milestone_words_and_days_late(city, frozen):
+    _finish(city.ms_zhijian, dt.date(2010, 7, 2))
+    assert city.ms_zhijian.colour() is Colour.LATE
+    assert city.ms_zhijian.days_late() == 2
+    assert city.ms_zhijian.status_label() == "逾期完成"
+    assert city.ms_zhijian.status_words() == "逾期完成 2天"
+    _finish(city.ms_shangwu, dt.date(2010, 9, 27))
+    assert city.ms_shangwu.status_words() == "按期完成"
+    assert city.ms_project2.status_words() == "正常"
+    overdue = factories.MilestoneFactory(
+        project=city.project2, unit=city.shangwu, due_date=dt.date(2010, 9, 20)
+    )
+    assert overdue.status_words() == "逾期未完成 8天"

@@ -187,6 +187,28 @@ def test_milestone_querysets_agree_with_the_rule(world, case):
         assert set(qs.needing_attention(today, window).values_list("pk", flat=True)) == pks(
             rows, lambda r: colour(r, today, window) in (Colour.RED, Colour.AMBER)
         )
+        assert set(qs.done_late(today).values_list("pk", flat=True)) == pks(
+            rows, lambda r: colour(r, today, window) is Colour.LATE
+        )
+        assert set(qs.filter(status.late_q(today)).values_list("pk", flat=True)) == pks(
+            rows, lambda r: status.is_done_late(due_date=r.due, done_date=r.done, today=today)
+        )
+        assert set(qs.done_on_time(today).values_list("pk", flat=True)) == pks(
+            rows, lambda r: status.is_on_time(due_date=r.due, done_date=r.done, today=today)
+        )
+        # Done by the day: on time or late, never both.
+        assert pks(rows, lambda r: status.is_done_by(r.done, today)) == (
+            set(qs.done_on_time(today).values_list("pk", flat=True))
+            | set(qs.done_late(today).values_list("pk", flat=True))
+        )
+        for m in qs:
+            row = next(r for r in rows if r.pk == m.pk)
+            assert m.days_late(today) == status.days_late(
+                due_date=row.due, done_date=row.done, today=today
+            )
+            assert m.status_label(today) == colour(row, today, window).milestone_label(
+                done=status.is_done_by(row.done, today)
+            )
 
         by_urgency = list(qs.by_urgency(today, window).values_list("pk", flat=True))
         key = {
@@ -257,12 +279,16 @@ def test_dashboard_figures_agree_with_the_rule(world, case):
 
         whole = tally(rows, today, window)
         h = d.headline
-        assert (h.ms_total, h.ms_done, h.ms_overdue, h.ms_amber) == (
-            whole["total"],
-            whole["done"],
-            whole["red"],
-            whole["amber"],
-        )
+        assert (
+            h.ms_total,
+            h.ms_done,
+            h.ms_due,
+            h.ms_due_on_time,
+            h.ms_overdue,
+            h.ms_amber,
+            h.ms_late,
+        ) == tuple(whole[name] for name in status.COUNT_NAMES)
+        assert h.on_time_percent == status.on_time_percent(whole["due_on_time"], whole["due"])
         due = [r for r in rows if status.is_due_by(r.due, today)]
         assert h.ms_due == len(due)
         assert h.ms_due_done == sum(status.is_done_by(r.done, today) for r in due)
@@ -273,15 +299,33 @@ def test_dashboard_figures_agree_with_the_rule(world, case):
             assert (last.due, last.due_done, last.done) == (h.ms_due, h.ms_due_done, h.ms_done)
 
         for row in d.units:
-            assert counts_of(row, "") == tally([r for r in rows if r.unit == row.pk], today, window)
+            mine = [r for r in rows if r.unit == row.pk]
+            assert counts_of(row, "") == tally(mine, today, window)
+            assert row.colour is group_colour(mine, today, window)
+        # Categories and vice-mayors sum the same counts (here: every project in one
+        # category, each project with a vice-mayor of its own).
+        category = {p.pk: p.category for p in world.projects}
+        for group in d.categories:
+            mine = [r for r in rows if category[r.project] == group.pk]
+            assert counts_of(group, "") == tally(mine, today, window)
+        mayor = {p.mayor_id: p.pk for p in world.projects}
+        for group in d.mayors:
+            mine = [r for r in rows if r.project == mayor[group.pk]]
+            assert counts_of(group, "") == tally(mine, today, window)
+            assert group.colour is group_colour(mine, today, window)
 
+        numbers = {p.pk: p.number for p in world.projects}
         assert [m.pk for m in d.overdue] == sorted(
             pks(rows, lambda r: colour(r, today, window) is Colour.RED),
-            key=lambda pk: next((r.due, r.pk) for r in rows if r.pk == pk),
+            key=lambda pk: next((r.due, numbers[r.project], r.pk) for r in rows if r.pk == pk),
         )
         assert {m.pk for m in d.due_soon} == pks(
             rows, lambda r: colour(r, today, soon) is Colour.AMBER
         )
+        late = {r.pk: r for r in rows if colour(r, today, window) is Colour.LATE}
+        assert {m.pk for m in d.late} == set(late)
+        for m in d.late:
+            assert m.late_days == (late[m.pk].done - late[m.pk].due).days > 0
 
 
 # --- The project list's colour filter and sort -------------------------------------------
@@ -358,6 +402,24 @@ def test_bulletin_as_of_a_day_agrees_with_the_rule(world, case):
         assert (listed_red, listed_amber) == (red, amber)
         assert (context["overdue_count"], context["due_soon_count"]) == (len(red), len(amber))
         assert context["window_end"] == status.amber_until(as_of, window)
+        # Finished late up to the day, each with its days late, under its own unit.
+        late = {r.pk: r for r in rows if colour(r, as_of, window) is Colour.LATE}
+        listed_late = {
+            m.pk: (s["row"].pk, m.late_days) for s in context["late_sections"] for m in s["late"]
+        }
+        assert listed_late == {
+            pk: (r.unit, status.days_late(due_date=r.due, done_date=r.done, today=as_of))
+            for pk, r in late.items()
+        }
+        assert context["late_count"] == len(late)
+        assert context["total"].late == len(late)
+        assert context["total"].due_on_time == tally(rows, as_of, window)["due_on_time"]
+        # Praised only with nothing overdue, due soon or finished late.
+        assert {r.pk for r in context["clean_units"]} == {
+            row.pk
+            for row in context["unit_rows"]
+            if group_colour([r for r in rows if r.unit == row.pk], as_of, window) is Colour.GREEN
+        }
 
 
 @DB_SETTINGS

@@ -1,6 +1,7 @@
 """``projects/status.py`` is the one owner of the status rule: no other module of
-the apps compares a milestone's due or done date with a day, in a query or in
-Python.
+the apps compares a milestone's due or done date with a day, or its done date
+with its due date (逾期完成, ``late_q``), in a query or in Python, nor counts
+days late by subtracting a due date (``status.days_late``).
 
 The scan reads the syntax tree, not the text, so it sees every way a lookup
 is written (keyword arguments, ``Q(**{...})`` dictionaries, f-strings) and
@@ -41,12 +42,44 @@ def _name(node: ast.AST) -> str:
     return getattr(node, "id", "")
 
 
+def _date_name(node: ast.AST) -> str:
+    """The field a date operand names: ``m.due_date``, ``due_date``, and the
+    expressions ``F("due_date")`` / ``F("milestones__done_date")``."""
+    if (
+        isinstance(node, ast.Call)
+        and _name(node.func) == "F"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, str)
+    ):
+        return node.args[0].value.rsplit("__", 1)[-1]
+    return _name(node)
+
+
 def _due_date_ordered(node: ast.Compare) -> bool:
-    """``x.due_date < today`` and the like; not ``due_date < start_date``."""
+    """``x.due_date < today``, ``m.done_date > m.due_date`` and the like; not
+    ``due_date < start_date``."""
     operands = [node.left, *node.comparators]
-    names = [_name(operand) for operand in operands]
+    names = [_date_name(operand) for operand in operands]
     ordering = any(isinstance(op, ast.Lt | ast.LtE | ast.Gt | ast.GtE) for op in node.ops)
     return ordering and "due_date" in names and not any("start" in n for n in names)
+
+
+# Django's lookup expressions, which compare two expressions without a keyword.
+LOOKUP_CALLS = {"GreaterThan", "GreaterThanOrEqual", "LessThan", "LessThanOrEqual", "Range"}
+
+
+def _days_late_arithmetic(node: ast.BinOp) -> bool:
+    """``today - m.due_date``, ``done_date - due_date``, ``F("done_date") -
+    F("due_date")``: days past a due date, which ``status.days_late`` counts."""
+    return isinstance(node.op, ast.Sub) and _date_name(node.right) == "due_date"
+
+
+def _date_lookup_call(node: ast.Call) -> bool:
+    """``GreaterThan(F("done_date"), F("due_date"))`` and the like."""
+    return _name(node.func) in LOOKUP_CALLS and any(
+        _date_name(arg) in ("due_date", "done_date") for arg in node.args
+    )
 
 
 def status_lookups(source: str) -> list[tuple[int, str]]:
@@ -57,6 +90,10 @@ def status_lookups(source: str) -> list[tuple[int, str]]:
         if isinstance(node, ast.Call) and _is_constraint(node):
             in_constraint = True
         if isinstance(node, ast.Compare) and _due_date_ordered(node):
+            found.append((node.lineno, ast.unparse(node)))
+        if isinstance(node, ast.BinOp) and _days_late_arithmetic(node):
+            found.append((node.lineno, ast.unparse(node)))
+        if isinstance(node, ast.Call) and not in_constraint and _date_lookup_call(node):
             found.append((node.lineno, ast.unparse(node)))
         if not in_constraint:
             names: list[str] = []
@@ -113,6 +150,14 @@ def late(qs, today, prefix):
         pass
     if milestone.due_date < milestone.start_date or done_date > today:  # validation
         pass
+    qs.filter(done_date__gt=F("due_date"))  # late, by keyword
+    if milestone.done_date > milestone.due_date:  # late, in Python
+        pass
+    qs.filter(GreaterThan(F("done_date"), F("milestones__due_date")))  # late, as an expression
+    days = (today - milestone.due_date).days  # days overdue
+    qs.annotate(late=F("done_date") - F("due_date"))  # days late in SQL
+    left = (milestone.due_date - today).days  # days left: not lateness
+    end = milestone.due_date - dt.timedelta(days=3)  # a date before the due date
 '''
     assert [name for _line, name in status_lookups(source)] == [
         "due_date__lt",
@@ -120,7 +165,21 @@ def late(qs, today, prefix):
         "done_date__lte",
         "__due_date__gte",
         "milestone.due_date < today",
+        "done_date__gt",
+        "milestone.done_date > milestone.due_date",
+        "GreaterThan(F('done_date'), F('milestones__due_date'))",
+        "today - milestone.due_date",
+        "F('done_date') - F('due_date')",
     ]
+
+
+def test_the_late_rule_is_written_in_the_owner_and_the_scan_would_see_it_elsewhere():
+    owner = (Path(settings.BASE_DIR) / OWNER).read_text(encoding="utf-8")
+    found = [name for _line, name in status_lookups(owner)]
+    # late_q and on_time_q compare the done date with the due date, in status.py only.
+    assert "done_date__gt" in found and "done_date__lte" in found
+    # days_late subtracts the due date, in status.py only.
+    assert "done_date - due_date" in found and "today - due_date" in found
 
 
 def test_no_module_but_status_compares_milestone_dates_in_a_query():
