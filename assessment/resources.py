@@ -12,6 +12,8 @@ on import).
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
@@ -114,6 +116,14 @@ class CategoryWidget(widgets.ForeignKeyWidget):
             raise ValueError(
                 _("考核办法中没有类别“%(c)s”，请先导入考核类别。") % {"c": value}
             ) from exc
+
+
+class ZeroDecimalWidget(widgets.DecimalWidget):
+    """A number whose empty cell means 0 (a column added later: older workbooks leave it blank)."""
+
+    def clean(self, value, row=None, **kwargs):
+        cleaned = super().clean(value, row, **kwargs)
+        return Decimal(0) if cleaned is None else cleaned
 
 
 class LevelWidget(widgets.ForeignKeyWidget):
@@ -285,7 +295,7 @@ class ItemResource(FormulaSafeResourceMixin, resources.ModelResource):
         widget=ChoiceLabelWidget(AssessmentItem.Source.choices),
     )
     late_credit = fields.Field(
-        attribute="late_credit", column_name="逾期完成折算", widget=widgets.DecimalWidget()
+        attribute="late_credit", column_name="逾期完成折算", widget=ZeroDecimalWidget()
     )
     supervision_level = fields.Field(
         attribute="supervision_level", column_name="督办级别", widget=LevelWidget()

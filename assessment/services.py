@@ -190,8 +190,8 @@ def computed_raws(
                         raws[(item.pk, unit_id)] = raw
             elif item.source == Source.UNIT_LATE:
                 for unit_id in unit_ids:
-                    row = by_unit.get(unit_id)
-                    raws[(item.pk, unit_id)] = scoring.Raw(value=Decimal(row.late if row else 0))
+                    late = by_unit[unit_id].late if unit_id in by_unit else 0
+                    raws[(item.pk, unit_id)] = scoring.Raw(value=Decimal(late))
 
     if sources & {Source.UNIT_SUPERVISIONS, Source.UNIT_LATE_ACKS}:
         per_level, late_acks = _occurrences(scheme, items, unit_ids)

@@ -221,10 +221,22 @@ class ReturnForm(forms.Form):
 # --- 督办 ---------------------------------------------------------------------------
 
 
+class LevelChoiceField(forms.ModelChoiceField):
+    """A 督办 level with its colour and deadlines, as the office picks it."""
+
+    def label_from_instance(self, obj) -> str:
+        return _("%(name)s（%(tone)s，%(ack)s天内签收，默认%(answer)s天内反馈）") % {
+            "name": obj.name,
+            "tone": obj.get_tone_display(),
+            "ack": obj.ack_days,
+            "answer": obj.answer_days,
+        }
+
+
 class SupervisionSendForm(forms.Form):
     """交办: the level, the text and the answer deadline of the 督办单 to send."""
 
-    level = forms.ModelChoiceField(
+    level = LevelChoiceField(
         label=_("督办级别"),
         queryset=SupervisionLevel.objects.none(),
         empty_label=None,
@@ -257,15 +269,6 @@ class SupervisionSendForm(forms.Form):
         field = self.fields["level"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = SupervisionLevel.objects.active()
-        field.label_from_instance = lambda level: (
-            _("%(name)s（%(tone)s，%(ack)s天内签收，默认%(answer)s天内反馈）")
-            % {
-                "name": level.name,
-                "tone": level.get_tone_display(),
-                "ack": level.ack_days,
-                "answer": level.answer_days,
-            }
-        )
 
     def clean_answer_due(self):
         value = self.cleaned_data.get("answer_due")
@@ -287,7 +290,7 @@ class SupervisionAnswerForm(forms.Form):
             "max_length": _("反馈内容最多%(limit_value)d字（现有%(show_value)d字）。"),
         },
     )
-    files = MultipleFileField(
+    evidence = MultipleFileField(
         label=_("佐证材料"),
         required=False,
         error_messages={"invalid": _("上传的文件无效。"), "empty": _("上传的文件是空的。")},
@@ -295,8 +298,8 @@ class SupervisionAnswerForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["files"].help_text = uploads_help()
-        self.fields["files"].widget.attrs["accept"] = _accept_attr()
+        self.fields["evidence"].help_text = uploads_help()
+        self.fields["evidence"].widget.attrs["accept"] = _accept_attr()
 
     def clean_answer(self) -> str:
         text = self.cleaned_data["answer"].strip()
@@ -304,8 +307,8 @@ class SupervisionAnswerForm(forms.Form):
             raise forms.ValidationError(_("请填写反馈内容。"))
         return text
 
-    def clean_files(self):
-        return clean_uploads(self.cleaned_data.get("files") or [])
+    def clean_evidence(self):
+        return clean_uploads(self.cleaned_data.get("evidence") or [])
 
 
 class SupervisionCloseForm(forms.Form):

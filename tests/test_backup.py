@@ -22,7 +22,14 @@ from django.core import serializers
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command, execute_from_command_line
 
-from projects.models import Evidence, Milestone, ProgressReport, Project
+from projects.models import (
+    Evidence,
+    Milestone,
+    ProgressReport,
+    Project,
+    Supervision,
+    SupervisionLevel,
+)
 from projects.services.backup import BackupError, backup_create, backup_restore
 from responsibility import roles
 from responsibility.models import Membership, Unit
@@ -262,6 +269,18 @@ def _fill_every_table(media) -> None:
         head_approved_at=dt.datetime(2010, 9, 28, 1, 2, 3, 456789, dt.UTC),
         return_reason="理由不充分。",
     )
+    # The demo's 督办单 have no files; the ladder has no history until it is edited.
+    item = Supervision.objects.order_by("pk").first()
+    item.files.create(
+        file=ContentFile(PDF_BYTES, name="整改报告.pdf"),
+        original_name="整改报告.pdf",
+        content_type="application/pdf",
+        size=len(PDF_BYTES),
+        uploaded_by=clerk,
+    )
+    level = SupervisionLevel.objects.order_by("rank").first()
+    level.answer_days += 1
+    level.save()
     report.milestone.unit.titles.create(year=2010, name="质量工作先进单位", reason="演示")
     request = {"user_agent": "Mozilla/5.0", "ip_address": "10.0.0.8", "username": "zhijian"}
     request |= {"http_accept": "text/html", "path_info": "/accounts/login/"}

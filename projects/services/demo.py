@@ -407,6 +407,7 @@ def _demo_supervision(plan: PlanYear, users: dict) -> None:
     if silent is not None:
         send(dt.date(year, 9, 29), silent.unit.name, [silent.name], "请抓紧推进并反馈进展。")
 
-    Supervision.objects.filter(pk__in=[i.pk for i in items]).update(
-        is_sample=True, updated_at=clock.now()
-    )
+    for item in Supervision.objects.filter(pk__in=[i.pk for i in items]):
+        item.is_sample = True
+        item._history_user = office
+        item.save(update_fields=touch_fields(Supervision, ["is_sample"]))

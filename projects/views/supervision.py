@@ -167,31 +167,31 @@ def supervision_detail(request, pk: int):
             if action is Action.ACKNOWLEDGE:
                 service.supervision_acknowledge(item=item, user=request.user)
             elif action is Action.ANSWER:
-                form = SupervisionAnswerForm(request.POST, request.FILES)
-                forms["answer_form"] = form
-                if form.is_valid():
+                answer = SupervisionAnswerForm(request.POST, request.FILES)
+                forms["answer_form"] = answer
+                if answer.is_valid():
                     service.supervision_answer(
                         item=item,
                         user=request.user,
-                        text=form.cleaned_data["answer"],
-                        files=form.cleaned_data["files"],
+                        text=answer.cleaned_data["answer"],
+                        files=answer.cleaned_data["evidence"],
                     )
             elif action is Action.CLOSE:
-                form = SupervisionCloseForm(request.POST)
-                forms["close_form"] = form
-                if form.is_valid():
+                close = SupervisionCloseForm(request.POST)
+                forms["close_form"] = close
+                if close.is_valid():
                     service.supervision_close(
-                        item=item, user=request.user, note=form.cleaned_data["note"]
+                        item=item, user=request.user, note=close.cleaned_data["note"]
                     )
             else:
-                form = SupervisionEscalateForm(request.POST)
-                forms["escalate_form"] = form
-                if form.is_valid():
+                escalate = SupervisionEscalateForm(request.POST)
+                forms["escalate_form"] = escalate
+                if escalate.is_valid():
                     successor = service.supervision_escalate(
                         item=item,
                         user=request.user,
-                        note=form.cleaned_data["note"],
-                        text=form.cleaned_data["text"],
+                        note=escalate.cleaned_data["note"],
+                        text=escalate.cleaned_data["text"],
                     )
                     messages.success(
                         request,

@@ -227,6 +227,8 @@ def test_admin_item_form_reads_tier_text(client, city, scheme):
         "target": "",
         "cap": "",
         "source": "unit_milestones",
+        "late_credit": "0",
+        "supervision_level": "",
     }
     response = client.post(url, data)
     assert response.status_code == 200
@@ -247,3 +249,15 @@ def test_admin_copy_to_next_year_action(client, city, scheme):
     assert response.status_code == 200
     copy = AssessmentScheme.objects.get(year=2011)
     assert copy.copied_from == scheme
+
+
+def test_a_workbook_from_before_the_late_and_supervision_columns_still_imports(scheme):
+    """Last year's export has no 逾期完成折算 / 督办级别 columns: they default to 0 / none."""
+    dataset = xlsx_roundtrip(ItemResource(), AssessmentItem.objects.for_scheme(scheme))
+    keep = [h for h in dataset.headers if h not in ("逾期完成折算", "督办级别")]
+    rows = [[dict(zip(dataset.headers, r, strict=True))[h] for h in keep] for r in dataset]
+    old = tablib.Dataset(*rows, headers=keep)
+    result = ItemResource().import_data(old, dry_run=False)
+    assert not result.has_errors() and not result.has_validation_errors(), result.invalid_rows
+    item = AssessmentItem.objects.get(category__scheme=scheme, name="进度节点按期完成率")
+    assert (item.late_credit, item.supervision_level) == (D(0), None)

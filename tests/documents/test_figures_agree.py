@@ -315,8 +315,8 @@ def _paragraph_done(text: str) -> int:
 
 
 def _table_says(text: str, done: int, due: int | None = None) -> bool:
-    """Whether the score table's milestone item reads "done / due" (pdftotext runs
-    the next cells on after it, so only its start is matched)."""
+    """Whether the score table's milestone item reads "done on time / due"
+    (pdftotext runs the next cells on after it, so only its start is matched)."""
     return f"进度节点按期完成{done}/{'' if due is None else due}" in text
 
 
@@ -334,7 +334,6 @@ def test_unit_card_text_and_score_table_agree_after_a_milestone_changes(
     today = dt.date(2010, 9, 30)
     before = pdf_text(pdf.unit_pdf(2010, zhijian).data)
     done = _paragraph_done(before)
-    assert _table_says(before, done)
     assert "此后你单位的进度节点情况已有变化" not in before
     # The on-time figures stored with the result are the dashboard's.
     (shown,) = [
@@ -343,6 +342,8 @@ def test_unit_card_text_and_score_table_agree_after_a_milestone_changes(
     on_time, late, rate = _paragraph_on_time(before)
     assert (late, rate) == (shown["late"], shown["on_time"])
     assert late > 0 and on_time + late == done
+    # 「进度节点按期完成」 scores the milestones done by their due date, as the text says.
+    assert _table_says(before, on_time)
 
     # Done after the assessment was computed, before anyone recomputes.
     milestone = (
@@ -355,11 +356,11 @@ def test_unit_card_text_and_score_table_agree_after_a_milestone_changes(
     milestone.save()
 
     after = pdf_text(pdf.unit_pdf(2010, zhijian).data)
-    assert _table_says(after, _paragraph_done(after)), "text and table disagree"
+    assert _table_says(after, _paragraph_on_time(after)[0]), "text and table disagree"
     assert _paragraph_done(after) == done
     assert _paragraph_on_time(after) == (on_time, late, rate)  # as computed, not today's
     due = re.search(r"其中已到期的节点(\d+)个，已完成(\d+)个", after)
-    assert due and _table_says(after, int(due[2]), int(due[1]))
+    assert due and _table_says(after, on_time, int(due[1]))
     # The later sections are today's, and the card says so.
     assert "此后你单位的进度节点情况已有变化" in after
 
@@ -368,5 +369,5 @@ def test_unit_card_text_and_score_table_agree_after_a_milestone_changes(
     assert _paragraph_done(recomputed) == done + 1
     # Done today, after its due date: one more late completion, none more on time.
     assert _paragraph_on_time(recomputed)[:2] == (on_time, late + 1)
-    assert _table_says(recomputed, done + 1)
+    assert _table_says(recomputed, on_time)  # a late completion scores nothing here
     assert "此后你单位的进度节点情况已有变化" not in recomputed

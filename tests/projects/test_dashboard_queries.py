@@ -87,9 +87,10 @@ def test_query_counts_do_not_grow_with_the_data(client, settings):
     assert_every_status_is_there(2032)
     small, large = counts(client, reviewer, 2031), counts(client, reviewer, 2032)
     assert small == large
-    # The overdue, due-soon and late lists are one query (milestone_lists).
-    assert small["/"] <= 11
-    assert small["/projects/"] <= 12
+    # The overdue, due-soon and late lists are one query (milestone_lists); the
+    # navigation's 督办 count is one more on every page.
+    assert small["/"] <= 12
+    assert small["/projects/"] <= 13
     print("queries per page (factor 1 = factor 10):", small)
 
 

@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from projects.models import DeadlineExtension, Milestone
+from projects.models import DeadlineExtension, Evidence, IndicatorValue, Milestone
 from projects.services.scale import scale_seed
 from responsibility import roles
 from responsibility.models import Membership, Unit
@@ -77,15 +78,35 @@ def seeded(factor: int) -> dict:
     Membership.objects.filter(user=clerk).update(unit_id=busiest)
     head = factories.make_user(f"head{factor}", roles.UNIT_HEAD, Unit.objects.get(pk=busiest))
     own = DeadlineExtension.objects.filter(milestone__unit_id=busiest).order_by("pk")
+    milestone = (
+        Milestone.objects.filter(unit_id=busiest, done_date__isnull=True)
+        .filter(due_date__gt=TODAY)
+        .order_by("pk")
+        .first()
+    )
+    # A report with evidence and an indicator value on the page's milestone at every
+    # factor: an empty prefetch costs no query, which would make the counts differ.
+    report = factories.make_report(milestone, clerk)
+    indicator = factories.IndicatorFactory(project=milestone.project, subitem=milestone.subitem)
+    IndicatorValue.objects.create(report=report, indicator=indicator, value=1)
+    Evidence.objects.create(
+        report=report,
+        file=ContentFile(b"%PDF-1.4\n%%EOF\n", name="x.pdf"),
+        original_name="x.pdf",
+        content_type="application/pdf",
+        size=15,
+    )
     return {
         "clerk": clerk,
         "head": head,
         "extension": own.filter(review_state=Review.SUBMITTED).first() or own.first(),
-        "milestone": Milestone.objects.filter(unit_id=busiest, done_date__isnull=True)
-        .filter(due_date__gt=TODAY)
-        .order_by("pk")
-        .first(),
+        "milestone": milestone,
     }
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
 
 
 @pytest.fixture

@@ -121,7 +121,7 @@ def test_sent_acknowledged_answered_and_closed_through_the_pages(client, emails,
     with at(5):
         client.force_login(city.alice)  # sessions last two hours
         upload = SimpleUploadedFile("整改报告.pdf", pdf_bytes(), content_type="application/pdf")
-        response = post(client, item, "answer", answer="已补报材料，待省局审核。", files=upload)
+        response = post(client, item, "answer", answer="已补报材料，待省局审核。", evidence=upload)
         assert response.status_code == 302
         item.refresh_from_db()
         assert (item.state, item.answer, item.answered_by) == (
@@ -402,7 +402,7 @@ def test_a_rejected_file_keeps_nothing(client, emails, ladder, media):
         fake = SimpleUploadedFile(
             "报告.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf"
         )
-        response = post(client, item, "answer", answer="已办理", files=fake)
+        response = post(client, item, "answer", answer="已办理", evidence=fake)
         assert response.status_code == 200
         assert "报告.pdf" in response.content.decode()
         item.refresh_from_db()

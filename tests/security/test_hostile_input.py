@@ -332,7 +332,7 @@ def test_supervision_steps(stage, city, mailoutbox):
             (
                 city.alice,
                 {"action": "answer", "answer": "已完成整改。"},
-                {"answer": text_values(2000), "files": evidence_files(), "action": CHOICE},
+                {"answer": text_values(2000), "evidence": evidence_files(), "action": CHOICE},
             ),
             (city.helen, {"action": "acknowledge"}, {"action": CHOICE}),
             (city.olivia, {"action": "close", "note": "销号"}, {"note": text_values(1000)}),
