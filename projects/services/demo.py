@@ -23,7 +23,9 @@ from django.utils import timezone
 
 from common import clock
 from common.writes import touch_fields
+from projects import review
 from projects.models import (
+    DeadlineExtension,
     Indicator,
     Milestone,
     PlanYear,
@@ -33,7 +35,7 @@ from projects.models import (
     SubItem,
     Supervision,
 )
-from projects.services import supervision
+from projects.services import extensions, supervision
 from responsibility import roles
 from responsibility.models import Membership, Person, Unit, ViceMayor
 
@@ -160,6 +162,7 @@ def demo_load(*, path: Path = DEMO_FIXTURE, password: str = DEMO_PASSWORD) -> De
 
     _demo_pending_reports(plan, author_for_unit, users, reviewer)
     _demo_supervision(plan, users)
+    _demo_extensions(plan, users)
 
     return DemoSummary(
         year=plan.year,
@@ -179,13 +182,23 @@ def demo_load(*, path: Path = DEMO_FIXTURE, password: str = DEMO_PASSWORD) -> De
 def _load_milestones(project, subitem, unit, rows, author_for_unit, reviewer) -> None:
     for row in rows:
         done = _date(row.get("done"))
+        due = _date(row["due"])
+        # An approved 延期申请 moved the due date (the fixture's is then the original):
+        # loading again keeps the extension.
+        extended = (
+            Milestone.objects.filter(
+                project=project, subitem=subitem, name=row["name"], original_due_date=due
+            )
+            .values_list("due_date", flat=True)
+            .first()
+        )
         milestone, _ = Milestone.objects.update_or_create(
             project=project,
             subitem=subitem,
             name=row["name"],
             defaults={
                 "unit": unit,
-                "due_date": _date(row["due"]),
+                "due_date": extended or due,
                 "done_date": done,
                 "status": Milestone.Status.DONE if done else Milestone.Status.NOT_STARTED,
                 "percent": 100 if done else 0,
@@ -411,3 +424,60 @@ def _demo_supervision(plan: PlanYear, users: dict) -> None:
         item.is_sample = True
         item._history_user = office
         item.save(update_fields=touch_fields(Supervision, ["is_sample"]))
+
+
+# --- 延期申请 (sample data) ---------------------------------------------------------------
+
+
+def _demo_extensions(plan: PlanYear, users: dict) -> None:
+    """Two 延期申请 of 质监局 through the real services (``clock.as_of``), marked as
+    sample data: one the head and the office approved (the milestone's due date
+    moved, the original kept), one the office refused. Loaded once: skipped when
+    the year has any extension request."""
+    if DeadlineExtension.objects.filter(milestone__project__plan=plan).exists():
+        return
+    office, clerk, head = users.get("dubanshi"), users.get("zhijian"), users.get("zhijian_head")
+    if not (office and clerk and head):
+        return
+    year = plan.year
+    stories = [
+        (
+            "完成国庆节前电梯安全专项检查",
+            dt.date(year, 10, 8),
+            "国庆前后电梯使用高峰，部分小区维保单位10月初才能配合停梯检查。",
+            "全市在用电梯1,236台已检查1,020台，剩余216台集中在新建小区。",
+            dt.date(year, 9, 24),
+            review.Action.ACCEPT,
+            "",
+        ),
+        (
+            "组织示范区建设中期检查",
+            dt.date(year, 10, 31),
+            "示范区建设单位申请推迟中期检查，以便完成第二批标准宣贯。",
+            "中期检查方案已制定，检查组人员已落实。",
+            dt.date(year, 9, 27),
+            review.Action.RETURN,
+            "中期检查时间已报省局备案，不宜推迟；请按原定时限组织检查。",
+        ),
+    ]
+    for name, new_date, reason, progress, day, decision, refusal in stories:
+        milestone = _milestone(plan, "质监局", name)
+        with clock.as_of(day):
+            request = extensions.extension_request(
+                milestone=milestone,
+                user=clerk,
+                new_due_date=new_date,
+                reason=reason,
+                progress=progress,
+            )
+        with clock.as_of(day + dt.timedelta(days=1)):
+            request = extensions.extension_decide(
+                extension=request, user=head, action=review.Action.APPROVE
+            )
+        with clock.as_of(day + dt.timedelta(days=2)):
+            request = extensions.extension_decide(
+                extension=request, user=office, action=decision, reason=refusal
+            )
+        request.is_sample = True
+        request._history_user = office
+        request.save(update_fields=["is_sample"])
