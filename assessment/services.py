@@ -357,7 +357,7 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None) -> ComputeSummary:
             AssessmentResult,
             default_user=by,
             default_change_reason=reason,
-            default_date=clock.now(),
+            default_date=clock.recorded_now(),
         )
         results.update(
             {
@@ -440,7 +440,7 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None) -> ComputeSummary:
             ItemScore,
             default_user=by,
             default_change_reason=reason,
-            default_date=clock.now(),
+            default_date=clock.recorded_now(),
         )
     if changed_scores:
         bulk_update_with_history(
@@ -449,7 +449,7 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None) -> ComputeSummary:
             SCORE_FIELDS,
             default_user=by,
             default_change_reason=reason,
-            default_date=clock.now(),
+            default_date=clock.recorded_now(),
         )
     current = [results[u] for u in unit_ids]
     # Only rows whose figures moved are written (and get a history row).
@@ -461,7 +461,7 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None) -> ComputeSummary:
             touch(changed_results, RESULT_WRITTEN),  # and computed_at
             default_user=by,
             default_change_reason=reason,
-            default_date=clock.now(),
+            default_date=clock.recorded_now(),
         )
     AssessmentResult.objects.filter(scheme=scheme).exclude(unit_id__in=unit_ids).delete()
 

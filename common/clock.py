@@ -22,9 +22,14 @@ _as_of: ContextVar[dt.date | None] = ContextVar("zhucheng_as_of", default=None)
 
 @contextlib.contextmanager
 def as_of(day: dt.date) -> Iterator[None]:
-    """Run the code inside as if today were ``day``: what it records carries that
-    day, at the current time of day. For loading sample data that tells a story
-    over past days (the demo's 督办 and 延期申请) through the real services."""
+    """Run the code inside as if today were ``day``: the dates and times it
+    records as facts (a 督办单 sent, acknowledged, answered; a request made) carry
+    that day, at the current time of day. For loading sample data that tells a
+    story over past days (the demo's 督办 and 延期申请) through the real services.
+
+    The audit stamps are not part of the story: ``updated_at`` and the history
+    rows say when the write really happened (:func:`recorded_now`), so the PDF
+    cache and the admin's "changed meanwhile" check still see every write."""
     token = _as_of.set(day)
     try:
         yield
@@ -37,6 +42,11 @@ def pinned_date() -> dt.date | None:
     inside = _as_of.get()
     if inside is not None:
         return inside
+    return settings_pinned_date()
+
+
+def settings_pinned_date() -> dt.date | None:
+    """The date ``ZHUCHENG_TODAY`` pins, or None (whatever :func:`as_of` says)."""
     pinned = getattr(settings, "ZHUCHENG_TODAY", "")
     if not pinned:
         return None
@@ -52,8 +62,17 @@ def today() -> dt.date:
 
 def now() -> dt.datetime:
     """The current time (aware); on a pinned day, that day at the current local time."""
+    return _on(pinned_date())
+
+
+def recorded_now() -> dt.datetime:
+    """When a write really happens, for the audit stamps (``updated_at``, history):
+    :func:`now`, except that an :func:`as_of` story does not move it."""
+    return _on(settings_pinned_date())
+
+
+def _on(pinned: dt.date | None) -> dt.datetime:
     real = timezone.now()
-    pinned = pinned_date()
     if pinned is None:
         return real
     local = timezone.localtime(real)

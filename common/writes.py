@@ -38,7 +38,7 @@ def touch(objs: Sequence[models.Model], fields: Iterable[str]) -> list[str]:
     if not objs:
         return list(fields)
     model = type(objs[0])
-    now = clock.now()
+    now = clock.recorded_now()
     for name in auto_now_fields(model):
         for obj in objs:
             setattr(obj, name, now)

@@ -153,3 +153,29 @@ def test_a_change_stamped_on_the_pinned_day_still_renews_a_cached_pdf(city, sett
     city.project1.save()
     assert "提高工业产品质量" in pdf_text(pdf.responsibility_pdf(2010).data)
     cache.clear()
+
+
+def test_a_story_told_as_of_past_days_keeps_its_days_and_the_audit_keeps_the_write_time(
+    demo_clock, city
+):
+    """clock.as_of places the facts (sent, acknowledged) on the story's days; the
+    audit stamps (updated_at, history) say when the write really happened."""
+    from projects.models import Supervision
+    from projects.services import supervision
+    from tests import factories
+
+    with clock.as_of(dt.date(2010, 9, 1)):
+        [item] = supervision.supervision_send(
+            milestones=[city.ms_zhijian], level=factories.ladder()[0], sender=city.olivia
+        )
+    with clock.as_of(dt.date(2010, 9, 2)):
+        supervision.supervision_acknowledge(item=item, user=city.alice)
+    item = Supervision.objects.get(pk=item.pk)
+    assert (item.sent_on, local(item.sent_at).date()) == (dt.date(2010, 9, 1),) * 2
+    assert (item.acknowledged_on, local(item.acknowledged_at).date()) == (dt.date(2010, 9, 2),) * 2
+    assert not item.ack_late(dt.date(2010, 9, 30))
+    assert_pinned(item.updated_at, "updated_at")
+    for row in item.history.all():
+        assert_pinned(row.history_date, "history")
+    # Outside the story, today is the pinned day again.
+    assert clock.today() == PINNED

@@ -515,7 +515,7 @@ def record_history(model, pks: list[int], history_type: str, user) -> None:
         f"SELECT {names}, %s, %s, %s, %s FROM {qn(model._meta.db_table)} "
         f"WHERE {qn(model._meta.pk.column)} IN "
     )
-    now = clock.now()
+    now = clock.recorded_now()
     user_id = user.pk if user is not None and user.pk else None
     with connection.cursor() as cursor:
         for start in range(0, len(pks), HISTORY_BATCH):

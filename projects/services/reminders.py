@@ -200,7 +200,7 @@ def record_delivery(records: Sequence[MailDelivery], error: str) -> None:
     delivery = MailDelivery.Delivery.FAILED if error else MailDelivery.Delivery.SENT
     model = type(records[0])
     fields: dict[str, object] = {"delivery": delivery, "delivery_error": error}
-    fields.update(dict.fromkeys(auto_now_fields(model), clock.now()))
+    fields.update(dict.fromkeys(auto_now_fields(model), clock.recorded_now()))
     model._default_manager.filter(pk__in=[r.pk for r in records]).update(**fields)
     for record in records:
         record.delivery = delivery
