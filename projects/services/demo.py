@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from common import clock
 from common.writes import touch_fields
-from projects import review
+from projects import review, status
 from projects.models import (
     DeadlineExtension,
     Indicator,
@@ -217,7 +217,11 @@ def _demo_report(milestone, author, reviewer, done: dt.date) -> None:
         author=author,
         status=Milestone.Status.DONE,
         percent=100,
-        narrative=f"{milestone.name}已按计划完成，相关材料已归档。",
+        narrative=(
+            f"{milestone.name}已按计划完成，相关材料已归档。"
+            if status.is_on_time(due_date=milestone.due_date, done_date=done, today=done)
+            else f"{milestone.name}已完成，晚于完成时限，相关材料已归档。"
+        ),
         done_date=done,
     )
     report.review_state = ProgressReport.Review.ACCEPTED

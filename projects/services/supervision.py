@@ -280,7 +280,8 @@ def supervision_send(
         if not level.is_active:
             raise ValidationError(_("该督办级别已停用。"), code="level")
         locked = list(
-            Milestone.objects.select_for_update()
+            # of=self: PostgreSQL locks no row of an outer join (the nullable sub-item).
+            Milestone.objects.select_for_update(of=("self",))
             .select_related("project__plan", "unit", "subitem")
             .filter(pk__in=[m.pk for m in milestones])
             .order_by("pk")

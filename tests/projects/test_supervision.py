@@ -561,7 +561,8 @@ def test_the_daily_run_sends_failed_emails_again(client, emails, ladder, smtp_do
 
 
 def test_line_breaks_and_control_characters_in_names_do_not_reach_the_subject(emails, ladder):
-    emails.zhijian.name = "质监局\r\nBcc: x@evil.example\u202e" + "长" * 150
+    # As long as the column allows (60): PostgreSQL refuses more.
+    emails.zhijian.name = ("质监局\r\nBcc: x@evil.example\u202e" + "长" * 60)[:60]
     emails.zhijian.save()
     with at(1):
         [item] = send(emails, ladder["催办"], emails.ms_zhijian)
@@ -569,6 +570,6 @@ def test_line_breaks_and_control_characters_in_names_do_not_reach_the_subject(em
     subject = message.subject
     assert not any(ch in subject for ch in "\r\n\u202e")
     assert subject.startswith("【催办单】质监局 Bcc: x@evil.example")
-    assert len(subject) <= 120 and subject.endswith("…")
+    assert len(subject) <= 120
     assert "x@evil.example" not in message.recipients()
     assert item.delivery == "sent"
