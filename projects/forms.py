@@ -411,3 +411,26 @@ class ExtensionRefuseForm(forms.Form):
         if not reason:
             raise forms.ValidationError(_("不予批准时必须填写理由。"))
         return reason
+
+
+class SupervisionLevelForm(forms.ModelForm):
+    """One rung of the 督办 ladder, as the office sets it."""
+
+    class Meta:
+        model = SupervisionLevel
+        fields = ["rank", "name", "tone", "ack_days", "answer_days", "auto_escalate", "is_active"]
+        error_messages = {
+            "name": {"required": _("请填写级别名称。"), "unique": _("已有同名的督办级别。")},
+            "rank": {
+                "required": _("请填写级次。"),
+                "unique": _("已有相同级次的督办级别。"),
+                "invalid": _("级次应为整数。"),
+            },
+            "ack_days": {"required": _("请填写签收时限。"), "invalid": _("请填写天数。")},
+            "answer_days": {"required": _("请填写反馈时限。"), "invalid": _("请填写天数。")},
+        }
+
+
+SupervisionLevelFormSet = forms.modelformset_factory(
+    SupervisionLevel, form=SupervisionLevelForm, extra=1, can_delete=False
+)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("reports/<int:pk>/review/", reporting.report_review, name="report_review"),
     path("supervision/", supervision.supervision_inbox, name="supervision_inbox"),
     path("supervision/new/", supervision.supervision_new, name="supervision_new"),
+    path("supervision/levels/", supervision.supervision_levels, name="supervision_levels"),
     path("supervision/<int:pk>/", supervision.supervision_detail, name="supervision_detail"),
     path("supervision/files/<int:pk>/", supervision.supervision_file, name="supervision_file"),
     # 延期申请

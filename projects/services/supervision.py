@@ -92,6 +92,21 @@ def supervision_ladder_ensure() -> list[SupervisionLevel]:
     return list(SupervisionLevel.objects.order_by("rank"))
 
 
+@transaction.atomic
+def supervision_levels_save(*, formset, user: User) -> list[SupervisionLevel]:
+    """Save the office's ladder (a bound, valid formset of ``SupervisionLevelForm``),
+    with the user in each level's history. A level in use is never deleted: the
+    office switches it off (``is_active``)."""
+    if not access.can_send_supervision(user):
+        raise PermissionDenied(_("只有市政府办公室可以设置督办级别。"))
+    saved = []
+    for level in formset.save(commit=False):
+        level._history_user = user
+        level.save()
+        saved.append(level)
+    return saved
+
+
 # --- Who gets the e-mail, and what a send would do ------------------------------------
 
 

@@ -29,9 +29,10 @@ from projects.forms import (
     SupervisionAnswerForm,
     SupervisionCloseForm,
     SupervisionEscalateForm,
+    SupervisionLevelFormSet,
     SupervisionSendForm,
 )
-from projects.models import MailDelivery, Milestone, Supervision
+from projects.models import MailDelivery, Milestone, Supervision, SupervisionLevel
 from projects.services import supervision as service
 from projects.views.reporting import attachment_response
 
@@ -333,3 +334,22 @@ def supervision_file(request, pk: int):
     """An answer's evidence file, to users who may read the 督办单; never inline."""
     item = access.get_supervision_file(request.user, pk)
     return attachment_response(item.file, item.original_name, item.content_type)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def supervision_levels(request):
+    """``/supervision/levels/``: the office sets its 督办 ladder (names, colours,
+    deadlines, escalation by rule). Levels are switched off, never deleted."""
+    if not access.can_send_supervision(request.user):
+        raise PermissionDenied
+    queryset = SupervisionLevel.objects.order_by("rank", "pk")
+    if request.method == "POST":
+        formset = SupervisionLevelFormSet(request.POST, queryset=queryset)
+        if formset.is_valid():
+            service.supervision_levels_save(formset=formset, user=request.user)
+            messages.success(request, _("督办级别已保存。"))
+            return redirect("supervision_levels")
+    else:
+        formset = SupervisionLevelFormSet(queryset=queryset)
+    return render(request, "projects/supervision_levels.html", {"formset": formset})

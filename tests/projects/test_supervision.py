@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from projects import supervision
-from projects.models import Milestone, Supervision, SupervisionFile
+from projects.models import Milestone, Supervision, SupervisionFile, SupervisionLevel
 from projects.services import supervision as service
 from responsibility import roles
 from tests import factories
@@ -573,3 +573,89 @@ def test_line_breaks_and_control_characters_in_names_do_not_reach_the_subject(em
     assert len(subject) <= 120
     assert "x@evil.example" not in message.recipients()
     assert item.delivery == "sent"
+
+
+# --- The office's ladder ----------------------------------------------------------------------
+
+
+def ladder_data(levels, **changes):
+    """The levels page's formset as posted, with ``changes`` by "form-N-field"."""
+    data = {
+        "form-TOTAL_FORMS": str(len(levels) + 1),
+        "form-INITIAL_FORMS": str(len(levels)),
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
+    }
+    for n, level in enumerate(levels):
+        data |= {
+            f"form-{n}-id": str(level.pk),
+            f"form-{n}-rank": str(level.rank),
+            f"form-{n}-name": level.name,
+            f"form-{n}-tone": level.tone,
+            f"form-{n}-ack_days": str(level.ack_days),
+            f"form-{n}-answer_days": str(level.answer_days),
+            f"form-{n}-auto_escalate": "on" if level.auto_escalate else "",
+            f"form-{n}-is_active": "on" if level.is_active else "",
+        }
+    # The blank form for a new level, as the browser posts it: its defaults.
+    n = len(levels)
+    data |= {
+        f"form-{n}-tone": "blue",
+        f"form-{n}-ack_days": "1",
+        f"form-{n}-answer_days": "5",
+        f"form-{n}-auto_escalate": "on",
+        f"form-{n}-is_active": "on",
+    }
+    data |= changes
+    return {k: v for k, v in data.items() if v != ""}
+
+
+def test_the_office_sets_its_ladder(client, city, ladder):
+    levels = list(ladder.values())
+    url = reverse("supervision_levels")
+    assert client.get(url).status_code == 302  # anonymous: to the login page
+    client.force_login(city.alice)
+    assert client.get(url).status_code == 403
+    assert client.post(url, ladder_data(levels)).status_code == 403
+    client.force_login(city.olivia)
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        ladder_data(
+            levels,
+            **{
+                "form-0-name": "蓝牌",
+                "form-1-name": "黄牌",
+                "form-2-name": "红牌",
+                "form-3-rank": "4",
+                "form-3-name": "约谈",
+                "form-3-tone": "grey",
+                "form-3-ack_days": "1",
+                "form-3-answer_days": "2",
+                "form-3-is_active": "on",
+            },
+        ),
+    )
+    assert response.status_code == 302
+    names = list(SupervisionLevel.objects.order_by("rank").values_list("name", flat=True))
+    assert names == ["蓝牌", "黄牌", "红牌", "约谈"]
+    assert SupervisionLevel.objects.get(name="蓝牌").history.first().history_user == city.olivia
+    # 红牌 now escalates to the new 约谈 when it is set to escalate by rule.
+    assert SupervisionLevel.objects.get(name="红牌").next_level().name == "约谈"
+
+
+def test_a_bad_ladder_is_refused_in_chinese_and_nothing_changes(client, city, ladder):
+    levels = list(ladder.values())
+    before = list(SupervisionLevel.objects.order_by("pk").values())
+    client.force_login(city.olivia)
+    for changes, message in [
+        ({"form-1-rank": "1"}, "已有相同级次的督办级别"),
+        ({"form-0-answer_days": "0", "form-0-ack_days": "2"}, "反馈时限不能短于签收时限"),
+        ({"form-0-name": ""}, "请填写级别名称"),
+        ({"form-0-ack_days": "abc"}, "请填写天数"),
+        ({"form-0-tone": "purple"}, "选择一个有效的选项"),
+    ]:
+        response = client.post(reverse("supervision_levels"), ladder_data(levels, **changes))
+        assert response.status_code == 200, changes
+        assert message in response.content.decode(), changes
+    assert list(SupervisionLevel.objects.order_by("pk").values()) == before
