@@ -475,16 +475,7 @@ def _keep_figures(result: AssessmentResult, row: UnitRow | None) -> None:
     """Store the unit's milestone figures with its result (what its card prints),
     in the order of ``AssessmentResult.milestone_figures``."""
     row = row or UnitRow(result.unit_id, "")
-    figures = (
-        row.total,
-        row.done,
-        row.due,
-        row.due_done,
-        row.due_on_time,
-        row.late,
-        row.red,
-        row.amber,
-    )
+    figures = row.figures
     if figures != result.milestone_figures or result.milestones_as_of is None:
         result.milestones_as_of = clock.today()
     (

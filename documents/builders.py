@@ -240,20 +240,7 @@ def unit_context(year: int, unit: Unit) -> dict:
     row = next((r for r in ranking if r.pk == unit.pk), None)
     card = assessment.unit_card(year, unit)
     assessed = _assessed_figures(card)
-    live = (
-        (
-            row.total,
-            row.done,
-            row.due,
-            row.due_done,
-            row.due_on_time,
-            row.late,
-            row.red,
-            row.amber,
-        )
-        if row
-        else None
-    )
+    live = row.figures if row else None
     milestones = Milestone.objects.filter(project__plan=plan, unit=unit)
     items = _work_items(milestones, today, window).get(unit.pk, [])
     overdue, due_soon = open_milestones(milestones, as_of=today, days=window)

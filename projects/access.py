@@ -296,6 +296,13 @@ def reports_to_review(user: User, queryset=None):
 
     Exactly the reports for which :func:`review_actions` is not empty."""
     queryset = ProgressReport.objects.all() if queryset is None else queryset
+    return _waiting_for_decision(user, queryset, author="author")
+
+
+def _waiting_for_decision(user: User, queryset, *, author: str):
+    """What waits for this user's decision along ``projects.review``, of a queryset
+    of reports or extension requests (``author``: the field naming who wrote it);
+    403 for users with no review role."""
     stages = review_stages(user)
     if not stages:
         raise PermissionDenied
@@ -307,7 +314,7 @@ def reports_to_review(user: User, queryset=None):
     if review.Stage.HEAD in stages:
         states = review.states_waiting_for(review.Stage.HEAD, head_approval=head_approval)
         waiting |= Q(review_state__in=states, milestone__unit=user_unit(user))
-    return queryset.filter(waiting).exclude(author=user)
+    return queryset.filter(waiting).exclude(**{author: user})
 
 
 def review_actions(user: User, report: ProgressReport) -> frozenset[review.Action]:
@@ -575,18 +582,7 @@ def extensions_to_review(user: User, queryset=None):
 
     Exactly the requests for which :func:`extension_actions` is not empty."""
     queryset = DeadlineExtension.objects.all() if queryset is None else queryset
-    stages = review_stages(user)
-    if not stages:
-        raise PermissionDenied
-    head_approval = head_approval_on()
-    waiting = Q(pk__in=[])
-    if review.Stage.OFFICE in stages:
-        states = review.states_waiting_for(review.Stage.OFFICE, head_approval=head_approval)
-        waiting |= Q(review_state__in=states) & ~Q(head_approved_by=user)
-    if review.Stage.HEAD in stages:
-        states = review.states_waiting_for(review.Stage.HEAD, head_approval=head_approval)
-        waiting |= Q(review_state__in=states, milestone__unit=user_unit(user))
-    return queryset.filter(waiting).exclude(requested_by=user)
+    return _waiting_for_decision(user, queryset, author="requested_by")
 
 
 def extension_actions(user: User, extension: DeadlineExtension) -> frozenset[review.Action]:

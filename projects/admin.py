@@ -95,6 +95,20 @@ class ParentLimitedInline(admin.options.InlineModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by the application's own pages and runs, where their rules
+    hold: the admin shows them and changes nothing."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(PlanYear)
 class PlanYearAdmin(OptimisticLockAdmin, SimpleHistoryAdmin):
     list_display = ["year", "doc_number", "title", "issue_date", "project_count", "is_closed"]
@@ -281,7 +295,7 @@ class IndicatorValueInline(admin.TabularInline):
 
 
 @admin.register(ProgressReport)
-class ProgressReportAdmin(SimpleHistoryAdmin):
+class ProgressReportAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
     """Read-only: reports are append-only and reviewed in the web pages."""
 
     list_display = ["milestone", "author", "created_at", "status", "percent", "review_state"]
@@ -291,18 +305,9 @@ class ProgressReportAdmin(SimpleHistoryAdmin):
     date_hierarchy = "created_at"
     inlines = [IndicatorValueInline, EvidenceInline]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(ReadOnlyAdmin):
     """Read-only record of reminders (督办催办) sent by the daily run (and of the
     one-e-mail 督办单 of the first release)."""
 
@@ -311,15 +316,6 @@ class ReminderAdmin(admin.ModelAdmin):
     search_fields = ["milestone__name", "sent_to__name", "message"]
     list_select_related = ["milestone", "sent_to", "sent_by"]
     date_hierarchy = "sent_on"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SupervisionLevel)
@@ -334,7 +330,7 @@ class SupervisionLevelAdmin(OptimisticLockAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Supervision)
-class SupervisionAdmin(SimpleHistoryAdmin):
+class SupervisionAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
     """Read-only: 督办单 are sent, answered and closed in the web pages, where the
     loop's rules hold (``projects.supervision``)."""
 
@@ -343,12 +339,3 @@ class SupervisionAdmin(SimpleHistoryAdmin):
     search_fields = ["text", "answer", "unit__name", "milestones__name"]
     list_select_related = ["unit", "level"]
     date_hierarchy = "sent_on"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

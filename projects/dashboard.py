@@ -240,6 +240,21 @@ class UnitRow(GroupRow):
     due_done: int = 0  # of the milestones due, those done by then (on time or late)
 
     @property
+    def figures(self) -> tuple[int, int, int, int, int, int, int, int]:
+        """(total, done, due, due done, due on time, late, red, amber): what an
+        assessment result stores (``AssessmentResult.milestone_figures``)."""
+        return (
+            self.total,
+            self.done,
+            self.due,
+            self.due_done,
+            self.due_on_time,
+            self.late,
+            self.red,
+            self.amber,
+        )
+
+    @property
     def due_percent(self) -> int:
         return percent_done(self.due_done, self.due)
 

@@ -55,6 +55,20 @@ class SortFilter(django_filters.OrderingFilter):
         return qs
 
 
+def _year_and_scope_choices(filterset: django_filters.FilterSet, years: list[int]) -> None:
+    """The year choices, and the unit and vice-mayor choices fetched with one plain
+    query each: rendering a ModelChoiceField iterates its queryset with
+    .iterator(), which on PostgreSQL is a server-side cursor (DECLARE / FETCH /
+    CLOSE round trips)."""
+    filterset.filters["year"].extra["choices"] = [(str(y), _("%(y)s年") % {"y": y}) for y in years]
+    for name in ("unit", "mayor"):
+        field = filterset.form.fields[name]
+        assert isinstance(field, forms.ModelChoiceField) and field.queryset is not None
+        field.widget.choices = [("", field.empty_label)] + [
+            (obj.pk, field.label_from_instance(obj)) for obj in field.queryset
+        ]
+
+
 class ProjectFilter(django_filters.FilterSet):
     year = django_filters.ChoiceFilter(
         label=_("年度"), field_name="plan__year", choices=(), empty_label=None, widget=FastSelect
@@ -117,17 +131,8 @@ class ProjectFilter(django_filters.FilterSet):
 
     def __init__(self, *args, years: list[int], today: dt.date, **kwargs):
         super().__init__(*args, **kwargs)
+        _year_and_scope_choices(self, years)
         self.today = today
-        self.filters["year"].extra["choices"] = [(str(y), _("%(y)s年") % {"y": y}) for y in years]
-        # Fetch unit and vice-mayor choices with one plain query each: rendering a
-        # ModelChoiceField iterates its queryset with .iterator(), which on
-        # PostgreSQL is a server-side cursor (DECLARE / FETCH / CLOSE round trips).
-        for name in ("unit", "mayor"):
-            field = self.form.fields[name]
-            assert isinstance(field, forms.ModelChoiceField) and field.queryset is not None
-            field.widget.choices = [("", field.empty_label)] + [
-                (obj.pk, field.label_from_instance(obj)) for obj in field.queryset
-            ]
 
     def filter_text(self, queryset, name, value):
         value = value.strip()
@@ -236,14 +241,8 @@ class MilestoneFilter(django_filters.FilterSet):
 
     def __init__(self, *args, years: list[int], today: dt.date, **kwargs):
         super().__init__(*args, **kwargs)
+        _year_and_scope_choices(self, years)
         self.today = today
-        self.filters["year"].extra["choices"] = [(str(y), _("%(y)s年") % {"y": y}) for y in years]
-        for name in ("unit", "mayor"):
-            field = self.form.fields[name]
-            assert isinstance(field, forms.ModelChoiceField) and field.queryset is not None
-            field.widget.choices = [("", field.empty_label)] + [
-                (obj.pk, field.label_from_instance(obj)) for obj in field.queryset
-            ]
 
     def filter_text(self, queryset, name, value):
         value = value.strip()
