@@ -34,11 +34,21 @@ class CategoryInline(admin.TabularInline):
 @admin.register(AssessmentScheme)
 class AssessmentSchemeAdmin(NativeTypesExportMixin, ImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [SchemeResource]
-    list_display = ["year", "unit_kind", "name", "total_points", "is_published", "computed_at"]
-    list_filter = ["year", "unit_kind", "is_published"]
+    list_display = ["year", "unit_kind", "name", "total_points", "stage", "computed_at"]
+    list_filter = ["year", "unit_kind", "stage"]
     search_fields = ["name"]
     inlines = [CategoryInline]
-    readonly_fields = ["published_at", "published_by", "computed_at", "copied_from", "changes"]
+    # The stage moves only through the procedure (the assessment pages), on record.
+    readonly_fields = [
+        "stage",
+        "notice_from",
+        "notice_until",
+        "published_at",
+        "published_by",
+        "computed_at",
+        "copied_from",
+        "changes",
+    ]
     fieldsets = [
         (None, {"fields": ["year", "unit_kind", "name", "total_points"]}),
         (_("等次与加分"), {"fields": ["excellent_from", "good_from", "pass_from", "bonus_cap"]}),
@@ -47,9 +57,22 @@ class AssessmentSchemeAdmin(NativeTypesExportMixin, ImportExportMixin, SimpleHis
             {"fields": ["title_name", "title_from", "child_title_name", "child_title_points"]},
         ),
         (_("修订"), {"fields": ["copied_from", "change_notes", "changes"]}),
-        (_("发布"), {"fields": ["is_published", "published_at", "published_by", "computed_at"]}),
+        (
+            _("考核进程"),
+            {
+                "fields": [
+                    "stage",
+                    "notice_days",
+                    "notice_from",
+                    "notice_until",
+                    "published_at",
+                    "published_by",
+                    "computed_at",
+                ]
+            },
+        ),
     ]
-    actions = ["compute", "copy_to_next_year", "publish"]
+    actions = ["compute", "copy_to_next_year"]
 
     @admin.display(description=_("与上一年度相比的变化"))
     def changes(self, obj):
@@ -83,20 +106,6 @@ class AssessmentSchemeAdmin(NativeTypesExportMixin, ImportExportMixin, SimpleHis
                 self.message_user(request, "；".join(exc.messages), messages.ERROR)
             else:
                 self.message_user(request, _("已复制为 %(s)s。") % {"s": copy})
-
-    @admin.action(description=_("发布考核结果（锁定）"))
-    def publish(self, request, queryset):
-        for scheme in queryset:
-            try:
-                services.assessment_publish(scheme=scheme, by=request.user)
-            except (ValidationError, PermissionDenied) as exc:
-                self.message_user(
-                    request,
-                    f"{scheme}：{'；'.join(getattr(exc, 'messages', [str(exc)]))}",
-                    messages.ERROR,
-                )
-            else:
-                self.message_user(request, _("%(s)s 已发布。") % {"s": scheme})
 
 
 class ItemInline(admin.TabularInline):

@@ -19,7 +19,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from assessment import scoring
+from assessment import procedure, scoring
+from assessment.procedure import Stage
 from common import evidence
 from common.timestamps import ClockDateTimeField
 from projects.status import on_time_percent, percent_done
@@ -105,11 +106,21 @@ class AssessmentScheme(models.Model):
     change_notes = models.TextField(
         _("修订说明"), blank=True, help_text=_("与上一年度考核办法相比的变化。")
     )
-    is_published = models.BooleanField(_("已发布"), default=False)
-    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    stage = models.CharField(
+        _("考核阶段"), max_length=8, choices=Stage.choices, default=Stage.DRAFT
+    )
+    notice_days = models.PositiveSmallIntegerField(
+        _("公示天数"),
+        default=procedure.DEFAULT_NOTICE_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_("考核结果公示的天数，从进入公示之日起算。"),
+    )
+    notice_from = models.DateField(_("公示开始"), null=True, blank=True)
+    notice_until = models.DateField(_("公示截止"), null=True, blank=True)
+    published_at = models.DateTimeField(_("确认最终结果时间"), null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("发布人"),
+        verbose_name=_("确认最终结果人"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -143,10 +154,30 @@ class AssessmentScheme(models.Model):
             ),
             models.CheckConstraint(condition=Q(bonus_cap__gte=0), name="scheme_bonus_cap_positive"),
             models.CheckConstraint(condition=Q(total_points__gt=0), name="scheme_total_positive"),
+            # 公示 and after have a notice period; before it, none.
+            models.CheckConstraint(
+                condition=Q(stage__in=["notice", "final"], notice_from__isnull=False)
+                | Q(stage__in=["draft", "self", "verify"], notice_from__isnull=True),
+                name="scheme_notice_period_with_stage",
+            ),
+            models.CheckConstraint(
+                condition=Q(notice_days__gte=1) & Q(notice_days__lte=60),
+                name="scheme_notice_days_range",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.year}年 {self.name}"
+
+    @property
+    def is_published(self) -> bool:
+        """Final (最终结果): locked, only an administrator corrects, on record."""
+        return procedure.results_locked(self.stage)
+
+    @property
+    def is_public(self) -> bool:
+        """In 公示 or final: the ranking is shown to every unit and on the public page."""
+        return procedure.results_public(self.stage)
 
     def clean(self) -> None:
         problems = scoring.check_thresholds(
@@ -229,8 +260,11 @@ class AssessmentCategory(models.Model):
     def clean(self) -> None:
         if self.max_points is not None and self.max_points < 0:
             raise ValidationError({"max_points": _("分值不能为负数。")})
-        if self.scheme_id and self.scheme.is_published:
-            raise ValidationError(_("考核办法已发布，不能再修改类别。"))
+        if self.scheme_id and procedure.definition_locked(self.scheme.stage):
+            raise ValidationError(
+                _("考核已进入“%(stage)s”阶段，不能再修改类别。")
+                % {"stage": self.scheme.get_stage_display()}
+            )
 
 
 class ItemQuerySet(models.QuerySet):
@@ -457,9 +491,10 @@ class AssessmentItem(models.Model):
             problems = _messages(scoring.check_rule(self.rule(), is_bonus=self.is_bonus))
         except (KeyError, TypeError, ArithmeticError):
             problems = {"tiers": [str(_("分档标准格式不对。"))]}
-        if self.category_id and self.category.scheme.is_published:
+        if self.category_id and procedure.definition_locked(self.category.scheme.stage):
             problems.setdefault("__all__", []).append(
-                str(_("考核办法已发布，不能再修改考核项目。"))
+                str(_("考核已进入“%(stage)s”阶段，不能再修改考核项目。"))
+                % {"stage": self.category.scheme.get_stage_display()}
             )
         if self.source != self.Source.MANUAL and self.rule_kind == scoring.RuleKind.VETO:
             problems.setdefault("source", []).append(str(_("一票否决项只能人工录入。")))
@@ -815,3 +850,238 @@ class TitleAward(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}年 {self.unit.name} {self.name}"
+
+
+# --- The procedure: stages, 自评 and 核查, 复核/申诉 ----------------------------------------
+
+
+class AssessmentStageChange(models.Model):
+    """A move of a scheme from one stage to another: who, when, and (going back)
+    why. The procedure's record (全程留痕)."""
+
+    scheme = models.ForeignKey(
+        AssessmentScheme,
+        verbose_name=_("考核办法"),
+        on_delete=models.CASCADE,
+        related_name="stage_changes",
+    )
+    from_stage = models.CharField(_("原阶段"), max_length=8, choices=Stage.choices)
+    to_stage = models.CharField(_("新阶段"), max_length=8, choices=Stage.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = ClockDateTimeField(_("时间"), auto_now_add=True)
+    reason = models.TextField(_("理由"), blank=True)
+
+    class Meta:
+        verbose_name = _("考核阶段变更")
+        verbose_name_plural = _("考核阶段变更")
+        ordering = ["at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_stage=models.F("to_stage")), name="stagechange_moves"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_from_stage_display()} → {self.get_to_stage_display()}"
+
+    @property
+    def is_back(self) -> bool:
+        return procedure.position(self.to_stage) < procedure.position(self.from_stage)
+
+
+def self_evidence_path(instance, filename: str) -> str:
+    return evidence.stored_name(filename, prefix="assessment/self/")
+
+
+class SelfEntry(models.Model):
+    """A unit's own raw value (自评) of one item, with a note and evidence, and the
+    office's verification of it (核查): accepted as it stands, or adjusted (the
+    office's value is then the item's ``AssessmentEntry``; the difference stays
+    visible on the unit's page)."""
+
+    class Verdict(models.TextChoices):
+        PENDING = "pending", _("待核查")
+        ACCEPTED = "accepted", _("核查采纳")
+        ADJUSTED = "adjusted", _("核查调整")
+
+    item = models.ForeignKey(
+        AssessmentItem,
+        verbose_name=_("考核项目"),
+        on_delete=models.CASCADE,
+        related_name="self_entries",
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("被考核单位"), on_delete=models.PROTECT, related_name="self_entries"
+    )
+    value = models.DecimalField(
+        _("自评数值"), null=True, blank=True, max_digits=14, decimal_places=2
+    )
+    state = models.CharField(
+        _("自评完成情况"),
+        max_length=10,
+        blank=True,
+        choices=[(c.value, scoring.COMPLETION_LABELS[c]) for c in scoring.Completion],
+    )
+    target = models.DecimalField(
+        _("本单位目标值"), null=True, blank=True, max_digits=14, decimal_places=2
+    )
+    note = models.TextField(_("自评说明"))
+    evidence = models.FileField(
+        _("佐证材料"), upload_to=self_evidence_path, max_length=200, blank=True
+    )
+    evidence_name = models.CharField(_("原文件名"), max_length=200, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("填报人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    entered_at = ClockDateTimeField(_("填报时间"), auto_now=True)
+    verdict = models.CharField(
+        _("核查结果"), max_length=10, choices=Verdict.choices, default=Verdict.PENDING
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("核查人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    verified_at = models.DateTimeField(_("核查时间"), null=True, blank=True)
+    verify_reason = models.TextField(_("核查说明"), blank=True)
+
+    history = HistoricalRecords()
+    _history_user: User | None
+
+    class Meta:
+        verbose_name = _("单位自评")
+        verbose_name_plural = _("单位自评")
+        ordering = ["item", "unit"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "unit"], name="selfentry_once_per_item_unit"),
+            models.CheckConstraint(
+                condition=Q(value__isnull=True) | Q(value__gte=0),
+                name="selfentry_value_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=(Q(value__isnull=False) & Q(state=""))
+                | (Q(value__isnull=True) & ~Q(state="")),
+                name="selfentry_value_or_state",
+            ),
+            # An adjusted value always says why.
+            models.CheckConstraint(
+                condition=~Q(verdict="adjusted") | ~Q(verify_reason=""),
+                name="selfentry_adjusted_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit.name} · {self.item.name}：{self.display_value}"
+
+    def raw(self) -> scoring.Raw:
+        return scoring.Raw(
+            value=self.value,
+            state=scoring.Completion(self.state) if self.state else None,
+            target=self.target,
+        )
+
+    @property
+    def display_value(self) -> str:
+        return display_raw(self.raw())
+
+
+def objection_evidence_path(instance, filename: str) -> str:
+    return evidence.stored_name(filename, prefix="assessment/objections/")
+
+
+class Objection(models.Model):
+    """A unit's objection (复核申请/申诉) to one item of its provisional result,
+    lodged during 公示 by its head, and the office's answer: upheld (the score
+    changes and is recomputed) or rejected (with a reason)."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("待答复")
+        UPHELD = "upheld", _("已采纳")
+        REJECTED = "rejected", _("不予采纳")
+
+    scheme = models.ForeignKey(
+        AssessmentScheme,
+        verbose_name=_("考核办法"),
+        on_delete=models.CASCADE,
+        related_name="objections",
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("申请单位"), on_delete=models.PROTECT, related_name="objections"
+    )
+    item = models.ForeignKey(
+        AssessmentItem,
+        verbose_name=_("考核项目"),
+        on_delete=models.CASCADE,
+        related_name="objections",
+    )
+    reason = models.TextField(_("申请理由"))
+    evidence = models.FileField(
+        _("佐证材料"), upload_to=objection_evidence_path, max_length=200, blank=True
+    )
+    evidence_name = models.CharField(_("原文件名"), max_length=200, blank=True)
+    lodged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    lodged_at = ClockDateTimeField(_("申请时间"), auto_now_add=True)
+    state = models.CharField(
+        _("答复结果"), max_length=10, choices=State.choices, default=State.OPEN
+    )
+    answer = models.TextField(_("答复意见"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("答复人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    points_before = models.DecimalField(
+        _("原得分"), null=True, blank=True, help_text=_("申请时该项的得分。"), **POINTS
+    )
+    points_after = models.DecimalField(
+        _("复核后得分"), null=True, blank=True, help_text=_("采纳后重新计算的得分。"), **POINTS
+    )
+    is_sample = models.BooleanField(_("示例数据"), default=False)
+
+    history = HistoricalRecords()
+    _history_user: User | None
+
+    class Meta:
+        verbose_name = _("复核申请")
+        verbose_name_plural = _("复核申请")
+        ordering = ["-lodged_at", "-pk"]
+        constraints = [
+            # An answer always says why; an open objection has none yet.
+            models.CheckConstraint(
+                condition=Q(state="open", answered_at__isnull=True)
+                | (~Q(state="open") & ~Q(answer="") & Q(answered_at__isnull=False)),
+                name="objection_answer_with_state",
+            ),
+            # One open objection per item and unit at a time.
+            models.UniqueConstraint(
+                fields=["scheme", "unit", "item"],
+                condition=Q(state="open"),
+                name="objection_one_open_per_item",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["scheme", "state"], name="objection_scheme_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit.name} · {self.item.name}（{self.get_state_display()}）"

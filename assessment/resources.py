@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
-from assessment import scoring
+from assessment import procedure, scoring
 from assessment.models import ASSESSED_KINDS, AssessmentCategory, AssessmentItem, AssessmentScheme
 from common.formula_safe import FormulaSafeResourceMixin
 from projects.models import SupervisionLevel
@@ -205,11 +205,14 @@ class SchemeResource(FormulaSafeResourceMixin, resources.ModelResource):
 
 
 def _refuse_published(scheme) -> None:
+    """Once the units assess themselves against a scheme (自评 onwards), it stands."""
     if (
         scheme is not None
-        and AssessmentScheme.objects.filter(pk=scheme.pk, is_published=True).exists()
+        and AssessmentScheme.objects.filter(pk=scheme.pk)
+        .exclude(stage=procedure.Stage.DRAFT)
+        .exists()
     ):
-        raise ValidationError(_("%(s)s 已发布，不能通过导入修改。") % {"s": scheme})
+        raise ValidationError(_("%(s)s 已开始考核，不能通过导入修改。") % {"s": scheme})
 
 
 class CategoryResource(FormulaSafeResourceMixin, resources.ModelResource):
