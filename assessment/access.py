@@ -16,6 +16,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from assessment import procedure
 from assessment.models import AssessmentScheme
 from projects.access import Reach, User, scope_for, user_unit
 from responsibility import roles
@@ -27,15 +28,63 @@ def can_read_ranking(user: User) -> bool:
     return scope.reach is Reach.ALL or roles.has_role(user, roles.VICE_MAYOR)
 
 
+def is_office(user: User) -> bool:
+    """The mayor's office: reviewers and administrators."""
+    return roles.has_role(user, roles.REVIEWER) or roles.has_role(user, roles.ADMIN)
+
+
 def can_edit(user: User, scheme: AssessmentScheme | None = None) -> bool:
-    """Enter raw values and override scores (admins only once published)."""
-    if scheme is not None and scheme.is_published:
+    """Enter raw values, override scores and recompute: the office in draft and
+    during 核查 (``procedure.office_entry_open``); an administrator always, on
+    record. (Answering an objection during 公示 is its own step: :func:`can_answer`.)"""
+    if roles.has_role(user, roles.ADMIN):
+        return True
+    if not roles.has_role(user, roles.REVIEWER):
+        return False
+    return scheme is None or procedure.office_entry_open(scheme.stage)
+
+
+def can_move(user: User, scheme: AssessmentScheme, target: str) -> bool:
+    """Move the scheme to ``target``: the office one step forward, an administrator
+    one step back (``procedure.who_moves``)."""
+    who = procedure.who_moves(scheme.stage, target)
+    if who is procedure.Who.OFFICE:
+        return is_office(user)
+    if who is procedure.Who.ADMIN:
         return roles.has_role(user, roles.ADMIN)
-    return roles.has_role(user, roles.REVIEWER) or roles.has_role(user, roles.ADMIN)
+    return False
 
 
-def can_publish(user: User) -> bool:
-    return roles.has_role(user, roles.REVIEWER) or roles.has_role(user, roles.ADMIN)
+def can_self_assess(user: User, unit: Unit, scheme: AssessmentScheme) -> bool:
+    """The unit's clerks and head enter its own values during 自评."""
+    mine = own_unit(user)
+    return (
+        mine is not None
+        and mine.pk == unit.pk
+        and procedure.self_entry_open(scheme.stage)
+        and (roles.has_role(user, roles.CLERK) or roles.has_role(user, roles.UNIT_HEAD))
+    )
+
+
+def can_verify(user: User, scheme: AssessmentScheme) -> bool:
+    """The office verifies the units' own values during 核查."""
+    return is_office(user) and scheme.stage == procedure.Stage.VERIFY
+
+
+def can_lodge(user: User, unit: Unit, scheme: AssessmentScheme, *, today) -> bool:
+    """The unit's head lodges an objection during 公示."""
+    mine = own_unit(user)
+    return (
+        mine is not None
+        and mine.pk == unit.pk
+        and roles.has_role(user, roles.UNIT_HEAD)
+        and procedure.objections_open(scheme.stage, until=scheme.notice_until, today=today)
+    )
+
+
+def can_answer(user: User, scheme: AssessmentScheme) -> bool:
+    """The office answers objections while the results are in 公示."""
+    return is_office(user) and scheme.stage == procedure.Stage.NOTICE
 
 
 def own_unit(user: User) -> Unit | None:
@@ -65,10 +114,15 @@ def require_edit(user: User, scheme: AssessmentScheme) -> None:
 
 
 __all__ = [
+    "can_answer",
     "can_edit",
-    "can_publish",
+    "can_lodge",
+    "can_move",
     "can_read_ranking",
+    "can_self_assess",
+    "can_verify",
     "get_assessed_unit",
+    "is_office",
     "own_unit",
     "require_edit",
     "user_unit",

@@ -7,6 +7,7 @@ and indicators. Idempotent; a published scheme is left as it is.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +18,16 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from assessment import scoring, services
-from assessment.models import AssessmentCategory, AssessmentEntry, AssessmentItem, AssessmentScheme
+from assessment.models import (
+    AssessmentCategory,
+    AssessmentEntry,
+    AssessmentItem,
+    AssessmentScheme,
+    Objection,
+)
+from assessment.procedure import Stage
+from assessment.services import steps
+from common import clock
 from projects.models import SupervisionLevel
 from responsibility.models import Unit
 
@@ -110,8 +120,8 @@ def assessment_demo_load(*, path: Path = ASSESSMENT_FIXTURE) -> AssessmentDemoSu
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     s = data["scheme"]
     scheme = AssessmentScheme.objects.filter(year=s["year"], unit_kind=s["unit_kind"]).first()
-    if scheme is not None and scheme.is_published:
-        return None
+    if scheme is not None and scheme.stage != Stage.DRAFT:
+        return None  # the procedure is under way: loading again leaves it as it is
     scheme, items = scheme_load(definition=s, scheme=scheme)
 
     reviewer = get_user_model().objects.get(username=data["reviewer"])
@@ -140,4 +150,83 @@ def assessment_demo_load(*, path: Path = ASSESSMENT_FIXTURE) -> AssessmentDemoSu
                 )
             count += 1
     services.assessment_compute(scheme=scheme)
+    _demo_procedure(scheme, items, reviewer)
+    scheme.refresh_from_db()
     return AssessmentDemoSummary(scheme=scheme, items=len(items), entries=count, units=len(units))
+
+
+def _demo_procedure(scheme: AssessmentScheme, items: dict, reviewer) -> None:
+    """The demo year's procedure, told over its days through the real services
+    (``clock.as_of``): 自评 opens, 质监局 assesses two items itself, the office
+    verifies them (one accepted, one adjusted), the results go into 公示, and
+    质监局's head objects to two items: one answered (upheld: the adjusted record
+    count is withdrawn), one still open.
+    The objections are marked as sample data."""
+    User = get_user_model()
+    clerk = User.objects.filter(username="zhijian").first()
+    head = User.objects.filter(username="zhijian_head").first()
+    zhijian = Unit.objects.filter(name="质监局").first()
+    if not (clerk and head and zhijian):
+        return
+    year = scheme.year
+
+    def on(month: int, day: int):
+        return clock.as_of(dt.date(year, month, day))
+
+    with on(9, 20):
+        steps.scheme_move(scheme=scheme, target=Stage.SELF, by=reviewer)
+    with on(9, 22):
+        info = steps.self_entry_save(
+            item=items["质量工作信息报送"],
+            unit=zhijian,
+            by=clerk,
+            state="done",
+            note="全年已报送质量工作信息9篇，其中2篇被省局简报采用。",
+        )
+        records = steps.self_entry_save(
+            item=items["服务企业记录、检定记录"],
+            unit=zhijian,
+            by=clerk,
+            value=Decimal(0),
+            note="服务企业记录和检定记录齐全，无缺项。",
+        )
+    with on(9, 24):
+        steps.scheme_move(scheme=scheme, target=Stage.VERIFY, by=reviewer)
+    with on(9, 25):
+        steps.self_entry_verify(entry=info, by=reviewer, accept=True)
+        steps.self_entry_verify(
+            entry=records,
+            by=reviewer,
+            accept=False,
+            value=Decimal(1),
+            reason="抽查发现2010年5月计量检定记录缺1份，按缺1项计。",
+        )
+    with on(9, 27):
+        steps.scheme_move(scheme=scheme, target=Stage.NOTICE, by=reviewer)
+    with on(9, 28):
+        upheld = steps.objection_lodge(
+            scheme=scheme,
+            unit=zhijian,
+            item=items["服务企业记录、检定记录"],
+            by=head,
+            reason="5月计量检定记录当时已归档在计量所，抽查时未调阅，请复核缺项认定。",
+        )
+        steps.objection_lodge(
+            scheme=scheme,
+            unit=zhijian,
+            item=items["获国家级、省级质量荣誉"],
+            by=head,
+            reason="9月新获省级质量管理先进单位称号，文件已于9月26日印发，请予计入。",
+        )
+    with on(9, 29):
+        steps.objection_answer(
+            objection=upheld,
+            by=reviewer,
+            uphold=True,
+            answer="经调阅计量所档案，5月检定记录齐全，缺项认定撤销。",
+            change=steps.Change(value=Decimal(0)),
+        )
+    for objection in Objection.objects.filter(scheme=scheme):
+        objection.is_sample = True
+        objection._history_user = reviewer
+        objection.save(update_fields=["is_sample"])

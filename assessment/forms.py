@@ -11,11 +11,27 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from assessment import scoring
+from assessment import procedure, scoring
 from assessment.models import AssessmentItem
 from common.evidence import EvidenceRejected, sniff
 
 DECIMAL_ERRORS = {"invalid": _("请输入数字。"), "required": _("请填写此项。")}
+
+
+def checked_evidence(upload):
+    """Only the evidence formats progress reports accept, checked by content."""
+    if not upload:
+        return upload
+    limit = settings.ZHUCHENG_EVIDENCE_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            _("“%(name)s”超过%(size)s。") % {"name": upload.name, "size": filesizeformat(limit)}
+        )
+    try:
+        sniff(upload.name, upload)
+    except EvidenceRejected as exc:
+        raise ValidationError(str(exc)) from exc
+    return upload
 
 
 class RawEntryForm(forms.Form):
@@ -73,20 +89,7 @@ class RawEntryForm(forms.Form):
                 del self.fields["target"]
 
     def clean_evidence(self):
-        """Only the evidence formats progress reports accept, checked by content."""
-        upload = self.cleaned_data.get("evidence")
-        if not upload:
-            return upload
-        limit = settings.ZHUCHENG_EVIDENCE_MAX_BYTES
-        if upload.size > limit:
-            raise ValidationError(
-                _("“%(name)s”超过%(size)s。") % {"name": upload.name, "size": filesizeformat(limit)}
-            )
-        try:
-            sniff(upload.name, upload)
-        except EvidenceRejected as exc:
-            raise ValidationError(str(exc)) from exc
-        return upload
+        return checked_evidence(self.cleaned_data.get("evidence"))
 
     def clean(self):
         super().clean()
@@ -203,3 +206,160 @@ class CategoryFormSet(forms.BaseInlineFormSet):
             problems = scoring.check_weights(total, points)
             if problems:
                 raise ValidationError(problems)
+
+
+# --- The procedure (自评, 核查, 复核/申诉, stages) ----------------------------------------
+
+TEXT_MAX = 2000
+
+
+class StageMoveForm(forms.Form):
+    """A deliberate move of the scheme to another stage: confirmed, and going back
+    with a reason."""
+
+    target = forms.ChoiceField(choices=procedure.Stage.choices)
+    confirm = forms.BooleanField(
+        label=_("我已核对以上情况，确认进行此操作"),
+        error_messages={"required": _("请勾选确认后再操作。")},
+    )
+    reason = forms.CharField(
+        label=_("理由"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"max_length": _("理由最多%(limit_value)d字。")},
+    )
+
+
+class SelfEntryForm(RawEntryForm):
+    """A unit's own value of one item (自评): the raw value's fields, a note and evidence."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["evidence_ref"]
+        reason = self.fields["reason"]
+        reason.label = _("自评说明")
+        assert isinstance(reason, forms.CharField)
+        reason.max_length = TEXT_MAX
+        reason.error_messages = {
+            "required": _("请填写自评说明（做了什么、依据是什么）。"),
+            "max_length": _("自评说明最多%(limit_value)d字。"),
+        }
+        reason.widget.attrs["maxlength"] = str(TEXT_MAX)
+
+
+class VerifyForm(RawEntryForm):
+    """核查 of a unit's own value: accept it, or set the office's value with a reason."""
+
+    DECISIONS = [("accept", _("采纳单位自评")), ("adjust", _("调整为下列数值"))]
+
+    decision = forms.ChoiceField(
+        label=_("核查结果"),
+        choices=DECISIONS,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("请选择核查结果。"), "invalid_choice": _("核查结果无效。")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["evidence_ref"], self.fields["evidence"]
+        reason = self.fields["reason"]
+        reason.label = _("核查说明")
+        reason.required = False
+        assert isinstance(reason, forms.CharField)
+        reason.max_length = TEXT_MAX
+        reason.help_text = _("调整时必填。")
+        for name in ("value", "state", "target"):
+            if name in self.fields:
+                self.fields[name].required = False
+        self.order_fields(["decision"])
+
+    def clean(self):
+        data = forms.Form.clean(self) or {}
+        if data.get("decision") != "adjust":
+            return data
+        if not (data.get("reason") or "").strip():
+            self.add_error("reason", _("调整自评数值须填写理由。"))
+        return RawEntryForm.clean(self)
+
+
+class ObjectionForm(forms.Form):
+    """复核申请: why the unit objects to an item's score, with evidence."""
+
+    reason = forms.CharField(
+        label=_("申请理由"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": str(TEXT_MAX)}),
+        help_text=_("写明对哪一数据或得分有异议、理由和依据。"),
+        error_messages={
+            "required": _("请填写申请理由。"),
+            "max_length": _("申请理由最多%(limit_value)d字。"),
+        },
+    )
+    evidence = forms.FileField(label=_("佐证材料"), required=False)
+
+    def clean_reason(self) -> str:
+        text = self.cleaned_data["reason"].strip()
+        if not text:
+            raise ValidationError(_("请填写申请理由。"))
+        return text
+
+    def clean_evidence(self):
+        return checked_evidence(self.cleaned_data.get("evidence"))
+
+
+class AnswerForm(RawEntryForm):
+    """The office's answer to an objection: upheld with the new raw value (or the
+    item's points), or rejected; a reason either way."""
+
+    DECISIONS = [("uphold", _("采纳，按下列数值重新计算")), ("reject", _("不予采纳"))]
+
+    decision = forms.ChoiceField(
+        label=_("答复"),
+        choices=DECISIONS,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("请选择是否采纳。"), "invalid_choice": _("答复无效。")},
+    )
+    points = forms.DecimalField(
+        label=_("或直接调整得分"),
+        required=False,
+        max_digits=8,
+        decimal_places=2,
+        error_messages=DECIMAL_ERRORS,
+        help_text=_("不改原始数据、只改该项得分时填写。"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["evidence_ref"], self.fields["evidence"]
+        reason = self.fields["reason"]
+        reason.label = _("答复意见")
+        assert isinstance(reason, forms.CharField)
+        reason.max_length = TEXT_MAX
+        reason.error_messages = {
+            "required": _("请填写答复意见。"),
+            "max_length": _("答复意见最多%(limit_value)d字。"),
+        }
+        for name in ("value", "state", "target"):
+            if name in self.fields:
+                self.fields[name].required = False
+        self.order_fields(["decision"])
+
+    def clean(self):
+        data = forms.Form.clean(self) or {}
+        if data.get("decision") != "uphold":
+            return data
+        changed = (
+            data.get("value") is not None or data.get("state") or data.get("points") is not None
+        )
+        if not changed and not self.errors:
+            raise ValidationError(_("采纳复核申请时请填写调整后的原始数据或得分。"))
+        if data.get("value") is not None or data.get("state"):
+            return RawEntryForm.clean(self)
+        low, high = scoring.points_bounds(self.item.rule())
+        points = data.get("points")
+        if points is not None and not low <= points <= high:
+            self.add_error(
+                "points", _("得分应在 %(lo)s 到 %(hi)s 分之间。") % {"lo": low, "hi": high}
+            )
+        return data

@@ -25,6 +25,7 @@ from assessment.models import (
     ItemScore,
     TitleAward,
 )
+from projects.access import User as Reader
 from responsibility.models import Unit
 
 KIND_ORDER = [Unit.Kind.BUREAU, Unit.Kind.COUNTY, Unit.Kind.TOWNSHIP]
@@ -178,6 +179,9 @@ class CardItem:
     score: ItemScore | None
     entry_reason: str
     entry_ref: str
+    # The unit's own value (自评) and whether the item takes one; the unit page sets them.
+    own: object = None
+    self_assessed: bool = True
 
 
 @dataclasses.dataclass
@@ -313,3 +317,71 @@ def scheme_changes(scheme: AssessmentScheme) -> list[str]:
         if a.rule_text != b.rule_text and a.max_points == b.max_points:
             changes.append(_("项目“%(i)s”计分标准改为：%(r)s") % {"i": key[1], "r": b.rule_text})
     return changes
+
+
+# --- What cost a unit points on an item the system computes -------------------------------
+
+COST_LIMIT = 20
+
+
+@dataclasses.dataclass
+class Cost:
+    """The milestones (not done by their due date) or 督办单 behind a computed
+    item's raw value, for the unit's page: "why did it lose points"."""
+
+    milestones: list
+    supervisions: list
+    more: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.milestones or self.supervisions)
+
+
+def cost_of(item: AssessmentItem, unit: Unit, *, today: dt.date, user: Reader) -> Cost:
+    """What cost ``unit`` points on ``item`` as of ``today`` (at most
+    :data:`COST_LIMIT` of them, ``more`` says how many besides), each marked
+    ``readable`` when ``user`` may open its page. A fixed number of queries."""
+    from projects import access as plan_access
+    from projects import status, supervision
+    from projects.models import Milestone, Supervision
+
+    Source = AssessmentItem.Source
+    year = item.category.scheme.year
+    milestones = None
+    if item.source in (Source.UNIT_MILESTONES, Source.LINKED, Source.UNIT_LATE):
+        milestones = Milestone.objects.for_year(year).filter(unit=unit)
+        if item.source == Source.LINKED:
+            milestones = milestones.filter(assessment_items=item)
+        late = status.late_q(today)
+        not_on_time = status.due_by_q(today) & (status.red_q(today) | late)
+        milestones = milestones.filter(late if item.source == Source.UNIT_LATE else not_on_time)
+        found = list(
+            milestones.select_related("project").order_by("due_date", "pk")[: COST_LIMIT + 1]
+        )
+        readable = set(
+            plan_access.visible_milestones(
+                user, Milestone.objects.filter(pk__in=[m.pk for m in found])
+            ).values_list("pk", flat=True)
+        )
+        for m in found:
+            m.readable = m.pk in readable
+        total = milestones.count() if len(found) > COST_LIMIT else len(found)
+        return Cost(found[:COST_LIMIT], [], max(0, total - COST_LIMIT))
+    if item.source in (Source.UNIT_SUPERVISIONS, Source.UNIT_LATE_ACKS):
+        items = Supervision.objects.filter(plan__year=year, unit=unit)
+        if item.source == Source.UNIT_SUPERVISIONS and item.supervision_level_id:
+            items = items.filter(level_id=item.supervision_level_id)
+        if item.source == Source.UNIT_LATE_ACKS:
+            items = items.filter(supervision.ack_late_q(today))
+        found_sv = list(items.select_related("level").order_by("sent_on", "pk")[: COST_LIMIT + 1])
+        readable = set(
+            plan_access.visible_supervisions(
+                user, Supervision.objects.filter(pk__in=[s.pk for s in found_sv])
+            ).values_list("pk", flat=True)
+        )
+        for s in found_sv:
+            s.readable = s.pk in readable
+            s.late_ack = s.ack_late(today)
+        total = items.count() if len(found_sv) > COST_LIMIT else len(found_sv)
+        return Cost([], found_sv[:COST_LIMIT], max(0, total - COST_LIMIT))
+    return Cost([], [])

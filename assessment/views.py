@@ -6,17 +6,35 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from assessment import access, selectors, services
-from assessment.forms import OverrideForm, RawEntryForm
-from assessment.models import AssessmentEntry, AssessmentItem, AssessmentScheme, ItemScore
+from assessment import access, procedure, selectors, services
+from assessment.forms import (
+    AnswerForm,
+    ObjectionForm,
+    OverrideForm,
+    RawEntryForm,
+    SelfEntryForm,
+    StageMoveForm,
+    VerifyForm,
+)
+from assessment.models import (
+    AssessmentEntry,
+    AssessmentItem,
+    AssessmentScheme,
+    ItemScore,
+    Objection,
+    SelfEntry,
+)
+from assessment.services import steps
+from common import clock
 from common.evidence import FORMATS, extension
-from common.params import int_param
+from common.params import BadParameter, int_param
 from projects.access import can_read_unit_report
 
 
@@ -49,12 +67,43 @@ def ranking(request, year: int):
             "table": table,
             "schemes": schemes,
             "changes": selectors.scheme_changes(table.scheme) if table else [],
-            "can_publish": table is not None
-            and access.can_publish(request.user)
-            and not table.scheme.is_published,
             "can_compute": table is not None and access.can_edit(request.user, table.scheme),
+            **(_procedure_context(request, table.scheme) if table else {}),
         },
     )
+
+
+def _procedure_context(request, scheme: AssessmentScheme) -> dict:
+    """The procedure panel of a scheme: its stage, notice period, record of moves,
+    the moves this user may make now and what stands in their way, open objections."""
+    today = clock.today()
+    moves = []
+    for target in (procedure.next_stage(scheme.stage), procedure.previous_stage(scheme.stage)):
+        if target is None or not access.can_move(request.user, scheme, target):
+            continue
+        back = procedure.position(target) < procedure.position(scheme.stage)
+        moves.append(
+            {
+                "target": target,
+                "label": _("退回“%(stage)s”") % {"stage": target.label}
+                if back
+                else procedure.FORWARD_WORDS[target],
+                "back": back,
+                "blockers": steps.move_blockers(scheme, target, today=today),
+                "form": StageMoveForm(initial={"target": target.value}),
+            }
+        )
+    return {
+        "procedure_stages": procedure.ORDER,
+        "stage_changes": list(scheme.stage_changes.select_related("by")),
+        "moves": moves,
+        "year_open": scheme.year >= today.year,
+        "open_objections": list(
+            scheme.objections.filter(state=Objection.State.OPEN).select_related("unit", "item")
+        )
+        if access.is_office(request.user)
+        else [],
+    }
 
 
 @login_required
@@ -63,23 +112,53 @@ def unit_detail(request, year: int, unit_id: int):
     card = selectors.unit_card(year, unit)
     if card is None:
         raise Http404
+    scheme = card.scheme
+    own = {e.item_id: e for e in SelfEntry.objects.filter(item__category__scheme=scheme, unit=unit)}
+    for line in card.items:
+        line.own = own.get(line.item.pk)
+        line.self_assessed = steps.self_assessed(line.item)
+    objections = list(
+        Objection.objects.filter(scheme=scheme, unit=unit).select_related(
+            "item", "lodged_by", "answered_by"
+        )
+    )
+    today = clock.today()
     return render(
         request,
         "assessment/unit.html",
         {
             "year": year,
             "card": card,
-            "can_edit": access.can_edit(request.user, card.scheme),
+            "can_edit": access.can_edit(request.user, scheme),
             "can_read_ranking": access.can_read_ranking(request.user),
             "unit_card_pdf": can_read_unit_report(request.user, unit),
+            "show_self": procedure.position(scheme.stage)
+            >= procedure.position(procedure.Stage.SELF),
+            "self_open": access.can_self_assess(request.user, unit, scheme),
+            "self_done": sum(1 for line in card.items if line.own),
+            "self_total": sum(1 for line in card.items if line.self_assessed),
+            "can_lodge": access.can_lodge(request.user, unit, scheme, today=today),
+            "objections": objections,
         },
     )
 
 
+def _raw_args(data: dict) -> dict:
+    return {
+        "value": data.get("value"),
+        "state": data.get("state") or "",
+        "target": data.get("target"),
+    }
+
+
 @login_required
+@require_http_methods(["GET", "POST"])
 def item_detail(request, year: int, unit_id: int, item_id: int):
-    """One item for one unit: rule, raw value and its history; the office enters the
-    raw value or overrides the score here."""
+    """One item for one unit: rule, raw value and its history, and what the stage
+    allows this user here: the unit's own value (自评), its verification (核查), an
+    objection and its answer (公示); the office's raw value and override (draft, 核查).
+
+    POST ``form``: entry / override / self / verify / objection / answer."""
     unit = access.get_assessed_unit(request.user, unit_id)
     item = get_object_or_404(
         AssessmentItem.objects.select_related("category__scheme"),
@@ -88,57 +167,54 @@ def item_detail(request, year: int, unit_id: int, item_id: int):
         category__scheme__unit_kind=unit.kind,
     )
     scheme = item.category.scheme
+    today = clock.today()
     score = (
         ItemScore.objects.filter(result__scheme=scheme, result__unit=unit, item=item)
         .select_related("overridden_by", "result")
         .first()
     )
     entry = AssessmentEntry.objects.filter(item=item, unit=unit).first()
-    can_edit = access.can_edit(request.user, scheme)
-    entry_form = override_form = None
+    own = (
+        SelfEntry.objects.filter(item=item, unit=unit)
+        .select_related("entered_by", "verified_by")
+        .first()
+    )
+    objections = list(
+        Objection.objects.filter(scheme=scheme, unit=unit, item=item).select_related(
+            "lodged_by", "answered_by"
+        )
+    )
+    open_objection = next((o for o in objections if o.state == Objection.State.OPEN), None)
+    rights = {
+        "edit": access.can_edit(request.user, scheme),
+        "self": access.can_self_assess(request.user, unit, scheme) and steps.self_assessed(item),
+        "verify": own is not None and access.can_verify(request.user, scheme),
+        "lodge": access.can_lodge(request.user, unit, scheme, today=today)
+        and open_objection is None,
+        "answer": open_objection is not None and access.can_answer(request.user, scheme),
+    }
+    forms: dict = {}
     if request.method == "POST":
-        access.require_edit(request.user, scheme)
-        if "override" in request.POST:
-            override_form = OverrideForm(request.POST, item=item)
-            if score is None:
-                override_form.add_error(None, _("请先计算考核结果后再调整得分。"))
-            elif override_form.is_valid():
-                d = override_form.cleaned_data
-                try:
-                    services.assessment_override(
-                        score=score,
-                        by=request.user,
-                        reason=d["reason"],
-                        points=d["points"],
-                        money=d["money"],
-                    )
-                except ValidationError as exc:
-                    _attach(override_form, exc)
-                else:
-                    messages.success(request, _("已保存得分调整。"))
-                    return redirect(request.path)
-        else:
-            entry_form = RawEntryForm(request.POST, request.FILES, item=item)
-            if entry_form.is_valid():
-                d = entry_form.cleaned_data
-                try:
-                    services.assessment_enter_raw(
-                        item=item,
-                        unit=unit,
-                        by=request.user,
-                        reason=d["reason"],
-                        value=d.get("value"),
-                        state=d.get("state") or "",
-                        target=d.get("target"),
-                        evidence=d.get("evidence"),
-                        evidence_ref=d.get("evidence_ref") or "",
-                    )
-                except ValidationError as exc:
-                    _attach(entry_form, exc)
-                else:
-                    messages.success(request, _("已保存原始数据并重新计算。"))
-                    return redirect(request.path)
-    if can_edit:
+        kind = request.POST.get("form") or ("override" if "override" in request.POST else "entry")
+        needed = {"entry": "edit", "override": "edit"}.get(kind, kind)
+        if needed not in rights:
+            raise BadParameter(_("参数“表单”无效。"))
+        if not rights[needed]:
+            raise PermissionDenied
+        done = _item_post(
+            request,
+            kind,
+            item=item,
+            unit=unit,
+            scheme=scheme,
+            score=score,
+            own=own,
+            open_objection=open_objection,
+            forms=forms,
+        )
+        if done:
+            return redirect(request.path)
+    if rights["edit"]:
         initial = {}
         if entry is not None:
             initial = {
@@ -148,15 +224,31 @@ def item_detail(request, year: int, unit_id: int, item_id: int):
                 "reason": entry.reason,
                 "evidence_ref": entry.evidence_ref,
             }
-        entry_form = entry_form or RawEntryForm(item=item, initial=initial)
-        override_form = override_form or OverrideForm(
-            item=item,
-            initial={
-                "points": score.override_points if score else None,
-                "money": score.override_money if score else None,
-                "reason": score.override_reason if score else "",
-            },
+        forms.setdefault("entry", RawEntryForm(item=item, initial=initial))
+        forms.setdefault(
+            "override",
+            OverrideForm(
+                item=item,
+                initial={
+                    "points": score.override_points if score else None,
+                    "money": score.override_money if score else None,
+                    "reason": score.override_reason if score else "",
+                },
+            ),
         )
+    if rights["self"]:
+        initial = (
+            {"value": own.value, "state": own.state, "target": own.target, "reason": own.note}
+            if own
+            else {}
+        )
+        forms.setdefault("self", SelfEntryForm(item=item, initial=initial))
+    if rights["verify"]:
+        forms.setdefault("verify", VerifyForm(item=item))
+    if rights["lodge"]:
+        forms.setdefault("objection", ObjectionForm())
+    if rights["answer"]:
+        forms.setdefault("answer", AnswerForm(item=item))
     history = list(entry.history.select_related("history_user")[:20]) if entry else []
     return render(
         request,
@@ -168,12 +260,155 @@ def item_detail(request, year: int, unit_id: int, item_id: int):
             "scheme": scheme,
             "score": score,
             "entry": entry,
+            "own": own,
+            "computed": not steps.self_assessed(item),
+            "cost": selectors.cost_of(item, unit, today=today, user=request.user)
+            if not steps.self_assessed(item)
+            else None,
+            "objections": objections,
+            "open_objection": open_objection,
             "history": history,
-            "entry_form": entry_form,
-            "override_form": override_form,
-            "can_edit": can_edit,
+            "entry_form": forms.get("entry"),
+            "override_form": forms.get("override"),
+            "self_form": forms.get("self"),
+            "verify_form": forms.get("verify"),
+            "objection_form": forms.get("objection"),
+            "answer_form": forms.get("answer"),
+            "can_edit": rights["edit"],
         },
     )
+
+
+def _item_post(request, kind, *, item, unit, scheme, score, own, open_objection, forms) -> bool:
+    """Take the POSTed step on an item page; True when done (the page redirects),
+    False with the form's errors in ``forms``."""
+    user = request.user
+    form: Form
+    if kind == "override":
+        form = OverrideForm(request.POST, item=item)
+        forms["override"] = form
+        if score is None:
+            form.add_error(None, _("请先计算考核结果后再调整得分。"))
+            return False
+        if not form.is_valid():
+            return False
+        d = form.cleaned_data
+        return _run(
+            request,
+            form,
+            _("已保存得分调整。"),
+            services.assessment_override,
+            score=score,
+            by=user,
+            reason=d["reason"],
+            points=d["points"],
+            money=d["money"],
+        )
+    if kind == "entry":
+        form = RawEntryForm(request.POST, request.FILES, item=item)
+        forms["entry"] = form
+        if not form.is_valid():
+            return False
+        d = form.cleaned_data
+        return _run(
+            request,
+            form,
+            _("已保存原始数据并重新计算。"),
+            services.assessment_enter_raw,
+            item=item,
+            unit=unit,
+            by=user,
+            reason=d["reason"],
+            **_raw_args(d),
+            evidence=d.get("evidence"),
+            evidence_ref=d.get("evidence_ref") or "",
+        )
+    if kind == "self":
+        form = SelfEntryForm(request.POST, request.FILES, item=item)
+        forms["self"] = form
+        if not form.is_valid():
+            return False
+        d = form.cleaned_data
+        return _run(
+            request,
+            form,
+            _("自评已保存，核查阶段由市政府办公室核查。"),
+            steps.self_entry_save,
+            item=item,
+            unit=unit,
+            by=user,
+            note=d["reason"],
+            **_raw_args(d),
+            evidence_file=d.get("evidence"),
+        )
+    if kind == "verify":
+        form = VerifyForm(request.POST, item=item)
+        forms["verify"] = form
+        if not form.is_valid():
+            return False
+        d = form.cleaned_data
+        accept = d["decision"] == "accept"
+        return _run(
+            request,
+            form,
+            _("已核查。"),
+            steps.self_entry_verify,
+            entry=own,
+            by=user,
+            accept=accept,
+            reason=d.get("reason") or "",
+            **({} if accept else _raw_args(d)),
+        )
+    if kind == "objection":
+        form = ObjectionForm(request.POST, request.FILES)
+        forms["objection"] = form
+        if not form.is_valid():
+            return False
+        d = form.cleaned_data
+        return _run(
+            request,
+            form,
+            _("复核申请已提交，等待市政府办公室答复。"),
+            steps.objection_lodge,
+            scheme=scheme,
+            unit=unit,
+            item=item,
+            by=user,
+            reason=d["reason"],
+            evidence_file=d.get("evidence"),
+        )
+    form = AnswerForm(request.POST, item=item)
+    forms["answer"] = form
+    if not form.is_valid():
+        return False
+    d = form.cleaned_data
+    uphold = d["decision"] == "uphold"
+    change = steps.Change(points=d.get("points"), **_raw_args(d)) if uphold else None
+    return _run(
+        request,
+        form,
+        _("已答复复核申请。"),
+        steps.objection_answer,
+        objection=open_objection,
+        by=user,
+        uphold=uphold,
+        answer=d["reason"],
+        change=change,
+    )
+
+
+def _run(request, form, done: str, service, **kwargs) -> bool:
+    """Call a service; its refusal goes onto the form (nothing was changed)."""
+    try:
+        service(**kwargs)
+    except steps.StageError as exc:
+        messages.info(request, exc.messages[0])
+        return True
+    except ValidationError as exc:
+        _attach(form, exc)
+        return False
+    messages.success(request, done)
+    return True
 
 
 @login_required
@@ -183,18 +418,44 @@ def evidence(request, year: int, unit_id: int, item_id: int):
     entry = get_object_or_404(
         AssessmentEntry, unit=unit, item_id=item_id, item__category__scheme__year=year
     )
-    if not entry.evidence:
+    return _download(entry.evidence, f"{unit.name}-{entry.item.name}")
+
+
+@login_required
+def self_evidence(request, year: int, unit_id: int, item_id: int):
+    """The evidence file of a unit's own value (自评), for whoever may read its card."""
+    unit = access.get_assessed_unit(request.user, unit_id)
+    own = get_object_or_404(
+        SelfEntry, unit=unit, item_id=item_id, item__category__scheme__year=year
+    )
+    return _download(own.evidence, own.evidence_name or f"{unit.name}-{own.item.name}")
+
+
+@login_required
+def objection_evidence(request, pk: int):
+    """The evidence file of an objection, for whoever may read the unit's card."""
+    objection = get_object_or_404(Objection.objects.select_related("unit", "item"), pk=pk)
+    access.get_assessed_unit(request.user, objection.unit_id)
+    return _download(objection.evidence, objection.evidence_name or objection.item.name)
+
+
+def _download(stored, name: str):
+    """A stored evidence file as a download, typed by what it is (never inline)."""
+    if not stored:
         raise Http404
-    ext = extension(entry.evidence.name)
-    fmt = FORMATS.get(ext)
+    fmt = FORMATS.get(extension(stored.name))
     if fmt is None:
         raise Http404
-    return FileResponse(
-        entry.evidence.open("rb"),
-        as_attachment=True,
-        filename=f"{unit.name}-{entry.item.name}{ext}",
-        content_type=fmt.content_type,
+    try:
+        handle = stored.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    filename = name if extension(name) else f"{name}{extension(stored.name)}"
+    response = FileResponse(
+        handle, as_attachment=True, filename=filename, content_type=fmt.content_type
     )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _attach(form, exc: ValidationError) -> None:
@@ -215,16 +476,37 @@ def _scheme_from_post(request, year: int) -> AssessmentScheme:
 
 @login_required
 @require_POST
-def publish(request, year: int):
+def stage(request, year: int):
+    """Move the year's scheme to another stage (``target``): forward by the office,
+    confirmed; back by an administrator, with a reason."""
     scheme = _scheme_from_post(request, year)
-    if not access.can_publish(request.user):
+    form = StageMoveForm(request.POST)
+    if not form.is_valid():
+        target = request.POST.get("target", "")
+        if target not in procedure.Stage.values:
+            raise BadParameter(_("参数“考核阶段”无效。"))
+        if not access.can_move(request.user, scheme, target):
+            raise PermissionDenied
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect(_ranking_url(scheme))
+    target = form.cleaned_data["target"]
+    if not access.can_move(request.user, scheme, target):
         raise PermissionDenied
     try:
-        services.assessment_publish(scheme=scheme, by=request.user)
+        steps.scheme_move(
+            scheme=scheme, target=target, by=request.user, reason=form.cleaned_data["reason"]
+        )
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        for message in exc.messages:
+            messages.error(request, message)
     else:
-        messages.success(request, _("%(name)s 考核结果已发布，结果已锁定。") % {"name": scheme})
+        messages.success(
+            request,
+            _("%(name)s 已进入“%(stage)s”阶段。")
+            % {"name": scheme.name, "stage": procedure.Stage(target).label},
+        )
     return redirect(_ranking_url(scheme))
 
 

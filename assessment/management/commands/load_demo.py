@@ -20,7 +20,9 @@ class Command(BaseCommand):
         if assessment is not None:
             self.stdout.write(
                 f"年度考核：{assessment.scheme}，考核项目 {assessment.items} 个，"
-                f"{assessment.units} 个单位的原始数据 {assessment.entries} 条，排名见 /assessment/2010/。"
+                f"{assessment.units} 个单位的原始数据 {assessment.entries} 条，"
+                f"当前阶段：{assessment.scheme.get_stage_display()}，排名见 /assessment/2010/，"
+                "公示结果见 /public/2010/。"
             )
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, role, unit in summary.users:

@@ -19,7 +19,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from assessment import scoring
+from assessment import access, procedure, scoring
 from assessment.models import (
     AssessmentCategory,
     AssessmentEntry,
@@ -35,7 +35,6 @@ from common.writes import touch, touch_fields
 from projects import status, supervision
 from projects.dashboard import UnitRow, unit_ranking
 from projects.models import Indicator, PlanYear, Supervision
-from responsibility import roles
 from responsibility.models import Unit
 
 
@@ -52,15 +51,25 @@ class ComputeSummary:
     titles: int
 
 
-def _require_editable(scheme: AssessmentScheme, by) -> None:
-    """After publishing, only an administrator may change results (and it is recorded)."""
-    if scheme.is_published and not roles.has_role(by, roles.ADMIN):
-        raise PermissionDenied(_("考核结果已发布，只有系统管理员可以修改。"))
+def _require_editable(scheme: AssessmentScheme, by, *, step: bool = False) -> None:
+    """Who may change raw values and scores in the scheme's stage
+    (``assessment.procedure``): the office in draft and during 核查, and by a step of
+    the procedure itself (``step``: answering an objection, moving a stage, which
+    check their own stage and role); an administrator always, on record."""
+    if step or access.can_edit(by, scheme):
+        return
+    if not access.is_office(by):
+        raise PermissionDenied(_("只有市政府办公室可以录入或调整考核数据。"))
+    if scheme.stage == procedure.Stage.SELF:
+        raise PermissionDenied(_("自评阶段由各单位填报，核查阶段再录入或调整。"))
+    if scheme.stage == procedure.Stage.NOTICE:
+        raise PermissionDenied(_("公示期间只能通过答复复核申请修改得分。"))
+    raise PermissionDenied(_("考核结果已确认为最终结果，只有系统管理员可以修改。"))
 
 
 def _change_reason(scheme: AssessmentScheme, text: str) -> str:
     """The history label of a change: the user's reason may be long, the column is not."""
-    return history_reason(f"[发布后修改] {text}" if scheme.is_published else text)
+    return history_reason(f"[最终结果后修改] {text}" if scheme.is_published else text)
 
 
 # --- Raw values computed from what was reported and accepted -------------------------
@@ -316,7 +325,7 @@ def _assessed_units(scheme: AssessmentScheme):
 
 
 @transaction.atomic
-def assessment_compute(*, scheme: AssessmentScheme, by=None) -> ComputeSummary:
+def assessment_compute(*, scheme: AssessmentScheme, by=None, step: bool = False) -> ComputeSummary:
     """Recompute every result of the scheme from raw values and rules.
 
     Entered raw values win over computed ones; hand overrides are kept and
@@ -324,7 +333,7 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None) -> ComputeSummary:
     again from the new totals. Refuses a scheme whose weights or rules are wrong.
     """
     if by is not None:
-        _require_editable(scheme, by)
+        _require_editable(scheme, by, step=step)
     problems = scheme.problems()
     if problems:
         raise SchemeInvalid(problems)
@@ -555,6 +564,7 @@ def assessment_enter_raw(
     evidence=None,
     evidence_ref: str = "",
     recompute: bool = True,
+    step: bool = False,
 ) -> AssessmentEntry:
     """Record (or replace) the raw value of an item for a unit, then recompute.
 
@@ -562,7 +572,7 @@ def assessment_enter_raw(
     wrong kind, and ``PermissionDenied`` after publishing unless ``by`` is an admin.
     """
     scheme = item.category.scheme
-    _require_editable(scheme, by)
+    _require_editable(scheme, by, step=step)
     entry = AssessmentEntry.objects.filter(item=item, unit=unit).first() or AssessmentEntry(
         item=item, unit=unit
     )
@@ -575,7 +585,7 @@ def assessment_enter_raw(
     entry._history_user = by
     entry.save()
     if recompute and not scheme.problems():
-        assessment_compute(scheme=scheme, by=by)
+        assessment_compute(scheme=scheme, by=by, step=step)
     return entry
 
 
@@ -587,11 +597,12 @@ def assessment_override(
     reason: str,
     points: Decimal | None = None,
     money: Decimal | None = None,
+    step: bool = False,
 ) -> ItemScore:
     """Replace an item's computed score by hand (or clear the override with both
     None). The reason is required; who and when are recorded."""
     scheme = score.result.scheme
-    _require_editable(scheme, by)
+    _require_editable(scheme, by, step=step)
     errors = {}
     if points is not None or money is not None:
         if not (reason or "").strip():
@@ -610,26 +621,9 @@ def assessment_override(
     score._change_reason = _change_reason(scheme, reason or "取消调整")
     score._history_user = by
     score.save()
-    assessment_compute(scheme=scheme, by=by)
+    assessment_compute(scheme=scheme, by=by, step=step)
     score.refresh_from_db()
     return score
-
-
-@transaction.atomic
-def assessment_publish(*, scheme: AssessmentScheme, by) -> AssessmentScheme:
-    """Compute once more and lock the year's results."""
-    if not (roles.has_role(by, roles.REVIEWER) or roles.has_role(by, roles.ADMIN)):
-        raise PermissionDenied(_("只有市府办审核员或系统管理员可以发布考核结果。"))
-    if scheme.is_published:
-        raise ValidationError(_("考核结果已经发布。"))
-    assessment_compute(scheme=scheme, by=by)
-    scheme.is_published = True
-    scheme.published_at = clock.now()
-    scheme.published_by = by
-    scheme._change_reason = history_reason("发布考核结果")
-    scheme._history_user = by
-    scheme.save(update_fields=["is_published", "published_at", "published_by", "updated_at"])
-    return scheme
 
 
 # --- Copy to next year --------------------------------------------------------------
