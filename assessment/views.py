@@ -200,7 +200,7 @@ def item_detail(request, year: int, unit_id: int, item_id: int):
         if needed not in rights:
             raise BadParameter(_("参数“表单”无效。"))
         if not rights[needed]:
-            raise PermissionDenied
+            raise PermissionDenied(_refusal(needed, request.user, unit, scheme, open_objection))
         done = _item_post(
             request,
             kind,
@@ -277,6 +277,35 @@ def item_detail(request, year: int, unit_id: int, item_id: int):
             "can_edit": rights["edit"],
         },
     )
+
+
+def _refusal(step: str, user, unit, scheme, open_objection) -> str:
+    """Why ``user`` may not take ``step`` on this item now, in Chinese."""
+    stage = scheme.get_stage_display()
+    if step == "edit":
+        if access.is_office(user):
+            return _("当前为“%(stage)s”阶段，不能录入或调整原始数据和得分。") % {"stage": stage}
+        return _("只有市政府办公室可以录入或调整考核数据。")
+    if step == "self":
+        mine = access.own_unit(user)
+        if mine is not None and mine.pk == unit.pk:
+            return _("当前为“%(stage)s”阶段，不能填报自评。") % {"stage": stage}
+        return _("只有本单位的填报员或负责人可以填报自评。")
+    if step == "verify":
+        if access.is_office(user):
+            return _("当前为“%(stage)s”阶段，不能核查自评。") % {"stage": stage}
+        return _("只有市政府办公室可以核查自评。")
+    if step == "lodge":
+        if open_objection is not None:
+            return _("该项已有一份复核申请待答复，请等待答复。")
+        if not procedure.objections_open(
+            scheme.stage, until=scheme.notice_until, today=clock.today()
+        ):
+            return _("只能在考核结果公示期间申请复核。")
+        return _("复核申请须由本单位负责人提出。")
+    if open_objection is None:
+        return _("该项没有待答复的复核申请。")
+    return _("只有市政府办公室可以在公示阶段答复复核申请。")
 
 
 def _item_post(request, kind, *, item, unit, scheme, score, own, open_objection, forms) -> bool:
@@ -474,6 +503,16 @@ def _scheme_from_post(request, year: int) -> AssessmentScheme:
     return get_object_or_404(AssessmentScheme, year=year, pk=pk)
 
 
+def _move_refusal(user, scheme: AssessmentScheme, target: str) -> str:
+    if procedure.who_moves(scheme.stage, target) is procedure.Who.ADMIN:
+        return _("退回上一阶段须由系统管理员操作。")
+    if procedure.who_moves(scheme.stage, target) is procedure.Who.OFFICE:
+        return _("只有市政府办公室可以推进考核阶段。")
+    return _("考核只能逐级推进或退回一级（当前：%(stage)s）。") % {
+        "stage": scheme.get_stage_display()
+    }
+
+
 @login_required
 @require_POST
 def stage(request, year: int):
@@ -486,14 +525,14 @@ def stage(request, year: int):
         if target not in procedure.Stage.values:
             raise BadParameter(_("参数“考核阶段”无效。"))
         if not access.can_move(request.user, scheme, target):
-            raise PermissionDenied
+            raise PermissionDenied(_move_refusal(request.user, scheme, target))
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, str(error))
         return redirect(_ranking_url(scheme))
     target = form.cleaned_data["target"]
     if not access.can_move(request.user, scheme, target):
-        raise PermissionDenied
+        raise PermissionDenied(_move_refusal(request.user, scheme, target))
     try:
         steps.scheme_move(
             scheme=scheme, target=target, by=request.user, reason=form.cleaned_data["reason"]

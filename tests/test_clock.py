@@ -92,12 +92,20 @@ def test_report_review_history_and_timeline_carry_the_pinned_day(demo_clock, cli
 def test_assessment_computed_and_published_on_the_pinned_day(demo_clock, client, city):
     scheme = builders.bureau_scheme()
     client.force_login(city.olivia)
-    for action in ("assessment_compute", "assessment_publish"):
-        response = client.post(reverse(action, kwargs={"year": 2010}), {"scheme": scheme.pk})
+    response = client.post(
+        reverse("assessment_compute", kwargs={"year": 2010}), {"scheme": scheme.pk}
+    )
+    assert response.status_code == 302
+    for target in ("self", "verify", "notice"):
+        response = client.post(
+            reverse("assessment_stage", kwargs={"year": 2010}),
+            {"scheme": scheme.pk, "target": target, "confirm": "on"},
+        )
         assert response.status_code == 302
     scheme = AssessmentScheme.objects.get(pk=scheme.pk)
     assert_pinned(scheme.computed_at, "computed_at")
-    assert_pinned(scheme.published_at, "published_at")
+    assert scheme.notice_from == PINNED
+    assert all(local(c.at).date() == PINNED for c in scheme.stage_changes.all())
     assert_pinned(scheme.updated_at, "scheme updated_at")
     results = AssessmentResult.objects.filter(scheme=scheme)
     assert results.exists()

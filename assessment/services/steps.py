@@ -119,8 +119,8 @@ def scheme_move(*, scheme: AssessmentScheme, target: str, by, reason: str = "") 
     blockers = move_blockers(scheme, target, today=today)
     if blockers:
         raise StageError(blockers, code="stage")
-    if back:
-        reason = _text(reason, label=_("退回理由"))
+    # A reason is asked for (and kept) when going back; a forward move needs none.
+    reason = _text(reason, label=_("退回理由")) if back else ""
     source = scheme.stage
     fields = ["stage"]
     if target == Stage.NOTICE and not back:

@@ -88,3 +88,32 @@ def bureau_scheme(year=2010) -> AssessmentScheme:
         per_points=D(2),
     )
     return s
+
+
+def advance(scheme, stage, by):
+    """Walk ``scheme`` forward to ``stage`` through the procedure's own services
+    (``assessment.services.steps.scheme_move``), as the office would; into final
+    the clock jumps past the notice period. Returns the scheme as it is then."""
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    from assessment import procedure
+    from assessment.services import steps
+    from common import clock
+
+    while procedure.position(scheme.stage) < procedure.position(stage):
+        target = procedure.next_stage(scheme.stage)
+        if target == procedure.Stage.FINAL:
+            after = dt.datetime.combine(
+                scheme.notice_until + dt.timedelta(days=1),
+                dt.time(10),
+                timezone.get_current_timezone(),
+            )
+            with time_machine.travel(after, tick=False):
+                assert clock.today() > scheme.notice_until
+                scheme = steps.scheme_move(scheme=scheme, target=target, by=by)
+        else:
+            scheme = steps.scheme_move(scheme=scheme, target=target, by=by)
+    return scheme

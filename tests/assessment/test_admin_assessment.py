@@ -7,7 +7,6 @@ import tablib
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from assessment import services
 from assessment.models import AssessmentCategory, AssessmentItem, AssessmentScheme
 from assessment.resources import CategoryResource, ItemResource, SchemeResource
 from tests.assessment import builders
@@ -110,12 +109,15 @@ def test_categories_and_scheme_export_and_import(scheme):
     assert not result.has_errors() and not result.has_validation_errors()
 
 
-def test_published_scheme_is_not_changed_by_import(scheme, city):
+def test_a_scheme_under_way_is_not_changed_by_import(scheme, city):
+    from assessment.procedure import Stage
+    from assessment.services import steps
+
     dataset = xlsx_roundtrip(ItemResource(), AssessmentItem.objects.for_scheme(scheme))
-    services.assessment_publish(scheme=scheme, by=city.olivia)
+    steps.scheme_move(scheme=scheme, target=Stage.SELF, by=city.olivia)
     result = ItemResource().import_data(_row(dataset, 分值=35), dry_run=False, raise_errors=False)
     assert result.has_validation_errors()
-    assert "已发布" in str(result.invalid_rows[0].error_dict)
+    assert "不能再修改考核项目" in str(result.invalid_rows[0].error_dict)
 
 
 def test_item_clean_refuses_negative_cap_and_bad_tiers(scheme):

@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from assessment import scoring, selectors, services
 from assessment.models import AssessmentEntry, AssessmentItem, AssessmentResult, ItemScore
+from assessment.procedure import Stage
+from assessment.services import steps
 from projects.dashboard import unit_ranking
 from tests import factories
 from tests.assessment import builders
@@ -95,23 +97,24 @@ def test_override_is_recorded_with_who_and_why(city, scheme):
     assert score.computed_points == D("0.00") and score.points == D("20.00")
 
 
-def test_publish_locks_results_except_for_admins(city, scheme):
+def test_final_results_are_locked_except_for_admins(city, scheme):
     fill(scheme, city.zhijian, city.olivia, products=4, target=4, missing=1, exam="done")
-    services.assessment_publish(scheme=scheme, by=city.olivia)
-    scheme.refresh_from_db()
+    scheme = builders.advance(scheme, Stage.FINAL, city.olivia)
     assert scheme.is_published and scheme.published_by == city.olivia
     with pytest.raises(PermissionDenied):
         enter(scheme, city.zhijian, "服务企业记录、检定记录", city.olivia, value=D(2))
     entry = enter(scheme, city.zhijian, "服务企业记录、检定记录", city.adam, value=D(2))
     last = entry.history.first()
     assert last.history_user == city.adam
-    assert last.history_change_reason.startswith("[发布后修改]")
+    assert last.history_change_reason.startswith("[最终结果后修改]")
     assert selectors.unit_card(2010, city.zhijian).result.money == D("-100.00")
 
 
-def test_clerk_cannot_publish(city, scheme):
+def test_clerk_cannot_move_the_procedure(city, scheme):
     with pytest.raises(PermissionDenied):
-        services.assessment_publish(scheme=scheme, by=city.alice)
+        steps.scheme_move(scheme=scheme, target=Stage.SELF, by=city.alice)
+    scheme.refresh_from_db()
+    assert scheme.stage == Stage.DRAFT
 
 
 def test_scheme_with_wrong_weights_is_not_computed(city, scheme):

@@ -52,7 +52,7 @@ def test_office_admin_and_vice_mayor_read_the_ranking(client, city, scheme, who)
     assert response.status_code == 200
     html = response.content.decode()
     assert "质监局" in html and "商务局" in html and "<caption>" in html
-    assert ("发布考核结果" in html) == (who != "victor")
+    assert ("开始自评" in html) == (who != "victor")
 
 
 def test_clerk_is_sent_to_their_own_card(client, city, scheme):
@@ -153,47 +153,6 @@ def test_readers_see_no_forms(client, city, scheme):
     response = client.get(item_url(city.zhijian, exam(scheme)))
     assert response.status_code == 200
     assert "录入原始数据" not in response.content.decode()
-
-
-# --- Publish ------------------------------------------------------------------------
-
-
-def test_publish_locks_the_year(client, city, scheme):
-    client.force_login(city.olivia)
-    response = client.post(
-        reverse("assessment_publish", kwargs={"year": 2010}), {"scheme": scheme.pk}
-    )
-    assert response.status_code == 302
-    scheme.refresh_from_db()
-    assert scheme.is_published
-    # The reviewer can no longer change anything; the admin can, and it is recorded.
-    response = client.post(
-        item_url(city.zhijian, exam(scheme)), {"entry": "1", "state": "done", "reason": "x"}
-    )
-    assert response.status_code == 403
-    client.force_login(city.adam)
-    response = client.post(
-        item_url(city.zhijian, exam(scheme)), {"entry": "1", "state": "done", "reason": "复核更正"}
-    )
-    assert response.status_code == 302
-    entry = AssessmentEntry.objects.get(unit=city.zhijian, item=exam(scheme))
-    assert entry.history.first().history_change_reason == "[发布后修改] 复核更正"
-
-
-def test_clerk_and_vice_mayor_cannot_publish(client, city, scheme):
-    for user in (city.alice, city.victor):
-        client.force_login(user)
-        response = client.post(
-            reverse("assessment_publish", kwargs={"year": 2010}), {"scheme": scheme.pk}
-        )
-        assert response.status_code == 403
-    scheme.refresh_from_db()
-    assert not scheme.is_published
-
-
-def test_publish_is_post_only(client, city, scheme):
-    client.force_login(city.olivia)
-    assert client.get(reverse("assessment_publish", kwargs={"year": 2010})).status_code == 405
 
 
 def test_recompute_button(client, city, scheme):

@@ -235,10 +235,14 @@ def test_overriding_a_score(city, titled_scheme):
 
 
 @pytest.mark.django_db
-def test_publishing(city, titled_scheme):
+def test_moving_the_assessment_procedure(city, titled_scheme):
+    from assessment.procedure import Stage
+    from assessment.services import steps
+
     assessment_services.assessment_compute(scheme=titled_scheme, by=city.olivia)
-    with honest_writes(2010):
-        assessment_services.assessment_publish(scheme=titled_scheme, by=city.olivia)
+    for stage in (Stage.SELF, Stage.VERIFY, Stage.NOTICE):
+        with honest_writes(2010):
+            titled_scheme = steps.scheme_move(scheme=titled_scheme, target=stage, by=city.olivia)
 
 
 @pytest.mark.django_db

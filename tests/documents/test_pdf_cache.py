@@ -96,7 +96,7 @@ def test_an_assessment_change_gives_a_new_version(demo_day, city):
     scheme = AssessmentScheme.objects.create(year=2010, name="2010年度市直部门考核办法")
     created = data_version(2010)
     demo_day.shift(dt.timedelta(seconds=2))
-    scheme.is_published = True
+    scheme.notice_days = 10
     scheme.save()
 
     assert len({before, created, data_version(2010)}) == 3

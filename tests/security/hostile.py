@@ -277,6 +277,8 @@ def probe(client, target: Target, data: dict, before: str | None = None, **kwarg
     """Post ``data`` to the target inside a savepoint that is rolled back, so each
     probe starts from the same database (pass ``before``, its checksum, to save
     computing it again); returns (the problem or None, the status)."""
+    # Messages a previous probe left in the client's cookie would read as this one's.
+    client.cookies.pop("messages", None)
     with transaction.atomic():
         if before is None:
             before = checksum(*target.tables)

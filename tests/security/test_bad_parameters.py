@@ -22,20 +22,22 @@ def scheme(city):
     return AssessmentScheme.objects.get(pk=s.pk)
 
 
-@pytest.mark.parametrize("action", ["assessment_compute", "assessment_publish"])
+@pytest.mark.parametrize("action", ["assessment_compute", "assessment_stage"])
 @pytest.mark.parametrize("value", [*GARBAGE, None], ids=repr)
 def test_compute_and_publish_with_a_bad_scheme_are_400_in_chinese(
     client, city, scheme, action, value
 ):
     client.force_login(city.olivia)
-    data = {} if value is None else {"scheme": value}
+    data = {"target": "self", "confirm": "on"} if action == "assessment_stage" else {}
+    if value is not None:
+        data["scheme"] = value
     response = client.post(reverse(action, kwargs={"year": 2010}), data)
 
     assert response.status_code == 400
     html = response.content.decode()
     assert "请求有误" in html and "考核办法" in html
     after = AssessmentScheme.objects.get(pk=scheme.pk)
-    assert (after.is_published, after.computed_at) == (False, scheme.computed_at)
+    assert (after.stage, after.computed_at) == ("draft", scheme.computed_at)
 
 
 def test_bad_scheme_is_a_400_page_even_with_debug_on(client, city, scheme, settings):

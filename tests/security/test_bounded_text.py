@@ -353,7 +353,7 @@ def test_a_long_override_reason_is_kept_whole_and_labelled_in_the_history(
 
 
 def test_after_publishing_the_prefixed_label_is_cut_too(client, city, world):
-    services.assessment_publish(scheme=world, by=city.olivia)
+    builders.advance(world, "final", city.olivia)
     client.force_login(city.adam)
     reason = fill(300, "复")
     response = client.post(
@@ -362,7 +362,7 @@ def test_after_publishing_the_prefixed_label_is_cut_too(client, city, world):
     assert response.status_code == 302
     entry = AssessmentEntry.objects.get(unit=city.zhijian, item=_exam(world))
     label = entry.history.first().history_change_reason
-    assert label.startswith("[发布后修改] 复复") and label.endswith("…")
+    assert label.startswith("[最终结果后修改] 复复") and label.endswith("…")
     assert len(label) == HISTORY_REASON_MAX
 
 

@@ -431,16 +431,21 @@ def test_assessment_entry_and_override(stage, city):
     assert_none(problems)
 
 
-@pytest.mark.parametrize("action", ["assessment_compute", "assessment_publish"])
+@pytest.mark.parametrize("action", ["assessment_compute", "assessment_stage"])
 def test_compute_and_publish(stage, city, action):
     scheme = stage["scheme"]
+    base = {"scheme": str(scheme.pk)}
+    fields = {"scheme": INTEGER_SHORT + CHOICE}
+    if action == "assessment_stage":
+        base |= {"target": "self", "confirm": "on", "reason": ""}
+        fields |= {"target": CHOICE, "confirm": BOOLEAN, "reason": text_values(2000)}
     target = Target(
         action,
         reverse(action, kwargs={"year": 2010}),
-        {"scheme": str(scheme.pk)},
-        ASSESSMENT_TABLES,
+        base,
+        (*ASSESSMENT_TABLES, "assessment.AssessmentStageChange"),
     )
-    cases = variants(target.base, {"scheme": INTEGER_SHORT + CHOICE})
+    cases = variants(target.base, fields)
     with time_machine.travel(dt.datetime(2010, 9, 28, 10, 0, tzinfo=SHANGHAI), tick=False):
         assert_none(run(client_for(city.olivia), target, cases))
 
@@ -552,7 +557,11 @@ def test_every_form_refuses_a_post_without_csrf_token_and_changes_nothing(stage,
             {"override": "1", "points": "1", "reason": "x"},
         ),
         (city.olivia, reverse("assessment_compute", kwargs={"year": 2010}), {"scheme": scheme.pk}),
-        (city.olivia, reverse("assessment_publish", kwargs={"year": 2010}), {"scheme": scheme.pk}),
+        (
+            city.olivia,
+            reverse("assessment_stage", kwargs={"year": 2010}),
+            {"scheme": scheme.pk, "target": "self", "confirm": "on"},
+        ),
         (
             city.adam,
             reverse("admin:projects_project_import"),
@@ -672,7 +681,7 @@ def test_a_nul_in_the_query_string_is_a_400_with_a_message(stage, city, url):
     assert "链接中含有不允许的字符" in response.content.decode()
 
 
-@pytest.mark.parametrize("action", ["assessment_compute", "assessment_publish"])
+@pytest.mark.parametrize("action", ["assessment_compute", "assessment_stage"])
 @pytest.mark.parametrize("value", ["abc", "", "1.5", "\x00"])
 def test_a_malformed_scheme_id_is_a_400(stage, city, action, value):
     before = checksum(*ASSESSMENT_TABLES)

@@ -86,7 +86,29 @@ def foreign(city, settings, tmp_path):
         reason="商务局的延期理由",
         progress="商务局的进展",
     )
+    from assessment.models import Objection, SelfEntry
+
+    own = SelfEntry.objects.create(
+        item=item,
+        unit=city.shangwu,
+        state="done",
+        note="商务局的自评",
+        evidence=ContentFile(b"%PDF-1.4 self", name="self.pdf"),
+        evidence_name="self.pdf",
+        entered_by=city.bob,
+    )
+    objection = Objection.objects.create(
+        scheme=item.category.scheme,
+        unit=city.shangwu,
+        item=item,
+        reason="商务局的复核申请",
+        evidence=ContentFile(b"%PDF-1.4 objection", name="objection.pdf"),
+        evidence_name="objection.pdf",
+        lodged_by=city.bob,
+    )
     return {
+        "self": own,
+        "objection": objection,
         "report": report,
         "evidence": evidence,
         "entry": entry,
@@ -118,6 +140,10 @@ def outside_alice(city, foreign) -> dict[str, list[dict]]:
         "assessment_evidence": [
             {"year": 2010, "unit_id": city.shangwu.pk, "item_id": foreign["entry"].item_id}
         ],
+        "assessment_self_evidence": [
+            {"year": 2010, "unit_id": city.shangwu.pk, "item_id": foreign["self"].item_id}
+        ],
+        "assessment_objection_evidence": [{"pk": foreign["objection"].pk}],
     }
 
 
