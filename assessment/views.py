@@ -196,7 +196,7 @@ def item_detail(request, year: int, unit_id: int, item_id: int):
     forms: dict = {}
     if request.method == "POST":
         kind = request.POST.get("form") or ("override" if "override" in request.POST else "entry")
-        needed = {"entry": "edit", "override": "edit"}.get(kind, kind)
+        needed = {"entry": "edit", "override": "edit", "objection": "lodge"}.get(kind, kind)
         if needed not in rights:
             raise BadParameter(_("参数“表单”无效。"))
         if not rights[needed]:
