@@ -86,3 +86,35 @@ def test_the_checker_catches_a_serious_violation(db, open_session):
     )
     violations = blocking_violations(page)
     assert any("label" in v for v in violations), violations
+
+
+def test_the_procedure_pages_have_no_serious_accessibility_violation(demo_passwords, open_session):
+    """The ranking's procedure panel, an item page with an objection and its answer
+    form, and a unit page during 公示."""
+    from django.utils import timezone
+
+    from assessment import services
+    from assessment.models import AssessmentItem
+    from assessment.procedure import Stage
+    from assessment.services import steps
+    from tests.assessment import builders
+
+    city = demo_passwords
+    scheme = builders.bureau_scheme(year=timezone.localdate().year)
+    services.assessment_compute(scheme=scheme)
+    scheme = builders.advance(scheme, Stage.NOTICE, city.olivia)
+    item = AssessmentItem.objects.get(category__scheme=scheme, name="培训考试")
+    steps.objection_lodge(
+        scheme=scheme, unit=city.zhijian, item=item, by=city.helen, reason="请复核"
+    )
+    year = scheme.year
+    for user, path in [
+        ("olivia", f"/assessment/{year}/"),
+        ("olivia", f"/assessment/{year}/units/{city.zhijian.pk}/items/{item.pk}/"),
+        ("helen", f"/assessment/{year}/units/{city.zhijian.pk}/"),
+    ]:
+        page = open_session(user).page
+        response = page.goto(path)
+        assert response.status == 200, path
+        violations = blocking_violations(page)
+        assert not violations, f"{path}:\n" + "\n".join(violations)
