@@ -349,8 +349,14 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None, step: bool = False)
         (e.item_id, e.unit_id): e
         for e in AssessmentEntry.objects.filter(item__category__scheme=scheme, unit_id__in=unit_ids)
     }
-    figures = unit_figures(scheme)
-    computed = computed_raws(scheme, items, unit_ids, figures)
+    # Once published (公示, final) the values the system computed stand as they were
+    # published: a recompute (an upheld objection, finalising) changes only what was
+    # changed on purpose, not what the live plan has done since.
+    frozen = procedure.results_public(scheme.stage)
+    figures = {} if frozen else unit_figures(scheme)
+    computed = (
+        _published_raws(scheme) if frozen else computed_raws(scheme, items, unit_ids, figures)
+    )
     results = {r.unit_id: r for r in AssessmentResult.objects.filter(scheme=scheme)}
     scores = {
         (s.result.unit_id, s.item_id): s
@@ -435,7 +441,8 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None, step: bool = False)
             pass_from=scheme.pass_from,
             vetoed=t.vetoed,
         ).value
-        _keep_figures(result, figures.get(unit.pk))
+        if not frozen:
+            _keep_figures(result, figures.get(unit.pk))
         totals[unit.pk] = t.total
         missing_total += missing
 
@@ -478,6 +485,19 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None, step: bool = False)
     scheme.computed_at = clock.now()
     scheme.save(update_fields=touch_fields(AssessmentScheme, ["computed_at"]))
     return ComputeSummary(scheme, len(units), len(items), missing_total, titles)
+
+
+def _published_raws(scheme: AssessmentScheme) -> dict[tuple[int, int], scoring.Raw]:
+    """The raw values the system computed, as the results were published (one query)."""
+    rows = ItemScore.objects.filter(
+        result__scheme=scheme, raw_source=ItemScore.RawSource.COMPUTED
+    ).values_list("item_id", "result__unit_id", "raw_value", "raw_state", "raw_target")
+    return {
+        (item_id, unit_id): scoring.Raw(
+            value=value, state=scoring.Completion(state) if state else None, target=target
+        )
+        for item_id, unit_id, value, state, target in rows
+    }
 
 
 def _keep_figures(result: AssessmentResult, row: UnitRow | None) -> None:

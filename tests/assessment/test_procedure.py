@@ -21,6 +21,7 @@ from assessment.models import (
     SelfEntry,
 )
 from assessment.procedure import Stage
+from assessment.services import steps
 from tests.assessment import builders
 from tests.projects.reporting_support import SHANGHAI, media, pdf_bytes  # noqa: F401
 
@@ -348,3 +349,43 @@ def test_units_read_the_ranking_of_a_public_year_without_money(client, city, sch
     html = response.content.decode()
     assert "质监局" in html and "商务局" in html
     assert "奖惩" not in html
+
+
+def test_published_results_stand_while_the_plan_moves_on(client, city, scheme):
+    """After 公示 starts, a milestone done meanwhile does not move the computed
+    values: an upheld objection and finalising change only what they change."""
+    from projects.models import Milestone
+
+    milestones = item(scheme, "进度节点按期完成率")
+    records = item(scheme, "服务企业记录、检定记录")
+    with on(12, 22):
+        scheme = builders.advance(scheme, Stage.NOTICE, city.olivia)
+    published = ItemScore.objects.get(item=milestones, result__unit=city.shangwu)
+    result = published.result
+    with on(12, 23):
+        # 商务局 finishes a milestone after the results were published.
+        Milestone.objects.filter(pk=city.ms_shangwu.pk).update(
+            status="done", done_date=dt.date(2010, 9, 29), percent=100
+        )
+        objection = steps.objection_lodge(
+            scheme=scheme, unit=city.zhijian, item=records, by=city.helen, reason="请复核"
+        )
+        steps.objection_answer(
+            objection=objection,
+            by=city.olivia,
+            uphold=True,
+            answer="采纳",
+            change=steps.Change(value=D(0)),
+        )
+    after = ItemScore.objects.get(item=milestones, result__unit=city.shangwu)
+    assert (after.raw_value, after.raw_target, after.points) == (
+        published.raw_value,
+        published.raw_target,
+        published.points,
+    )
+    result.refresh_from_db()
+    assert result.milestone_figures == published.result.milestone_figures
+    scheme = builders.advance(scheme, Stage.FINAL, city.olivia)
+    assert ItemScore.objects.get(item=milestones, result__unit=city.shangwu).points == (
+        published.points
+    )
