@@ -334,14 +334,25 @@ def test_unit_card_text_and_score_table_agree_after_a_milestone_changes(
     today = dt.date(2010, 9, 30)
     before = pdf_text(pdf.unit_pdf(2010, zhijian).data)
     done = _paragraph_done(before)
-    assert "此后你单位的进度节点情况已有变化" not in before
-    # The on-time figures stored with the result are the dashboard's.
-    (shown,) = [
-        u for u in _dashboard_units(_page(client, reviewer, "/?year=2010")) if u["name"] == "质监局"
+    # The demo's results were published (公示) on 9-27: the card's later, live
+    # sections say the figures have moved on since.
+    assert "此后你单位的进度节点情况已有变化" in before
+    # The on-time figures stored with the result are the dashboard's selector's on
+    # the day they were computed (the results stand as published on 9-27).
+    from assessment.models import AssessmentResult
+    from projects.dashboard import unit_ranking
+
+    stored = AssessmentResult.objects.get(scheme__year=2010, unit=zhijian)
+    assert stored.milestones_as_of == dt.date(2010, 9, 27)
+    (then,) = [
+        r
+        for r in unit_ranking(PlanYear.objects.get(year=2010), as_of=stored.milestones_as_of)
+        if r.pk == zhijian.pk
     ]
     on_time, late, rate = _paragraph_on_time(before)
-    assert (late, rate) == (shown["late"], shown["on_time"])
-    assert late > 0 and on_time + late == done
+    assert (on_time, late, rate) == (then.due_on_time, then.late, f"{then.on_time_percent}%")
+    due_done = re.search(r"其中已到期的节点\d+个，已完成(\d+)个", before)
+    assert due_done and late > 0 and on_time + late == int(due_done[1])
     # 「进度节点按期完成」 scores the milestones done by their due date, as the text says.
     assert _table_says(before, on_time)
 
@@ -352,6 +363,8 @@ def test_unit_card_text_and_score_table_agree_after_a_milestone_changes(
         .order_by("due_date", "pk")
         .first()
     )
+    plan = PlanYear.objects.get(year=2010)
+    (live_before,) = [r for r in unit_ranking(plan, as_of=today) if r.pk == zhijian.pk]
     milestone.status, milestone.done_date = Milestone.Status.DONE, today
     milestone.save()
 
@@ -364,10 +377,20 @@ def test_unit_card_text_and_score_table_agree_after_a_milestone_changes(
     # The later sections are today's, and the card says so.
     assert "此后你单位的进度节点情况已有变化" in after
 
-    services.assessment_compute(scheme=AssessmentScheme.objects.get(year=2010))
+    # The demo's results are in 公示: they stand as published, recomputed or not.
+    scheme = AssessmentScheme.objects.get(year=2010)
+    assert scheme.stage == "notice"
+    services.assessment_compute(scheme=scheme)
+    assert _paragraph_done(pdf_text(pdf.unit_pdf(2010, zhijian).data)) == done
+    # Back in 核查, a recompute takes the plan as it is now.
+    AssessmentScheme.objects.filter(pk=scheme.pk).update(
+        stage="verify", notice_from=None, notice_until=None
+    )
+    services.assessment_compute(scheme=AssessmentScheme.objects.get(pk=scheme.pk))
     recomputed = pdf_text(pdf.unit_pdf(2010, zhijian).data)
-    assert _paragraph_done(recomputed) == done + 1
+    assert _paragraph_done(recomputed) == live_before.done + 1
     # Done today, after its due date: one more late completion, none more on time.
-    assert _paragraph_on_time(recomputed)[:2] == (on_time, late + 1)
-    assert _table_says(recomputed, on_time)  # a late completion scores nothing here
+    live_on_time, live_late = live_before.due_on_time, live_before.late
+    assert _paragraph_on_time(recomputed)[:2] == (live_on_time, live_late + 1)
+    assert _table_says(recomputed, live_on_time)  # a late completion scores nothing here
     assert "此后你单位的进度节点情况已有变化" not in recomputed
