@@ -31,23 +31,34 @@ def index(request):
 
 @login_required
 def ranking(request, year: int):
-    if not access.can_read_ranking(request.user):
+    """The year's ranking: in full for the office and vice-mayors; once public
+    (公示, final), its public columns for every unit (``access.ranking_access``)."""
+    schemes = selectors.schemes_for_year(year)
+    kind = request.GET.get("kind") or None
+    scheme = _ranking_scheme(request.user, schemes, kind)
+    view = access.ranking_access(request.user, scheme)
+    if view is None:
         unit = access.own_unit(request.user)
         if unit is not None:
             return redirect("assessment_unit", year=year, unit_id=unit.pk)
         raise PermissionDenied
-    schemes = selectors.schemes_for_year(year)
-    kind = request.GET.get("kind") or None
-    table = selectors.assessment_table(year, kind)
-    if table is None and (schemes or kind):
+    if scheme is None and kind:
         raise Http404
+    table = (
+        selectors.assessment_table(
+            year, scheme=scheme, with_last_year=True, last_year_public_only=not view.full
+        )
+        if scheme
+        else None
+    )
     return render(
         request,
         "assessment/ranking.html",
         {
             "year": year,
             "table": table,
-            "schemes": schemes,
+            "view": view,
+            "schemes": access.readable_rankings(request.user, schemes),
             "changes": selectors.scheme_changes(table.scheme) if table else [],
             "can_publish": table is not None
             and access.can_publish(request.user)
@@ -57,10 +68,20 @@ def ranking(request, year: int):
     )
 
 
+def _ranking_scheme(user, schemes, kind: str | None):
+    """The scheme asked for by ``?kind=``; by default the user's own kind of unit
+    (a township's users see the townships), else the first (bureaus)."""
+    if kind:
+        return next((s for s in schemes if s.unit_kind == kind), None)
+    mine = access.own_unit(user)
+    own = [s for s in schemes if mine is not None and s.unit_kind == mine.kind]
+    return (own or schemes or [None])[0]
+
+
 @login_required
 def unit_detail(request, year: int, unit_id: int):
     unit = access.get_assessed_unit(request.user, unit_id)
-    card = selectors.unit_card(year, unit)
+    card = selectors.unit_card(year, unit, with_last_year=True)
     if card is None:
         raise Http404
     return render(
@@ -70,7 +91,7 @@ def unit_detail(request, year: int, unit_id: int):
             "year": year,
             "card": card,
             "can_edit": access.can_edit(request.user, card.scheme),
-            "can_read_ranking": access.can_read_ranking(request.user),
+            "can_read_ranking": access.ranking_access(request.user, card.scheme) is not None,
             "unit_card_pdf": can_read_unit_report(request.user, unit),
         },
     )
