@@ -76,13 +76,13 @@ def test_a_public_year_shows_rank_unit_grade_total_titles_and_the_notice_period(
     assert '<span class="badge green">最终结果</span>' not in html
     assert "公示期：2010年12月1日至2010年12月7日" in html
     shown = table_rows(html)
-    assert shown[0] == ["名次", "被考核单位", "等次", "总分", "称号"]
+    assert shown[0] == ["名次", "被考核单位", "总分", "等次", "称号"]
     expected = [
         [
             str(r.rank),
             r.unit.display_name,
-            r.get_grade_display(),
             floatformat(r.total, "-2"),
+            r.get_grade_display(),
             "质量工作先进单位" if r.unit == city.zhijian else "",
         ]
         for r in AssessmentResult.objects.filter(scheme=rich_year).ranked()
