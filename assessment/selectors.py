@@ -351,6 +351,11 @@ class PublicScheme:
     rows: list[PublicRow]
 
 
+def public_schemes_for_year(year: int) -> list[AssessmentScheme]:
+    """The year's schemes whose results are public, in :data:`KIND_ORDER`. One query."""
+    return [s for s in schemes_for_year(year) if procedure.results_public(s.stage)]
+
+
 def public_years() -> list[int]:
     """Years with a scheme whose results are public, newest first. One query."""
     return list(
@@ -370,7 +375,7 @@ def public_results(year: int, *, today: dt.date | None = None) -> list[PublicSch
     no person, money, item or evidence: what it returns may be shown to anyone.
     """
     today = today or clock.today()
-    schemes = schemes_for_year_public(year)
+    schemes = public_schemes_for_year(year)
     if not schemes:
         return []
     results = (
@@ -418,11 +423,6 @@ def public_results(year: int, *, today: dt.date | None = None) -> list[PublicSch
         )
         for s in schemes
     ]
-
-
-def schemes_for_year_public(year: int) -> list[AssessmentScheme]:
-    """The year's schemes whose results are public, in :data:`KIND_ORDER`. One query."""
-    return [s for s in schemes_for_year(year) if procedure.results_public(s.stage)]
 
 
 def _n(value: Decimal) -> str:

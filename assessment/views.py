@@ -36,8 +36,8 @@ def ranking(request, year: int):
     schemes = selectors.schemes_for_year(year)
     kind = request.GET.get("kind") or None
     scheme = _ranking_scheme(request.user, schemes, kind)
-    view = access.ranking_access(request.user, scheme)
-    if view is None:
+    reach = access.ranking_access(request.user, scheme)
+    if reach is None:
         unit = access.own_unit(request.user)
         if unit is not None:
             return redirect("assessment_unit", year=year, unit_id=unit.pk)
@@ -46,7 +46,7 @@ def ranking(request, year: int):
         raise Http404
     table = (
         selectors.assessment_table(
-            year, scheme=scheme, with_last_year=True, last_year_public_only=not view.full
+            year, scheme=scheme, with_last_year=True, last_year_public_only=not reach.full
         )
         if scheme
         else None
@@ -57,7 +57,7 @@ def ranking(request, year: int):
         {
             "year": year,
             "table": table,
-            "view": view,
+            "reach": reach,
             "schemes": access.readable_rankings(request.user, schemes),
             "changes": selectors.scheme_changes(table.scheme) if table else [],
             "can_publish": table is not None
@@ -68,14 +68,16 @@ def ranking(request, year: int):
     )
 
 
-def _ranking_scheme(user, schemes, kind: str | None):
+def _ranking_scheme(
+    user, schemes: list[AssessmentScheme], kind: str | None
+) -> AssessmentScheme | None:
     """The scheme asked for by ``?kind=``; by default the user's own kind of unit
     (a township's users see the townships), else the first (bureaus)."""
     if kind:
         return next((s for s in schemes if s.unit_kind == kind), None)
     mine = access.own_unit(user)
     own = [s for s in schemes if mine is not None and s.unit_kind == mine.kind]
-    return (own or schemes or [None])[0]
+    return next(iter(own or schemes), None)
 
 
 @login_required
