@@ -7,11 +7,17 @@ the rest of the application:
   raw values, override scores and publish;
 - vice-mayors read every result (the ranking is the city's), change nothing;
 - bureau clerks and heads read their own unit's card only; another unit's card
-  is a 404, the ranking page sends them to their own card;
+  is a 404. Before the results are public the ranking page sends them to their
+  own card; once the scheme is in 公示 or final (``procedure.results_public``)
+  every signed-in user reads its ranking, but only the public columns (rank,
+  unit, grade, total, titles, last year's result): no money, no category or
+  item figures, no controls (``ranking_access``);
 - after publishing, only administrators change anything.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -24,6 +30,7 @@ from responsibility.models import Unit
 
 
 def can_read_ranking(user: User) -> bool:
+    """Every ranking in full, whatever its stage: the office and vice-mayors."""
     scope = scope_for(user)
     return scope.reach is Reach.ALL or roles.has_role(user, roles.VICE_MAYOR)
 
@@ -31,6 +38,35 @@ def can_read_ranking(user: User) -> bool:
 def is_office(user: User) -> bool:
     """The mayor's office: reviewers and administrators."""
     return roles.has_role(user, roles.REVIEWER) or roles.has_role(user, roles.ADMIN)
+
+
+@dataclasses.dataclass(frozen=True)
+class RankingAccess:
+    """How much of a scheme's ranking a user reads (see :func:`ranking_access`)."""
+
+    # Every column (category subtotals, bonus, money, notes) and a link to every
+    # unit's card; else only the public columns: rank, unit, grade, total, titles.
+    full: bool
+    # A reader of the public columns opens only their own unit's card from it
+    # (``get_assessed_unit``): the page links that row alone.
+    own_unit_id: int | None = None
+
+
+def ranking_access(user: User, scheme: AssessmentScheme | None) -> RankingAccess | None:
+    """What of ``scheme``'s ranking ``user`` reads; None when they may not read it
+    (a unit's users before 公示: their own card only). ``scheme`` None: a year
+    without a scheme, whose empty page only full readers get."""
+    if can_read_ranking(user):
+        return RankingAccess(full=True)
+    if scheme is not None and user.is_authenticated and scheme.is_public:
+        mine = own_unit(user)
+        return RankingAccess(full=False, own_unit_id=mine.pk if mine else None)
+    return None
+
+
+def readable_rankings(user: User, schemes: list[AssessmentScheme]) -> list[AssessmentScheme]:
+    """The schemes whose ranking ``user`` reads (the tabs of the ranking page)."""
+    return [s for s in schemes if ranking_access(user, s) is not None]
 
 
 def can_edit(user: User, scheme: AssessmentScheme | None = None) -> bool:
@@ -114,6 +150,7 @@ def require_edit(user: User, scheme: AssessmentScheme) -> None:
 
 
 __all__ = [
+    "RankingAccess",
     "can_answer",
     "can_edit",
     "can_lodge",
@@ -124,6 +161,8 @@ __all__ = [
     "get_assessed_unit",
     "is_office",
     "own_unit",
+    "ranking_access",
+    "readable_rankings",
     "require_edit",
     "user_unit",
 ]

@@ -13,10 +13,10 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Field, Prefetch, Sum
+from django.db.models import Field, Prefetch, Q, Sum
 from django.utils.translation import gettext as _
 
-from assessment import scoring
+from assessment import procedure, scoring
 from assessment.models import (
     AssessmentCategory,
     AssessmentItem,
@@ -25,10 +25,25 @@ from assessment.models import (
     ItemScore,
     TitleAward,
 )
+from common import clock
 from projects.access import User as Reader
 from responsibility.models import Unit
 
 KIND_ORDER = [Unit.Kind.BUREAU, Unit.Kind.COUNTY, Unit.Kind.TOWNSHIP]
+
+# The stages whose results are public (``procedure.results_public``), as a filter.
+PUBLIC_STAGES = [stage.value for stage in procedure.ORDER if procedure.results_public(stage)]
+
+
+@dataclasses.dataclass(frozen=True)
+class LastYear:
+    """A unit's result in the same kind of scheme the year before."""
+
+    year: int
+    total: Decimal
+    rank: int
+    grade: str  # 优秀 / 良好 / 合格 / 不合格
+    grade_code: str
 
 
 @dataclasses.dataclass
@@ -46,6 +61,7 @@ class RankingRow:
     titles: list[str]
     vetoed: bool
     missing_items: int
+    last: LastYear | None = None  # filled when asked for (``with_last_year``)
 
     @property
     def unit_name(self) -> str:
@@ -106,13 +122,50 @@ def scheme_for(year: int, unit_kind: str | None = None) -> AssessmentScheme | No
     return schemes[0] if schemes else None
 
 
-def assessment_table(year: int, unit_kind: str | None = None) -> AssessmentTable | None:
-    """The ranking of a year's scheme (bureaus unless ``unit_kind`` says otherwise):
-    rank, unit, category subtotals, total, grade, money and titles per row.
+def last_year_results(
+    scheme: AssessmentScheme, *, public_only: bool, unit: Unit | None = None
+) -> dict[int, LastYear]:
+    """Unit id → its result in the scheme of the same kind of unit the year
+    before (only ``unit``'s when given); with ``public_only``, only when that
+    year's results are public. One query."""
+    results = AssessmentResult.objects.filter(
+        scheme__year=scheme.year - 1, scheme__unit_kind=scheme.unit_kind
+    )
+    if public_only:
+        results = results.filter(scheme__stage__in=PUBLIC_STAGES)
+    if unit is not None:
+        results = results.filter(unit=unit)
+    labels = dict(AssessmentResult.GradeChoice.choices)
+    return {
+        unit_id: LastYear(
+            year=scheme.year - 1,
+            total=total,
+            rank=rank,
+            grade=str(labels.get(grade, grade)),
+            grade_code=grade,
+        )
+        for unit_id, total, rank, grade in results.values_list("unit_id", "total", "rank", "grade")
+    }
 
-    Five queries whatever the number of units. None when the year has no scheme.
+
+def assessment_table(
+    year: int,
+    unit_kind: str | None = None,
+    *,
+    scheme: AssessmentScheme | None = None,
+    with_last_year: bool = False,
+    last_year_public_only: bool = False,
+) -> AssessmentTable | None:
+    """The ranking of a year's scheme (bureaus unless ``unit_kind`` says otherwise,
+    or ``scheme`` when the caller has it): rank, unit, category subtotals,
+    total, grade, money and titles per row; with ``with_last_year``, each
+    unit's result of the year before (:func:`last_year_results`).
+
+    Five queries (six with last year) whatever the number of units. None when
+    the year has no scheme.
     """
-    scheme = scheme_for(year, unit_kind)
+    if scheme is None:
+        scheme = scheme_for(year, unit_kind)
     if scheme is None:
         return None
     categories = list(scheme.categories.order_by("order", "pk"))
@@ -155,6 +208,10 @@ def assessment_table(year: int, unit_kind: str | None = None) -> AssessmentTable
         )
         for r in results
     ]
+    if with_last_year:
+        last = last_year_results(scheme, public_only=last_year_public_only)
+        for ranked in rows:
+            ranked.last = last.get(ranked.unit.pk)
     return AssessmentTable(year=year, scheme=scheme, categories=shown, rows=rows)
 
 
@@ -194,15 +251,17 @@ class UnitCard:
     titles: list[str]
     units_ranked: int
     generated: dt.datetime | None
+    last: LastYear | None = None  # filled when asked for (``with_last_year``)
 
     @property
     def grade_label(self) -> str:
         return self.result.get_grade_display() if self.result else "—"
 
 
-def unit_card(year: int, unit: Unit) -> UnitCard | None:
+def unit_card(year: int, unit: Unit, *, with_last_year: bool = False) -> UnitCard | None:
     """One unit's result with every item: raw value, rule, points, money,
-    overrides and the reason behind the raw value. A fixed number of queries.
+    overrides and the reason behind the raw value; with ``with_last_year``, its
+    result of the year before (one more query). A fixed number of queries.
     None when the year has no scheme for this kind of unit."""
     scheme = scheme_for(year, unit.kind)
     if scheme is None:
@@ -259,7 +318,115 @@ def unit_card(year: int, unit: Unit) -> UnitCard | None:
         titles=list(TitleAward.objects.filter(year=year, unit=unit).values_list("name", flat=True)),
         units_ranked=AssessmentResult.objects.filter(scheme=scheme).count(),
         generated=scheme.computed_at,
+        last=(
+            last_year_results(scheme, public_only=False, unit=unit).get(unit.pk)
+            if with_last_year
+            else None
+        ),
     )
+
+
+# --- The public results (公示 and final) ---------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class PublicRow:
+    """What the public page shows of a unit's result, and nothing more."""
+
+    rank: int
+    unit_name: str  # the unit's display name (全称 when it has one)
+    total: Decimal
+    grade: str
+    grade_code: str
+    titles: list[str]
+
+
+@dataclasses.dataclass(frozen=True)
+class PublicScheme:
+    """One public scheme of a year: its name, stage, notice period and ranking."""
+
+    year: int
+    name: str
+    unit_kind: str  # label: 市直部门 / 县市区 / 乡镇(街道)
+    is_final: bool  # final (最终结果); else in 公示
+    notice_from: dt.date | None
+    notice_until: dt.date | None
+    notice_over: bool  # in 公示, its period has ended: waiting to be finalised
+    rows: list[PublicRow]
+
+
+def public_schemes_for_year(year: int) -> list[AssessmentScheme]:
+    """The year's schemes whose results are public, in :data:`KIND_ORDER`. One query."""
+    return [s for s in schemes_for_year(year) if procedure.results_public(s.stage)]
+
+
+def public_years() -> list[int]:
+    """Years with a scheme whose results are public, newest first. One query."""
+    return list(
+        AssessmentScheme.objects.filter(stage__in=PUBLIC_STAGES)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .distinct()
+    )
+
+
+def public_results(year: int, *, today: dt.date | None = None) -> list[PublicScheme]:
+    """The public schemes of ``year`` (公示 or final), bureaus first, each with
+    its ranking: rank, unit, total, grade and the titles the unit was awarded
+    that year. Empty when none of the year's schemes is public.
+
+    Three queries whatever the number of units (schemes, results, titles). Reads
+    no person, money, item or evidence: what it returns may be shown to anyone.
+    """
+    today = today or clock.today()
+    schemes = public_schemes_for_year(year)
+    if not schemes:
+        return []
+    results = (
+        AssessmentResult.objects.filter(scheme__in=schemes)
+        .select_related("unit")
+        .order_by("rank", "unit__order", "unit__name")
+    )
+    by_scheme: dict[int, list[AssessmentResult]] = defaultdict(list)
+    for r in results:
+        by_scheme[r.scheme_id].append(r)
+    # Titles awarded by hand (no scheme) or by a public scheme; a title of a
+    # scheme still being assessed is not public yet.
+    titles: dict[int, list[str]] = defaultdict(list)
+    awarded = TitleAward.objects.filter(
+        Q(scheme__isnull=True) | Q(scheme__stage__in=PUBLIC_STAGES),
+        year=year,
+        unit__in=AssessmentResult.objects.filter(scheme__in=schemes).values("unit"),
+    )
+    for unit_id, name in awarded.order_by("name", "pk").values_list("unit_id", "name"):
+        titles[unit_id].append(name)
+    return [
+        PublicScheme(
+            year=year,
+            name=s.name,
+            unit_kind=s.get_unit_kind_display(),
+            is_final=procedure.results_locked(s.stage),
+            notice_from=s.notice_from,
+            notice_until=s.notice_until,
+            notice_over=(
+                not procedure.results_locked(s.stage)
+                and s.notice_until is not None
+                and today > s.notice_until
+            ),
+            rows=[
+                PublicRow(
+                    rank=r.rank,
+                    unit_name=r.unit.display_name,
+                    total=r.total,
+                    grade=r.get_grade_display(),
+                    grade_code=r.grade,
+                    titles=titles.get(r.unit_id, []),
+                )
+                for r in by_scheme[s.pk]
+            ],
+        )
+        for s in schemes
+    ]
 
 
 def _n(value: Decimal) -> str:

@@ -49,23 +49,34 @@ def index(request):
 
 @login_required
 def ranking(request, year: int):
-    if not access.can_read_ranking(request.user):
+    """The year's ranking: in full for the office and vice-mayors; once public
+    (公示, final), its public columns for every unit (``access.ranking_access``)."""
+    schemes = selectors.schemes_for_year(year)
+    kind = request.GET.get("kind") or None
+    scheme = _ranking_scheme(request.user, schemes, kind)
+    reach = access.ranking_access(request.user, scheme)
+    if reach is None:
         unit = access.own_unit(request.user)
         if unit is not None:
             return redirect("assessment_unit", year=year, unit_id=unit.pk)
         raise PermissionDenied
-    schemes = selectors.schemes_for_year(year)
-    kind = request.GET.get("kind") or None
-    table = selectors.assessment_table(year, kind)
-    if table is None and (schemes or kind):
+    if scheme is None and kind:
         raise Http404
+    table = (
+        selectors.assessment_table(
+            year, scheme=scheme, with_last_year=True, last_year_public_only=not reach.full
+        )
+        if scheme
+        else None
+    )
     return render(
         request,
         "assessment/ranking.html",
         {
             "year": year,
             "table": table,
-            "schemes": schemes,
+            "reach": reach,
+            "schemes": access.readable_rankings(request.user, schemes),
             "changes": selectors.scheme_changes(table.scheme) if table else [],
             "can_compute": table is not None and access.can_edit(request.user, table.scheme),
             **(_procedure_context(request, table.scheme) if table else {}),
@@ -106,10 +117,22 @@ def _procedure_context(request, scheme: AssessmentScheme) -> dict:
     }
 
 
+def _ranking_scheme(
+    user, schemes: list[AssessmentScheme], kind: str | None
+) -> AssessmentScheme | None:
+    """The scheme asked for by ``?kind=``; by default the user's own kind of unit
+    (a township's users see the townships), else the first (bureaus)."""
+    if kind:
+        return next((s for s in schemes if s.unit_kind == kind), None)
+    mine = access.own_unit(user)
+    own = [s for s in schemes if mine is not None and s.unit_kind == mine.kind]
+    return next(iter(own or schemes), None)
+
+
 @login_required
 def unit_detail(request, year: int, unit_id: int):
     unit = access.get_assessed_unit(request.user, unit_id)
-    card = selectors.unit_card(year, unit)
+    card = selectors.unit_card(year, unit, with_last_year=True)
     if card is None:
         raise Http404
     scheme = card.scheme
@@ -130,7 +153,7 @@ def unit_detail(request, year: int, unit_id: int):
             "year": year,
             "card": card,
             "can_edit": access.can_edit(request.user, scheme),
-            "can_read_ranking": access.can_read_ranking(request.user),
+            "can_read_ranking": access.ranking_access(request.user, scheme) is not None,
             "unit_card_pdf": can_read_unit_report(request.user, unit),
             "show_self": procedure.position(scheme.stage)
             >= procedure.position(procedure.Stage.SELF),

@@ -4,7 +4,9 @@ app's selectors (``assessment.selectors``: ``assessment_table`` and
 
 A year without an assessment scheme has no tables here; the reports then fall
 back to the completion figures of the milestones and say so
-(考核结果尚未发布 / 未建立考核方案).
+(考核结果尚未发布 / 未建立考核方案). A scheme's results say which they are
+(:func:`stage_note`): 公示中 (provisional, with the notice period), 最终结果, or
+computed and not yet public.
 """
 
 from __future__ import annotations
@@ -13,8 +15,40 @@ import dataclasses
 from decimal import Decimal
 from typing import Any
 
-from assessment import selectors
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from assessment import procedure, selectors
 from responsibility.models import Unit
+
+
+def stage_note(scheme: Any, *, above: bool) -> str:
+    """Which results a document prints, by the scheme's stage
+    (``assessment.procedure``): final (最终结果), provisional during 公示 with its
+    notice period, or computed and not yet public. ``above``: the sentence
+    follows the figures (以上), else it comes before them (以下). Reads only the
+    scheme's own fields: no query."""
+    if procedure.results_locked(scheme.stage):
+        return _("以上为最终结果。") if above else _("以下为最终结果。")
+    if procedure.results_public(scheme.stage):
+        period = {
+            "start": date_format(scheme.notice_from, "DATE_FORMAT") if scheme.notice_from else "",
+            "end": date_format(scheme.notice_until, "DATE_FORMAT") if scheme.notice_until else "",
+        }
+        if above:
+            return (
+                _("以上为公示中（暂定结果，公示期%(start)s至%(end)s）的考核结果，以最终结果为准。")
+                % period
+            )
+        return (
+            _("以下为公示中（暂定结果，公示期%(start)s至%(end)s）的考核结果，以最终结果为准。")
+            % period
+        )
+    return (
+        _("考核结果尚未公示，以上为计算结果。")
+        if above
+        else _("考核结果尚未公示，以下为计算结果。")
+    )
 
 
 @dataclasses.dataclass
@@ -35,6 +69,11 @@ class Ranking:
     @property
     def penalties(self) -> Decimal:
         return -sum((r.money for r in self.table.rows if r.money < 0), Decimal(0))
+
+    @property
+    def stage_note(self) -> str:
+        """Which results the table shows (公示中 / 最终结果 / not yet public)."""
+        return stage_note(self.table.scheme, above=False)
 
     @property
     def grades(self) -> list[tuple[str, int]]:

@@ -263,6 +263,7 @@ def unit_context(year: int, unit: Unit) -> dict:
         "due_soon": due_soon,
         "indicators": indicators,
         "card": card,
+        "card_stage": assessment.stage_note(card.scheme, above=True) if card else "",
         "assessed": card.result if assessed and card is not None else None,
         "changed_since": assessed is not None and assessed != (live or (0,) * len(assessed)),
     }

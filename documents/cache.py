@@ -33,7 +33,7 @@ from projects.models import (
 
 # Bump when the templates or the builders change what a PDF shows, so PDFs
 # cached by an earlier release (in a shared cache such as Redis) are not served.
-LAYOUT_VERSION = "2"
+LAYOUT_VERSION = "3"  # 3: the assessment results say their stage (公示中 / 最终结果)
 TIMEOUT = getattr(settings, "ZHUCHENG_PDF_CACHE_SECONDS", 7 * 24 * 3600)
 # While one worker renders a PDF, others asking for the same one wait for it
 # (up to this long) instead of rendering it again in parallel.

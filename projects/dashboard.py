@@ -62,6 +62,7 @@ from projects.models import (
     Category,
     Indicator,
     Milestone,
+    MilestoneQuerySet,
     PlanYear,
     ProgressReport,
     Project,
@@ -172,6 +173,36 @@ def add_counts(row: CountsColour, counts) -> None:
         setattr(row, name, getattr(row, name) + value)
 
 
+def same_day_last_year(day: dt.date) -> dt.date:
+    """The same date a year earlier (29 February → 28 February)."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
+@dataclasses.dataclass(frozen=True)
+class LastYear:
+    """The headline's comparable figures of the year before, as of the same date a
+    year earlier (``as_of``), in the same scope, counted by the same rules."""
+
+    year: int
+    as_of: dt.date
+    total: int
+    done: int
+    due: int
+    due_on_time: int
+    overdue: int  # red: due, not done (逾期未完成)
+
+    @property
+    def percent(self) -> int:
+        return percent_done(self.done, self.total)
+
+    @property
+    def on_time_percent(self) -> int | None:
+        return status.on_time_percent(self.due_on_time, self.due)
+
+
 @dataclasses.dataclass
 class Headline:
     projects: int = 0
@@ -192,6 +223,9 @@ class Headline:
     colour_counts: dict[str, int] = dataclasses.field(
         default_factory=lambda: {colour.css: 0 for colour in Colour}
     )
+    # The year before as of the same date (pages only); None when it had no
+    # milestone in scope (no plan, or no part in it).
+    last: LastYear | None = None
 
     @property
     def percent(self) -> int:
@@ -354,7 +388,9 @@ def dashboard_for(
     to one unit's or one vice-mayor's work."""
     if plan is None and year:
         plan = PlanYear.objects.filter(year=year).first()
-    return _dashboard(plan, year, user=user, unit=unit, mayor=mayor, as_of=today, lists=True)
+    return _dashboard(
+        plan, year, user=user, unit=unit, mayor=mayor, as_of=today, lists=True, last_year=True
+    )
 
 
 def year_figures(
@@ -372,7 +408,16 @@ def year_figures(
     The same computation as :func:`dashboard_for` (same dataclasses); the
     milestone lists and recent reports are left empty (see :func:`milestone_lists`).
     """
-    return _dashboard(plan, plan.year, user=None, unit=unit, mayor=mayor, as_of=as_of, lists=False)
+    return _dashboard(
+        plan,
+        plan.year,
+        user=None,
+        unit=unit,
+        mayor=mayor,
+        as_of=as_of,
+        lists=False,
+        last_year=False,
+    )
 
 
 def unit_ranking(
@@ -477,8 +522,10 @@ def _dashboard(
     mayor: ViceMayor | None,
     as_of: dt.date | None,
     lists: bool,
+    last_year: bool,
 ) -> Dashboard:
-    """Build a dashboard. ``user`` None: no permission scoping (documents only)."""
+    """Build a dashboard. ``user`` None: no permission scoping (documents only);
+    ``last_year``: the headline's figures of the year before too (one query)."""
     today = as_of or clock.today()
     window = clock.warning_days()
     if plan is None:
@@ -502,20 +549,19 @@ def _dashboard(
         )
     on = AsOf(today, window)
 
-    milestones = Milestone.objects.filter(project__plan=plan)
+    milestones = _scoped_milestones(
+        Milestone.objects.filter(project__plan=plan), user=user, unit=unit, mayor=mayor
+    )
     projects = Project.objects.filter(plan=plan)
     if user is not None:
-        milestones = access.visible_milestones(user, milestones)
         projects = access.visible_projects(user, projects)
     subitems = SubItem.objects.filter(project=OuterRef("pk"))
     indicators = Indicator.objects.filter(project=OuterRef("pk"))
     if unit is not None:
-        milestones = milestones.filter(unit=unit)
         projects = projects.for_unit(unit)
         subitems = subitems.filter(unit=unit)
         indicators = indicators.for_unit(unit)
     if mayor is not None:
-        milestones = milestones.for_mayor(mayor)
         projects = projects.for_mayor(mayor)
         subitems = subitems.for_mayor(mayor)
         indicators = indicators.for_mayor(mayor)
@@ -525,6 +571,11 @@ def _dashboard(
 
     rows = _project_rows(projects, subitems, indicators, milestones, on)
     headline, trend, due_by_month = _headline_and_trend(milestones, rows, plan.year, on)
+    if last_year:
+        before = Milestone.objects.filter(project__plan__year=plan.year - 1)
+        headline.last = _last_year(
+            _scoped_milestones(before, user=user, unit=unit, mayor=mayor), plan.year - 1, on
+        )
     categories = _categories(rows)
 
     units: list[UnitRow] | None = None
@@ -573,6 +624,38 @@ def _dashboard(
         project_rows=rows,
         idle_units=idle_units,
         due_by_month=due_by_month,
+    )
+
+
+def _scoped_milestones(
+    milestones: MilestoneQuerySet, *, user, unit: Unit | None, mayor: ViceMayor | None
+) -> MilestoneQuerySet:
+    """``milestones`` narrowed to what ``user`` may read (None: no scoping), then to
+    one unit's or one vice-mayor's part: the scope of every figure of a page."""
+    if user is not None:
+        milestones = access.visible_milestones(user, milestones)
+    if unit is not None:
+        milestones = milestones.filter(unit=unit)
+    if mayor is not None:
+        milestones = milestones.for_mayor(mayor)
+    return milestones
+
+
+def _last_year(milestones: QuerySet[Milestone], year: int, on: AsOf) -> LastYear | None:
+    """The headline's figures of ``milestones`` (the year before, in scope) as of the
+    same date a year earlier: one aggregate query. None when there are none."""
+    day = same_day_last_year(on.date)
+    figures = milestones.aggregate(**milestone_figures(day, on.window))
+    if not figures["total"]:
+        return None
+    return LastYear(
+        year=year,
+        as_of=day,
+        total=figures["total"],
+        done=figures["done"],
+        due=figures["due"],
+        due_on_time=figures["due_on_time"],
+        overdue=figures["red"],
     )
 
 

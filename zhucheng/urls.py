@@ -13,6 +13,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     # POST-only language switch (set_language) used by the form in base.html.
     path("i18n/", include("django.conf.urls.i18n")),
+    # The public results (考核结果公示): no sign-in.
+    path("public/", include("assessment.urls_public")),
     path("", include("assessment.urls")),
     path("", include("projects.urls")),
     path("", include("documents.urls")),

@@ -27,6 +27,17 @@ def year_2010(settings):
     settings.ZHUCHENG_TODAY = "2010-06-25"
 
 
+@pytest.fixture
+def public_2010(demo_passwords):
+    """2010's bureau results in 公示 (for the public page and a unit's ranking)."""
+    import datetime as dt
+
+    from tests.assessment import builders
+    from tests.assessment.public_support import make_public
+
+    return make_public(builders.bureau_scheme(), start=dt.date(2010, 6, 20))
+
+
 PAGES = {
     "login": (None, "/accounts/login/"),
     "dashboard": ("olivia", "/"),
@@ -39,11 +50,17 @@ PAGES = {
     "supervision_item": ("alice", "/supervision/{item}/"),
     "supervision_send": ("olivia", "/supervision/new/?m={ms_zhijian}"),
     "milestone_list": ("olivia", "/milestones/?colour=red"),
+    "ranking_in_notice": ("alice", "/assessment/2010/"),
+    "assessment_unit": ("alice", "/assessment/2010/units/{zhijian}/"),
+    "public_index": (None, "/public/"),
+    "public_year": (None, "/public/2010/"),
 }
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_page_has_no_serious_accessibility_violation(name, demo_passwords, year_2010, open_session):
+def test_page_has_no_serious_accessibility_violation(
+    name, demo_passwords, public_2010, year_2010, open_session
+):
     from projects.services import supervision
     from tests import factories
 
@@ -54,7 +71,11 @@ def test_page_has_no_serious_accessibility_violation(name, demo_passwords, year_
     )
     user, path = PAGES[name]
     page = open_session(user).page
-    response = page.goto(path.format(ms_zhijian=demo_passwords.ms_zhijian.pk, item=item.pk))
+    response = page.goto(
+        path.format(
+            ms_zhijian=demo_passwords.ms_zhijian.pk, item=item.pk, zhijian=demo_passwords.zhijian.pk
+        )
+    )
     assert response.status == 200, f"{path}: HTTP {response.status}"
     violations = blocking_violations(page)
     assert not violations, f"{path}:\n" + "\n".join(violations)

@@ -221,6 +221,10 @@ PUBLIC = {
     "password_reset_complete",
     "set_language",
     "logout",
+    # The public results (考核结果公示): tests/assessment/test_public.py checks
+    # what they show and that an unpublished year is a 404.
+    "public_index",
+    "public_year",
 }
 
 
