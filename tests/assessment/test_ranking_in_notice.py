@@ -85,7 +85,7 @@ def test_in_notice_the_office_still_reads_every_column(client, city, scheme):
     html = client.get(ranking_url()).content.decode()
     assert "奖惩(元)" in html and "-600" in html and "项目推进" in html
     assert f'href="{unit_url(city.shangwu)}"' in html
-    assert '<span class="badge amber">公示中</span>' in html
+    assert '<span class="badge amber">公示</span>' in html and "暂定结果，公示期" in html
 
 
 def test_a_unit_still_cannot_open_another_units_card_in_notice(client, city, scheme):
