@@ -32,12 +32,13 @@ from projects.models import (
     Milestone,
     ProgressReport,
     Project,
+    ProjectUnit,
     SubItem,
     Supervision,
     SupervisionFile,
 )
 from responsibility import roles
-from responsibility.models import Unit, ViceMayor
+from responsibility.models import Person, Unit, ViceMayor
 
 User = auth.User | auth.AnonymousUser
 
@@ -620,3 +621,52 @@ def get_extension_for_review(user: User, pk, queryset=None) -> DeadlineExtension
     if not review_stages(user, extension.milestone.unit_id):
         raise PermissionDenied
     return extension
+
+
+# --- The header search (issue 14) ---------------------------------------------
+#
+# Projects, sub-items and milestones are found only within the reader's reach
+# (the visible_* querysets above). Units, persons and vice-mayors are also found
+# when they are named on a project or sub-item the reader may open (its page
+# shows them), but lead to their own page only when the reader may open it
+# (visible_units, visible_mayors).
+
+
+def findable_units(user: User, queryset=None):
+    """Units the user may read, and those named on a project or sub-item they may read."""
+    queryset = Unit.objects.all() if queryset is None else queryset
+    if scope_for(user).sees_all:
+        return queryset
+    projects = visible_projects(user).values("pk")
+    return queryset.filter(
+        Q(pk__in=visible_units(user).values("pk"))
+        | Exists(ProjectUnit.objects.filter(unit=OuterRef("pk"), project__in=projects))
+        | Exists(visible_subitems(user).filter(unit=OuterRef("pk")))
+    )
+
+
+def findable_persons(user: User, queryset=None):
+    """Persons of the units the user may read, and the responsible persons named on
+    a project or sub-item they may read."""
+    queryset = Person.objects.all() if queryset is None else queryset
+    if scope_for(user).sees_all:
+        return queryset
+    projects = visible_projects(user).values("pk")
+    return queryset.filter(
+        Q(unit__in=visible_units(user).values("pk"))
+        | Exists(ProjectUnit.objects.filter(person=OuterRef("pk"), project__in=projects))
+        | Exists(visible_subitems(user).filter(person=OuterRef("pk")))
+    )
+
+
+def findable_mayors(user: User, queryset=None):
+    """Vice-mayors the user may read, and those supervising a project or sub-item
+    they may read."""
+    queryset = ViceMayor.objects.all() if queryset is None else queryset
+    if scope_for(user).sees_all:
+        return queryset
+    return queryset.filter(
+        Q(pk__in=visible_mayors(user).values("pk"))
+        | Exists(visible_projects(user).filter(mayor=OuterRef("pk")))
+        | Exists(visible_subitems(user).filter(mayor=OuterRef("pk")))
+    )

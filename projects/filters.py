@@ -14,7 +14,7 @@ import datetime as dt
 
 import django_filters
 from django import forms
-from django.db.models import F, FloatField, Q, QuerySet, Value
+from django.db.models import F, FloatField, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
@@ -22,7 +22,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from common import clock
-from projects import access, status
+from projects import access, search, status
 from projects.dashboard import pick_year, plan_years
 from projects.models import Category, Milestone, Project
 from projects.status import COLOUR_LABELS, Colour
@@ -135,10 +135,8 @@ class ProjectFilter(django_filters.FilterSet):
         self.today = today
 
     def filter_text(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(name__icontains=value) | Q(target__icontains=value))
+        """Name or target, or the project number (16, 第16项): ``projects.search``."""
+        return search.filter_text(queryset, value, ["name", "target"], number="number")
 
     def filter_unit(self, queryset, name, value):
         return queryset.for_unit(value) if value else queryset
@@ -245,13 +243,14 @@ class MilestoneFilter(django_filters.FilterSet):
         self.today = today
 
     def filter_text(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(name__icontains=value)
-            | Q(project__name__icontains=value)
-            | Q(subitem__name__icontains=value)
+        """The milestone's, project's, sub-item's or unit's name, or the project number (16,
+        第16项) or sub-item number (16-2): ``projects.search``."""
+        return search.filter_text(
+            queryset,
+            value,
+            ["name", "project__name", "subitem__name", "unit__name"],
+            number="project__number",
+            sub_number=("project__number", "subitem__number"),
         )
 
     def filter_mayor(self, queryset, name, value):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects.views import dashboard, extensions, reporting, supervision
+from projects.views import dashboard, extensions, reporting, search, supervision
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -13,6 +13,8 @@ urlpatterns = [
     path("milestones/<int:pk>/", reporting.milestone_detail, name="milestone_detail"),
     path("milestones/<int:pk>/report/", reporting.milestone_report, name="milestone_report"),
     path("milestones/", dashboard.milestone_list, name="milestone_list"),
+    path("milestones/export.xlsx", dashboard.milestone_export, name="milestone_export"),
+    path("search/", search.search_page, name="search"),
     path("evidence/<int:pk>/", reporting.evidence_download, name="evidence_download"),
     path("review/", reporting.review_list, name="review"),
     path("reports/<int:pk>/review/", reporting.report_review, name="report_review"),
