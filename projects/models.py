@@ -450,6 +450,17 @@ class MilestoneQuerySet(models.QuerySet):
             latest_reason=Subquery(latest.values("return_reason")[:1]),
         )
 
+    def with_open_supervision(self):
+        """Annotate ``open_supervision``: the level name of the highest open 督办单
+        about each milestone (None when none is open), as ``supervisions_by_milestone``
+        counts them. A subquery in the same SELECT, no extra query per row."""
+        links = Supervision.milestones.through.objects.filter(
+            milestone=OuterRef("pk"), supervision__state__in=sorted(supervision.OPEN_STATES)
+        ).order_by("-supervision__level__rank", "-supervision__pk")
+        return self.annotate(
+            open_supervision=Subquery(links.values("supervision__level__name")[:1])
+        )
+
     def by_urgency(self, today: dt.date | None = None, window_days: int | None = None):
         """Overdue first, then due within the warning window, then the rest (done
         last), each by due date: :func:`projects.status.urgency`."""

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from common import clock
 from projects import access, charts, status
 from projects.dashboard import dashboard_for, pick_plan
-from projects.exports import project_rows_xlsx
+from projects.exports import milestone_rows_xlsx, project_rows_xlsx
 from projects.filters import milestone_filterset, project_filterset
 from projects.models import Indicator, Milestone, ProgressReport, Project, SubItem
 from projects.services.supervision import supervisions_by_milestone
@@ -98,6 +98,30 @@ def project_export(request):
     return _xlsx_response(project_filterset(request))
 
 
+@login_required
+def milestone_export(request):
+    """``/milestones/export.xlsx``: the milestone list, filtered as on its page, as
+    a workbook (what the reader may read only)."""
+    today = clock.today()
+    filterset = milestone_filterset(request, today=today)
+    year = filterset.data.get("year", "")
+    title = _("%(year)s年进度节点一览（截至%(date)s）") % {
+        "year": year,
+        "date": today.strftime("%Y-%m-%d"),
+    }
+    body = milestone_rows_xlsx(filterset.qs.with_open_supervision(), title=title, today=today)
+    return _workbook_response(body, f"milestones-{year}.xlsx")
+
+
+def _workbook_response(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(
+        body,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
+    return response
+
+
 def _xlsx_response(filterset) -> HttpResponse:
     year = filterset.data.get("year", "")
     title = _("%(year)s年项目进展一览（导出于%(date)s）") % {
@@ -105,14 +129,7 @@ def _xlsx_response(filterset) -> HttpResponse:
         "date": clock.today().strftime("%Y-%m-%d"),
     }
     body = project_rows_xlsx(filterset.qs, title=title)
-    response = HttpResponse(
-        body,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = (
-        content_disposition_header(True, f"projects-{year}.xlsx") or "attachment"
-    )
-    return response
+    return _workbook_response(body, f"projects-{year}.xlsx")
 
 
 @login_required
