@@ -632,6 +632,17 @@ def get_extension_for_review(user: User, pk, queryset=None) -> DeadlineExtension
 # (visible_units, visible_mayors).
 
 
+def findable_subitems(user: User, queryset=None):
+    """Sub-items the search finds: those the user may read, and for a unit's
+    clerks and head only their own unit's (as their milestones: another unit's
+    sub-item of a shared project is on the project's page, not in their search)."""
+    queryset = visible_subitems(user, queryset)
+    scope = scope_for(user)
+    if scope.reach is Reach.UNIT and scope.unit is not None:
+        return queryset.for_unit(scope.unit)
+    return queryset
+
+
 def findable_units(user: User, queryset=None):
     """Units the user may read, and those named on a project or sub-item they may read."""
     queryset = Unit.objects.all() if queryset is None else queryset

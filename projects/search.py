@@ -236,7 +236,7 @@ def _projects(user, query: TextQuery) -> Group:
 def _subitems(user, query: TextQuery) -> Group:
     sub = query.sub_number
     queryset = _ranked(
-        access.visible_subitems(user).select_related("project__plan", "unit"),
+        access.findable_subitems(user).select_related("project__plan", "unit"),
         query,
         "name",
         found=matches(query, ["name", "description"], sub_number=("project__number", "number")),
