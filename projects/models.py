@@ -518,6 +518,8 @@ class Milestone(models.Model):
     objects = MilestoneQuerySet.as_manager()
     # Read by django-simple-history when the row is saved: who changed it.
     _history_user: "User | None"
+    # Annotated by MilestoneQuerySet.with_open_supervision(): the highest open level.
+    open_supervision: str | None
 
     class Meta:
         verbose_name = _("进度节点")
