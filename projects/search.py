@@ -28,6 +28,7 @@ from collections.abc import Sequence
 
 from django.db import connection
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -159,10 +160,11 @@ def _ranked(
     found: Q,
     then: Sequence[str],
     number: Q | None = None,
+    similar: Sequence[str] = (),
 ) -> QuerySet:
-    """Rows matching ``found`` (or, on PostgreSQL, spelled like ``field``), best
-    first: the number typed (``number``), the whole name, the name's start,
-    similarity, then ``then``."""
+    """Rows matching ``found`` (or, on PostgreSQL, spelled like ``field`` or one of
+    ``similar``), best first: the number typed (``number``), the whole name, the
+    name's start, similarity, then ``then``."""
     text = query.text
     number_rank = (
         Value(0)
@@ -180,7 +182,10 @@ def _ranked(
     if _trigram():
         from django.contrib.postgres.search import TrigramSimilarity
 
-        queryset = queryset.alias(similarity=TrigramSimilarity(field, text))
+        similarities = [TrigramSimilarity(f, text) for f in (field, *similar)]
+        queryset = queryset.alias(
+            similarity=Greatest(*similarities) if len(similarities) > 1 else similarities[0]
+        )
         found |= Q(similarity__gt=SIMILARITY)
         order.append(F("similarity").desc())
     return queryset.filter(found).order_by(*order, *then)
@@ -290,6 +295,7 @@ def _units(user, query: TextQuery) -> Group:
         query,
         "name",
         found=matches(query, ["name", "full_name"]),
+        similar=["full_name"],
         then=["order", "name"],
     )
     rows, more = _first(queryset)

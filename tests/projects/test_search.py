@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db import connection
 
 from projects import search
 from tests import factories
@@ -270,3 +271,11 @@ def test_milestone_list_q_matches_numbers_and_units(found, client):
         assert names == ["完成电梯、起重机械定期检验"]
         names = {m.name for m in client.get("/milestones/", {"q": "商务局"}).context["page"]}
         assert names == {"超市评比", "服务承诺", "商场电梯专项检查"}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_trgm is PostgreSQL's")
+def test_near_spellings_are_found_on_postgresql(found, client):
+    # One character off: no icontains match, but pg_trgm finds and ranks them.
+    assert titles(client, found.olivia, "特种设备定期检查", "subitem") == ["特种设备定期检验"]
+    assert titles(client, found.olivia, "诸城质量技术监督局", "unit") == ["质监局"]
+    assert titles(client, found.olivia, "特种设备定期检查", "milestone") == []
