@@ -60,6 +60,11 @@ def test_search_and_milestone_export_do_not_grow_with_the_data(client):
                 assert rows
                 if who == "office":
                     assert len(rows) == Milestone.objects.for_year(YEAR).count()
+            # One query per kind whatever it finds: a query finding one row of a
+            # kind costs what a query finding twenty does (no query per result).
+            for who in ("office", "clerk", "mayor"):
+                costs = {figures[factor][f"search {who} {q}"] for q in QUERIES}
+                assert len(costs) == 1, (who, figures[factor])
             # The office's search is cut at 20 per kind: the same page at either size.
             groups = count(client, office, reverse("search"), q="测试项目")[1].context["groups"]
             assert any(g.more for g in groups)
