@@ -10,7 +10,7 @@ exports) all read the query through :func:`parse` and match it with
   :data:`MAX_TERMS` words; every word must appear in one of the fields
   (``icontains``: ``%`` and ``_`` are literal);
 - a project number is found as typed in the document: ``16``, ``16项``,
-  ``第16项``, ``第十六项``; a sub-item number as ``16-2``.
+  ``第16项``, ``第十六项``, ``十六项``; a sub-item number as ``16-2``.
 
 The header search (:func:`search`) looks for projects, sub-items, milestones,
 units, persons and vice-mayors within the reader's reach (``projects.access``),
@@ -42,7 +42,11 @@ SIMILARITY = 0.3  # pg_trgm similarity from which a name counts as a near spelli
 
 _DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _DIGITS |= {"六": 6, "七": 7, "八": 8, "九": 9}
-_PROJECT_NUMBER = re.compile(r"(?:第\s*)?([0-9]{1,4}|[零一二两三四五六七八九十]{1,3})\s*项?")
+_PROJECT_NUMBER = re.compile(r"(?:第\s*)?([0-9]{1,4})\s*项?")
+# Chinese numerals only with 第 or 项: a bare 一 or 五 is a word of a name.
+_PROJECT_NUMBER_CN = re.compile(
+    r"第\s*([零一二两三四五六七八九十]{1,3})\s*项?|([零一二两三四五六七八九十]{1,3})\s*项"
+)
 _SUBITEM_NUMBER = re.compile(r"(?:第\s*)?([0-9]{1,4})\s*[-－–—.]\s*([0-9]{1,3})")
 
 
@@ -79,7 +83,9 @@ def parse(raw: str | None) -> TextQuery | None:
     if m := _SUBITEM_NUMBER.fullmatch(text):
         sub_number = (int(m[1]), int(m[2]))
     elif m := _PROJECT_NUMBER.fullmatch(text):
-        number = _number(m[1])
+        number = int(m[1])
+    elif m := _PROJECT_NUMBER_CN.fullmatch(text):
+        number = _number(m[1] or m[2])
     return TextQuery(text=text, terms=terms, number=number, sub_number=sub_number)
 
 

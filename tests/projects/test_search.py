@@ -244,9 +244,12 @@ def test_header_box_on_every_signed_in_page(found, client):
 
 def test_parse():
     assert search.parse("  第16项 ").number == 16
-    assert search.parse("十六").number == 16
+    assert search.parse("第十六").number == 16
+    assert search.parse("十六项").number == 16
+    assert search.parse("一").number is None  # a word, not project 1
+    assert search.parse("十六").number is None
     assert search.parse("二十三项").number == 23
-    assert search.parse("十").number == 10
+    assert search.parse("第十项").number == 10
     assert search.parse("16-2").sub_number == (16, 2)
     assert search.parse("电梯").number is None
     assert search.parse("a\x00b").terms == ("a", "b")
