@@ -274,6 +274,10 @@ def milestone_filterset(request, data=None, *, today: dt.date | None = None) -> 
     if year is not None:
         data["year"] = str(year)
     queryset = (
-        access.visible_milestones(request.user).for_list().with_colour(today).by_urgency(today)
+        access.visible_milestones(request.user)
+        .for_list()
+        .with_colour(today)
+        .with_latest_report()
+        .by_urgency(today)
     )
     return MilestoneFilter(data, queryset=queryset, request=request, years=years, today=today)

@@ -7,6 +7,7 @@ SVG attribute.
 
 from django import template
 from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from projects.status import Colour
 
@@ -71,3 +72,10 @@ def rate(percent):
     if percent is None or percent == "":
         return "—"
     return f"{percent}%"
+
+
+@register.simple_tag
+def review_badge():
+    """Marks a milestone whose newest report waits for a decision (待审核): on the
+    overdue lists, so that nobody chases a unit that has already reported."""
+    return format_html('<span class="badge in-review">{}</span>', gettext("待审核"))
