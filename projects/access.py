@@ -181,6 +181,28 @@ def visible_mayors(user: User, queryset=None):
     return queryset.none()
 
 
+def milestone_units(user: User, queryset=None):
+    """Units responsible for a milestone the user may read: the unit filter of the
+    milestone list, which the dashboards' counts link to (a vice-mayor's counts
+    include units that only carry a sub-item of the portfolio)."""
+    queryset = Unit.objects.all() if queryset is None else queryset
+    if scope_for(user).sees_all:
+        return queryset
+    return queryset.filter(pk__in=visible_milestones(user).values("unit"))
+
+
+def milestone_mayors(user: User, queryset=None):
+    """Vice-mayors supervising a milestone the user may read (whole project or
+    sub-item, as ``for_mayor``): the vice-mayor filter of the milestone list."""
+    queryset = ViceMayor.objects.all() if queryset is None else queryset
+    if scope_for(user).sees_all:
+        return queryset
+    readable = visible_milestones(user)
+    return queryset.filter(
+        Q(pk__in=readable.values("project__mayor")) | Q(pk__in=readable.values("subitem__mayor"))
+    )
+
+
 # --- Fetch and authorise one object -------------------------------------------
 
 
