@@ -38,7 +38,7 @@ def test_the_403_page_in_english(city, client):
     response = english(client).get(reverse("review"))
     assert response.status_code == 403
     html = response.content.decode()
-    assert "Not permitted" in html and "无权操作" not in html
+    assert "Not allowed" in html and "无权操作" not in html
     assert "Back to the overview" in html
 
 
