@@ -476,10 +476,10 @@ def milestone_lists(
         kinds.append(When(on.late, then=Value(2)))
         wanted |= on.late
     kind = Case(*kinds, output_field=IntegerField())
+    newest = ProgressReport.objects.filter(milestone=OuterRef("pk")).order_by("-created_at", "-pk")
     rows = (
         milestones.filter(wanted)
-        .annotate(list_kind=kind)
-        .with_latest_report()
+        .annotate(list_kind=kind, latest_review=Subquery(newest.values("review_state")[:1]))
         .select_related("project", "subitem", "unit")
         .order_by("list_kind", *LIST_ORDER)
     )

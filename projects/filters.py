@@ -17,8 +17,8 @@ from django import forms
 from django.db.models import F, FloatField, Q, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
 from django.utils.functional import lazy
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _

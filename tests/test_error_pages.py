@@ -69,9 +69,7 @@ def test_a_404_signed_out_offers_the_public_page_and_sign_in(client):
 
 
 @override_settings(ROOT_URLCONF="tests.error_urls")
-@pytest.mark.parametrize(
-    ("language", "title"), [("zh-hans", "服务器出错"), ("en", "Server error")]
-)
+@pytest.mark.parametrize(("language", "title"), [("zh-hans", "服务器出错"), ("en", "Server error")])
 def test_the_500_page_renders_in_the_layout_without_a_database_query(
     django_assert_num_queries, language, title
 ):
@@ -105,4 +103,8 @@ def test_a_bad_parameter_is_a_400_with_a_way_back(city, client):
     response = client.get(reverse("supervision_new") + "?m=abc")
     assert response.status_code == 400
     html = response.content.decode()
-    assert "请求有误" in html and "应为整数" in html and f'<a href="{reverse("home")}">返回总览</a>' in html
+    assert (
+        "请求有误" in html
+        and "应为整数" in html
+        and f'<a href="{reverse("home")}">返回总览</a>' in html
+    )

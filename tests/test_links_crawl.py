@@ -70,9 +70,8 @@ def internal_links(page_path: str, html: str) -> list[str]:
     out = []
     for href in parser.hrefs:
         parts = urlsplit(href)
-        if parts.scheme or parts.netloc:
-            if parts.netloc not in ("testserver",):
-                continue
+        if (parts.scheme or parts.netloc) and parts.netloc not in ("testserver",):
+            continue
         if href.startswith("#") or parts.scheme in ("mailto", "tel", "javascript"):
             continue
         path = parts.path or page_path

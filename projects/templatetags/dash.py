@@ -7,8 +7,8 @@ SVG attribute.
 
 from django import template
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext
 
 from projects.status import Colour
@@ -100,4 +100,6 @@ def count_link(count, board, css: str = "", unit=None, mayor=None, **filters):
         query["mayor"] = scope_mayor
     query.update(filters)
     href = reverse("milestone_list") + "?" + urlencode({k: v for k, v in query.items() if v})
-    return format_html('<a class="count-link{}" href="{}">{}</a>', f" {css}" if css else "", href, count)
+    return format_html(
+        '<a class="count-link{}" href="{}">{}</a>', f" {css}" if css else "", href, count
+    )

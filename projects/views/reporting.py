@@ -70,7 +70,7 @@ WORK_CHIPS = {
 }
 
 
-def _chips_of(m: Milestone) -> frozenset[str]:
+def _chips_of(m) -> frozenset[str]:
     """The chips of /my/ that count milestone ``m`` (its colour and review fields
     set by ``my_work``)."""
     keys = set()
@@ -117,7 +117,7 @@ def my_work(request):
         milestones = [m for m in milestones if show in m.chips]
     else:
         show = ""
-    base = {"year": year} if "year" in request.GET else {}
+    base: dict[str, int | str] = {"year": year} if "year" in request.GET else {}
     chips = [
         {
             "key": key,

@@ -113,7 +113,10 @@ def test_overdue_lists_mark_the_milestones_waiting_for_review(client, city, bobs
 
 def test_a_decided_report_is_not_marked(client, city, bobs_year):
     factories.make_report(
-        city.ms_zhijian, city.alice, review_state=ProgressReport.Review.RETURNED, return_reason="补充"
+        city.ms_zhijian,
+        city.alice,
+        review_state=ProgressReport.Review.RETURNED,
+        return_reason="补充",
     )
     client.force_login(city.olivia)
     listing = client.get(reverse("milestone_list") + "?colour=red").content.decode()
