@@ -3,8 +3,8 @@ the home page and follow the internal links; none may answer 403 or 404.
 
 Bounded so that it stays fast: links are grouped by URL pattern (the route and the
 names of the query parameters); the first few of each pattern are opened (their
-status checked) and the first couple of those are also read for more links. At
-most ``MAX_PAGES`` requests per role.
+status checked; at most ``CHECK_PER_VIEW`` per view) and the first couple of those
+are also read for more links. At most ``MAX_PAGES`` requests per role.
 
 Not followed: sign-out, the admin site, static and media files, and downloads
 (PDF, XLSX, evidence files: their own tests cover them). The allow-list is empty:
@@ -29,6 +29,7 @@ from tests.conftest import DEMO_DAY
 MAX_PAGES = 200
 CHECK_PER_PATTERN = 4  # pages of one pattern whose status is checked
 READ_PER_PATTERN = 2  # ... of which this many are read for more links
+CHECK_PER_VIEW = 12  # pages of one view, whatever their query (the lists' filters)
 # A guard against a crawl that runs away (the machine may be busy: generous).
 MAX_SECONDS = 90
 
@@ -102,6 +103,7 @@ def crawl(client: Client, start: str = "/") -> tuple[list[tuple[str, int, str]],
     """Open the site from ``start``; returns the refusals (url, status, referrer)
     and the number of requests made."""
     checked: collections.Counter = collections.Counter()
+    per_view: collections.Counter = collections.Counter()
     read: collections.Counter = collections.Counter()
     seen: set[str] = set()
     queue: collections.deque = collections.deque([(start, "")])
@@ -115,7 +117,10 @@ def crawl(client: Client, start: str = "/") -> tuple[list[tuple[str, int, str]],
         pattern = pattern_of(url)
         if pattern is None or checked[pattern] >= CHECK_PER_PATTERN:
             continue
+        if per_view[pattern[0]] >= CHECK_PER_VIEW:
+            continue
         checked[pattern] += 1
+        per_view[pattern[0]] += 1
         response = client.get(url)
         requests += 1
         status = response.status_code
