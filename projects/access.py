@@ -182,6 +182,28 @@ def visible_mayors(user: User, queryset=None):
     return queryset.none()
 
 
+def milestone_units(user: User, queryset=None):
+    """Units responsible for a milestone the user may read: the unit filter of the
+    milestone list, which the dashboards' counts link to (a vice-mayor's counts
+    include units that only carry a sub-item of the portfolio)."""
+    queryset = Unit.objects.all() if queryset is None else queryset
+    if scope_for(user).sees_all:
+        return queryset
+    return queryset.filter(pk__in=visible_milestones(user).values("unit"))
+
+
+def milestone_mayors(user: User, queryset=None):
+    """Vice-mayors supervising a milestone the user may read (whole project or
+    sub-item, as ``for_mayor``): the vice-mayor filter of the milestone list."""
+    queryset = ViceMayor.objects.all() if queryset is None else queryset
+    if scope_for(user).sees_all:
+        return queryset
+    readable = visible_milestones(user)
+    return queryset.filter(
+        Q(pk__in=readable.values("project__mayor")) | Q(pk__in=readable.values("subitem__mayor"))
+    )
+
+
 # --- Fetch and authorise one object -------------------------------------------
 
 
@@ -681,3 +703,112 @@ def findable_mayors(user: User, queryset=None):
         | Exists(visible_projects(user).filter(mayor=OuterRef("pk")))
         | Exists(visible_subitems(user).filter(mayor=OuterRef("pk")))
     )
+# --- What a page may link (issue 14) -------------------------------------------
+#
+# Pages link only what their reader may open: a name the reader may not open is
+# plain text. The reader's reach is computed once per request (cached on the user
+# object, like the Scope) and each object is then decided in Python: one query
+# per kind of object the page asks about, none for readers who see everything.
+
+
+class Openable:
+    """What ``user`` may open, by kind; see :func:`openable`."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+        self.scope = scope_for(user)
+        self._ids: dict[str, frozenset[int]] = {}
+
+    def _in(self, kind: str, pk, queryset_of) -> bool:
+        if pk is None or pk == "":
+            return False
+        if self.scope.sees_all:
+            return True
+        if self.scope.reach is Reach.NONE:
+            return False
+        ids = self._ids.get(kind)
+        if ids is None:
+            ids = frozenset(queryset_of(self.user).values_list("pk", flat=True))
+            self._ids[kind] = ids
+        try:
+            return int(pk) in ids
+        except (TypeError, ValueError):
+            return False
+
+    def unit(self, pk) -> bool:
+        if self.scope.reach is Reach.UNIT and self.scope.unit is not None:
+            return str(pk) == str(self.scope.unit.pk)
+        return self._in("unit", pk, visible_units)
+
+    def mayor(self, pk) -> bool:
+        if self.scope.reach is Reach.MAYOR and self.scope.mayor is not None:
+            return str(pk) == str(self.scope.mayor.pk)
+        return self._in("mayor", pk, visible_mayors)
+
+    def project(self, pk) -> bool:
+        return self._in("project", pk, visible_projects)
+
+    def milestone(self, pk) -> bool:
+        return self._in("milestone", pk, visible_milestones)
+
+    def supervision(self, pk) -> bool:
+        return self._in("supervision", pk, visible_supervisions)
+
+    def extension(self, pk) -> bool:
+        return self._in("extension", pk, visible_extensions)
+
+    @property
+    def review(self) -> bool:
+        return can_open_review(self.user)
+
+    @property
+    def my_work(self) -> bool:
+        return has_work_list(self.user)
+
+
+_OPENABLE_CACHE = "_zhucheng_openable"
+
+
+def openable(user: User) -> Openable:
+    """The user's :class:`Openable`, cached on the user object for the request."""
+    cached: Openable | None = getattr(user, _OPENABLE_CACHE, None)
+    if cached is not None:
+        return cached
+    result = Openable(user)
+    if user.is_authenticated:
+        setattr(user, _OPENABLE_CACHE, result)
+    return result
+
+
+def _pk(obj) -> object:
+    return getattr(obj, "pk", obj)
+
+
+def can_open_unit(user: User, unit) -> bool:
+    """Whether ``/units/<pk>/`` opens for the user (``unit``: a Unit or its pk)."""
+    return openable(user).unit(_pk(unit))
+
+
+def can_open_mayor(user: User, mayor) -> bool:
+    """Whether ``/mayors/<pk>/`` opens for the user."""
+    return openable(user).mayor(_pk(mayor))
+
+
+def can_open_project(user: User, project) -> bool:
+    """Whether ``/projects/<pk>/`` opens for the user."""
+    return openable(user).project(_pk(project))
+
+
+def can_open_milestone(user: User, milestone) -> bool:
+    """Whether ``/milestones/<pk>/`` opens for the user."""
+    return openable(user).milestone(_pk(milestone))
+
+
+def can_open_supervision(user: User, item) -> bool:
+    """Whether ``/supervision/<pk>/`` opens for the user."""
+    return openable(user).supervision(_pk(item))
+
+
+def can_open_extension(user: User, extension) -> bool:
+    """Whether ``/extensions/<pk>/`` opens for the user."""
+    return openable(user).extension(_pk(extension))

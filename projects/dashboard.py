@@ -57,7 +57,7 @@ from django.utils.translation import gettext as _
 
 from common import clock
 from common.ranking import competition_ranks
-from projects import access, charts, status
+from projects import access, charts, review, status
 from projects.models import (
     Category,
     Indicator,
@@ -445,7 +445,8 @@ class MilestoneLists:
     oldest first (by due date, then project): ``overdue`` (逾期未完成,
     ``days_overdue`` set), ``due_soon`` (open and falling due within the days
     asked for, ``days_left`` set) and ``late`` (finished late, 逾期完成,
-    ``late_days`` set)."""
+    ``late_days`` set); each with ``in_review`` (its newest report waits for
+    a decision: the 待审核 badge)."""
 
     overdue: list[Milestone]
     due_soon: list[Milestone]
@@ -475,9 +476,10 @@ def milestone_lists(
         kinds.append(When(on.late, then=Value(2)))
         wanted |= on.late
     kind = Case(*kinds, output_field=IntegerField())
+    newest = ProgressReport.objects.filter(milestone=OuterRef("pk")).order_by("-created_at", "-pk")
     rows = (
         milestones.filter(wanted)
-        .annotate(list_kind=kind)
+        .annotate(list_kind=kind, latest_review=Subquery(newest.values("review_state")[:1]))
         .select_related("project", "subitem", "unit")
         .order_by("list_kind", *LIST_ORDER)
     )
@@ -489,6 +491,7 @@ def milestone_lists(
         ).filter(place__lte=limit)
     lists = MilestoneLists([], [], [])
     for m in rows:
+        m.in_review = m.latest_review in review.OPEN_STATES  # type: ignore[attr-defined]  # 待审核 badge
         if m.list_kind == 0:
             m.days_overdue = m.days_late(as_of)  # type: ignore[attr-defined]  # for templates
             lists.overdue.append(m)

@@ -17,13 +17,15 @@ from django import forms
 from django.db.models import F, FloatField, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.forms.utils import flatatt
+from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common import clock
 from projects import access, search, status
-from projects.dashboard import pick_year, plan_years
+from projects.dashboard import DUE_SOON_DAYS, AsOf, pick_year, plan_years
 from projects.models import Category, Milestone, Project
 from projects.status import COLOUR_LABELS, Colour
 
@@ -197,6 +199,13 @@ def project_list_queryset(user, *, today: dt.date) -> QuerySet:
 # --- Milestones (the list the office sends 督办单 from) ---------------------------------
 
 
+def _due_soon_words() -> str:
+    return gettext("%(d)s日内到期") % {"d": DUE_SOON_DAYS}
+
+
+_due_soon_label = lazy(_due_soon_words, str)
+
+
 class MilestoneFilter(django_filters.FilterSet):
     """Filters of ``/milestones/``: a year's milestones by unit, vice-mayor, status
     (the colours of ``projects.status``, 逾期完成 included) and text."""
@@ -213,14 +222,14 @@ class MilestoneFilter(django_filters.FilterSet):
     )
     unit = django_filters.ModelChoiceFilter(
         label=_("责任单位"),
-        queryset=lambda request: access.visible_units(request.user).order_by("order", "name"),  # type: ignore[arg-type]  # django-filter takes a callable(request); its stub does not
+        queryset=lambda request: access.milestone_units(request.user).order_by("order", "name"),  # type: ignore[arg-type]  # django-filter takes a callable(request); its stub does not
         field_name="unit",
         empty_label=_("全部单位"),
         widget=FastSelect,
     )
     mayor = django_filters.ModelChoiceFilter(
         label=_("分管市长"),
-        queryset=lambda request: access.visible_mayors(request.user),  # type: ignore[arg-type]  # django-filter takes a callable(request); its stub does not
+        queryset=lambda request: access.milestone_mayors(request.user),  # type: ignore[arg-type]  # django-filter takes a callable(request); its stub does not
         method="filter_mayor",
         empty_label=_("全部分管市长"),
         widget=FastSelect,
@@ -232,6 +241,21 @@ class MilestoneFilter(django_filters.FilterSet):
         empty_label=_("全部状态"),
         widget=FastSelect,
     )
+
+    state = django_filters.ChoiceFilter(
+        label=_("进度"),
+        choices=[
+            ("done", _("已完成")),
+            ("due", _("已到期")),
+            ("soon", _due_soon_label()),
+        ],
+        method="filter_state",
+        empty_label=_("全部进度"),
+        widget=FastSelect,
+    )
+    # The dashboards' counts of one project or sub-item link here (issue 14).
+    project = django_filters.NumberFilter(field_name="project", widget=forms.HiddenInput)
+    subitem = django_filters.NumberFilter(field_name="subitem", widget=forms.HiddenInput)
 
     class Meta:
         model = Milestone
@@ -262,6 +286,13 @@ class MilestoneFilter(django_filters.FilterSet):
             return queryset
         return queryset.filter(colour_code=int(colour))
 
+    def filter_state(self, queryset, name, value):
+        """What the dashboards count besides colours: done, due, due soon (the
+        same conditions, ``projects.dashboard.AsOf``)."""
+        on = AsOf(self.today, clock.warning_days())
+        conditions = {"done": on.done, "due": on.due, "soon": on.due_soon(DUE_SOON_DAYS)}
+        return queryset.filter(conditions[value]) if value in conditions else queryset
+
 
 def milestone_filterset(request, data=None, *, today: dt.date | None = None) -> MilestoneFilter:
     """The bound filter of the milestone list: the milestones the user may read,
@@ -273,6 +304,10 @@ def milestone_filterset(request, data=None, *, today: dt.date | None = None) -> 
     if year is not None:
         data["year"] = str(year)
     queryset = (
-        access.visible_milestones(request.user).for_list().with_colour(today).by_urgency(today)
+        access.visible_milestones(request.user)
+        .for_list()
+        .with_colour(today)
+        .with_latest_report()
+        .by_urgency(today)
     )
     return MilestoneFilter(data, queryset=queryset, request=request, years=years, today=today)

@@ -229,6 +229,9 @@ SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 2 * 60 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_HTTPONLY = True
+# A stale form (the session ended, or the user signed out in another tab) gets a
+# page in the site's layout, in the user's language (common.errors).
+CSRF_FAILURE_VIEW = "common.errors.csrf_failure"
 
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

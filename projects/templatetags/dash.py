@@ -6,7 +6,10 @@ SVG attribute.
 """
 
 from django import template
+from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.translation import gettext
 
 from projects.status import Colour
 
@@ -71,3 +74,32 @@ def rate(percent):
     if percent is None or percent == "":
         return "—"
     return f"{percent}%"
+
+
+@register.simple_tag
+def review_badge():
+    """Marks a milestone whose newest report waits for a decision (待审核): on the
+    overdue lists, so that nobody chases a unit that has already reported."""
+    return format_html('<span class="badge in-review">{}</span>', gettext("待审核"))
+
+
+@register.simple_tag
+def count_link(count, board, css: str = "", unit=None, mayor=None, **filters):
+    """A dashboard count as a link to the milestone list showing exactly what it
+    counts ("why is it red" in one click): the board's year and scope (its unit
+    or vice-mayor page), narrowed by ``unit``/``mayor`` and ``filters``
+    (``colour=red``, ``state=done``, ``project=…``). A zero stays plain text."""
+    if not count:
+        return count
+    query = {"year": getattr(board, "year", None)}
+    scope_unit = unit or getattr(getattr(board, "unit", None), "pk", None)
+    scope_mayor = mayor or getattr(getattr(board, "mayor", None), "pk", None)
+    if scope_unit:
+        query["unit"] = scope_unit
+    if scope_mayor:
+        query["mayor"] = scope_mayor
+    query.update(filters)
+    href = reverse("milestone_list") + "?" + urlencode({k: v for k, v in query.items() if v})
+    return format_html(
+        '<a class="count-link{}" href="{}">{}</a>', f" {css}" if css else "", href, count
+    )

@@ -13,7 +13,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from common import clock
-from projects import access, charts, status
+from projects import access, charts, review, status
 from projects.dashboard import dashboard_for, pick_plan
 from projects.exports import milestone_rows_xlsx, project_rows_xlsx
 from projects.filters import milestone_filterset, project_filterset
@@ -77,6 +77,7 @@ def milestone_list(request):
         m.label = m.current_colour.milestone_label(done=status.is_done_by(m.done_date, today))
         m.late_days = m.days_late(today)
         m.open_supervisions = open_items.get(m.pk, [])
+        m.in_review = m.latest_review in review.OPEN_STATES
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -17,6 +17,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -57,6 +58,33 @@ def _year_param(request, default: int) -> int:
     return year if 2000 <= year <= 2100 else default
 
 
+# The count chips of /my/, each a filter of the list (``?show=red``): the
+# milestone's colour, and what its newest report waits for.
+WORK_CHIPS = {
+    "red": gettext_lazy("逾期未完成"),
+    "amber": gettext_lazy("临期"),
+    "late": gettext_lazy("逾期完成"),
+    "returned": gettext_lazy("已退回"),
+    "waiting": gettext_lazy("待审核"),
+    "unreported": gettext_lazy("未填报"),
+}
+
+
+def _chips_of(m) -> frozenset[str]:
+    """The chips of /my/ that count milestone ``m`` (its colour and review fields
+    set by ``my_work``)."""
+    keys = set()
+    if m.current_colour is not Colour.GREEN:
+        keys.add(m.current_colour.css)
+    if m.latest_review == Review.RETURNED:
+        keys.add("returned")
+    elif m.latest_review in review.OPEN_STATES:
+        keys.add("waiting")
+    elif m.latest_review is None and not m.is_done:
+        keys.add("unreported")
+    return frozenset(keys)
+
+
 @login_required
 def my_work(request):
     """The unit's milestones of the year: overdue first, then due soon, then the rest."""
@@ -71,7 +99,6 @@ def my_work(request):
         .by_urgency(today)
     )
     extension_views.mark_open_requests(milestones)
-    counts = {"red": 0, "amber": 0, "late": 0, "returned": 0, "waiting": 0, "unreported": 0}
     open_items = supervisions_by_milestone([m.pk for m in milestones])
     for m in milestones:
         m.open_supervisions = open_items.get(m.pk, [])
@@ -80,15 +107,27 @@ def my_work(request):
             m.waiting = _("已完成")  # set in the admin or loaded, without a report
         else:
             m.waiting = waiting_for(m.latest_review, m.latest_reason)
+        m.in_review = m.latest_review in review.OPEN_STATES
         m.can_report = access.can_report(request.user, m) and not m.project.plan.is_closed
-        if m.current_colour is not Colour.GREEN:
-            counts[m.current_colour.css] += 1
-        if m.latest_review == Review.RETURNED:
-            counts["returned"] += 1
-        elif m.latest_review in review.OPEN_STATES:
-            counts["waiting"] += 1
-        elif m.latest_review is None and not m.is_done:
-            counts["unreported"] += 1
+        m.chips = _chips_of(m)
+    counts = {key: sum(key in m.chips for m in milestones) for key in WORK_CHIPS}
+    all_count = len(milestones)
+    show = request.GET.get("show", "")
+    if show in WORK_CHIPS:
+        milestones = [m for m in milestones if show in m.chips]
+    else:
+        show = ""
+    base: dict[str, int | str] = {"year": year} if "year" in request.GET else {}
+    chips = [
+        {
+            "key": key,
+            "label": label,
+            "css": key if key in ("red", "amber", "late") else "",
+            "count": counts[key],
+            "query": urlencode({**base, "show": key}),
+        }
+        for key, label in WORK_CHIPS.items()
+    ]
     return render(
         request,
         "projects/my_work.html",
@@ -98,6 +137,10 @@ def my_work(request):
             "year": year,
             "unit": access.user_unit(request.user),
             "counts": counts,
+            "chips": chips,
+            "show": show,
+            "all_query": urlencode(base),
+            "all_count": all_count,
             "years": [year - 1, year, year + 1],
             "supervisions": list(
                 access.supervision_waiting(request.user)
