@@ -15,6 +15,7 @@ urlpatterns = [
     path("milestones/", dashboard.milestone_list, name="milestone_list"),
     path("evidence/<int:pk>/", reporting.evidence_download, name="evidence_download"),
     path("review/", reporting.review_list, name="review"),
+    path("review/bulk/", reporting.review_bulk, name="review_bulk"),
     path("reports/<int:pk>/review/", reporting.report_review, name="report_review"),
     path("supervision/", supervision.supervision_inbox, name="supervision_inbox"),
     path("supervision/new/", supervision.supervision_new, name="supervision_new"),
