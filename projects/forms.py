@@ -39,7 +39,9 @@ class MultipleFileField(forms.FileField):
 
 
 def _accept_attr() -> str:
-    return ",".join(evidence.ALLOWED_EXTENSIONS)
+    # image/* lets phones offer the camera and the photo library beside files; the
+    # server still accepts only the listed formats (``common.evidence``).
+    return ",".join(["image/*", *evidence.ALLOWED_EXTENSIONS])
 
 
 def uploads_help() -> str:
