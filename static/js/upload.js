@@ -33,7 +33,8 @@
     var bar = box && box.querySelector("progress");
     var text = box && box.querySelector(".upload-percent");
     var buttons = form.querySelectorAll('button[type="submit"]');
-    var data = submitter ? new FormData(form, submitter) : new FormData(form);
+    var data = new FormData(form);
+    if (submitter && submitter.name) data.append(submitter.name, submitter.value);
     var xhr = new XMLHttpRequest();
     xhr.open("POST", form.action || window.location.href);
     xhr.responseType = "document";
