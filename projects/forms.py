@@ -227,7 +227,7 @@ class BulkReviewForm(forms.Form):
     )
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or self.cleaned_data
         data["reason"] = (data.get("reason") or "").strip()
         if data.get("verdict") == "return" and not data["reason"]:
             self.add_error("reason", _("退回时必须填写退回原因。"))
