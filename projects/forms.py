@@ -39,7 +39,9 @@ class MultipleFileField(forms.FileField):
 
 
 def _accept_attr() -> str:
-    return ",".join(evidence.ALLOWED_EXTENSIONS)
+    # image/* lets phones offer the camera and the photo library beside files; the
+    # server still accepts only the listed formats (``common.evidence``).
+    return ",".join(["image/*", *evidence.ALLOWED_EXTENSIONS])
 
 
 def uploads_help() -> str:
@@ -198,6 +200,38 @@ class ProgressReportForm(forms.Form):
             if value is not None:
                 values[indicator.pk] = value
         return values
+
+
+class _IdsField(forms.TypedMultipleChoiceField):
+    """Any positive whole numbers: the view looks each id up within the user's reach
+    and reports those it cannot find or that the user may not decide."""
+
+    def valid_value(self, value) -> bool:
+        return str(value).isdigit() and len(str(value)) < 12
+
+
+class BulkReviewForm(forms.Form):
+    """Several reports on /review/ passed or returned at once (one reason for all)."""
+
+    report = _IdsField(
+        coerce=int,
+        error_messages={"required": _("请先勾选要处理的填报。")},
+    )
+    verdict = forms.ChoiceField(choices=[("pass", _("批量通过")), ("return", _("批量退回"))])
+    reason = forms.CharField(
+        label=_("退回原因（批量退回时必填，对所选各份填报相同）"),
+        max_length=REASON_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"max_length": _("退回原因最多%(limit_value)d字。")},
+    )
+
+    def clean(self):
+        data = super().clean() or self.cleaned_data
+        data["reason"] = (data.get("reason") or "").strip()
+        if data.get("verdict") == "return" and not data["reason"]:
+            self.add_error("reason", _("退回时必须填写退回原因。"))
+        return data
 
 
 class ReturnForm(forms.Form):

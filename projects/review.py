@@ -147,6 +147,23 @@ def allowed_actions(state: str, actor: Actor, *, head_approval: bool) -> frozens
     return frozenset(STAGE_MOVES[stage])
 
 
+PASS_ACTIONS = {Stage.HEAD: Action.APPROVE, Stage.OFFICE: Action.ACCEPT}
+
+
+def pass_action(state: str, stages: frozenset[Stage], *, head_approval: bool) -> Action:
+    """What "pass" (通过) means for a user holding ``stages`` on a report in ``state``:
+    the pass move of the stage the report waits for when the user holds it, else
+    that of the user's own (latest) stage, which :func:`refusal` then explains.
+
+    For bulk review, where one button passes reports waiting at different stages.
+    """
+    stage = waiting_for(state, head_approval=head_approval)
+    if stage is None or stage not in stages:
+        held = sorted(stages, key=_ORDER.__getitem__)
+        stage = held[-1] if held else Stage.OFFICE
+    return PASS_ACTIONS[stage]
+
+
 def target(state: str, action: Action, *, head_approval: bool) -> State:
     """Where ``action`` takes a report in ``state`` (check :func:`allowed_actions` first)."""
     stage = waiting_for(state, head_approval=head_approval)

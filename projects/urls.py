@@ -17,6 +17,7 @@ urlpatterns = [
     path("search/", search.search_page, name="search"),
     path("evidence/<int:pk>/", reporting.evidence_download, name="evidence_download"),
     path("review/", reporting.review_list, name="review"),
+    path("review/bulk/", reporting.review_bulk, name="review_bulk"),
     path("reports/<int:pk>/review/", reporting.report_review, name="report_review"),
     path("supervision/", supervision.supervision_inbox, name="supervision_inbox"),
     path("supervision/new/", supervision.supervision_new, name="supervision_new"),

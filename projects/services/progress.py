@@ -15,6 +15,7 @@ reviewer as the user who made the change.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -228,6 +229,54 @@ def progress_report_decide(
     if action is review.Action.ACCEPT:
         _apply_accepted(report, milestone, user)
     return report
+
+
+@dataclasses.dataclass
+class BulkOutcome:
+    """What a bulk decision did: the reports decided (with the action taken) and
+    those refused (with the reason, in the words a single decision would give)."""
+
+    decided: list[tuple[ProgressReport, review.Action]] = dataclasses.field(default_factory=list)
+    refused: list[tuple[ProgressReport, str]] = dataclasses.field(default_factory=list)
+
+
+def progress_reports_decide_bulk(
+    *, reports: Sequence[ProgressReport], user: User, verdict: str, reason: str = ""
+) -> BulkOutcome:
+    """Pass (``verdict="pass"``) or return (``"return"``) several reports at once.
+
+    Each report goes through :func:`progress_report_decide` on its own, in its own
+    transaction, exactly as if decided singly: the same locks, permission and
+    state checks, history rows and milestone updates. "Pass" is the approval of
+    the stage the report waits for (``review.pass_action``). A report the user may
+    not decide (not theirs, their own, already or not yet at their stage) is left
+    as it is and listed in ``refused``; the others are decided regardless.
+
+    A return without a reason raises ``ValidationError`` before anything changes.
+    """
+    if verdict not in ("pass", "return"):
+        raise ValueError(f"unknown verdict {verdict!r}")
+    if verdict == "return" and not reason.strip():
+        raise ValidationError(_("退回时必须填写退回原因。"), code="reason")
+    head_approval = access.head_approval_on()
+    outcome = BulkOutcome()
+    for report in reports:
+        if verdict == "return":
+            action = review.Action.RETURN
+        else:
+            stages = access.review_stages(user, report.milestone.unit_id)
+            action = review.pass_action(report.review_state, stages, head_approval=head_approval)
+        try:
+            decided = progress_report_decide(report=report, user=user, action=action, reason=reason)
+        except (PermissionDenied, ReviewStateError) as exc:
+            if isinstance(exc, ValidationError):
+                message = exc.messages[0]
+            else:
+                message = str(exc) or review.refusal_message(review.Refusal.NOT_YOURS, "")
+            outcome.refused.append((report, message))
+        else:
+            outcome.decided.append((decided, action))
+    return outcome
 
 
 def progress_report_head_approve(*, report: ProgressReport, user: User) -> ProgressReport:

@@ -19,12 +19,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from common import clock
 from projects import access, review
-from projects.forms import ProgressReportForm, ReturnForm
+from projects.forms import BulkReviewForm, ProgressReportForm, ReturnForm
 from projects.models import Evidence, IndicatorValue, Milestone, ProgressReport
 from projects.services import progress
 from projects.services.supervision import supervisions_by_milestone
@@ -287,7 +287,11 @@ def attachment_response(file, name: str, content_type: str) -> FileResponse:
 
 @login_required
 def review_list(request):
-    """Reports waiting for this user's decision, oldest first."""
+    """Reports waiting for this user's decision, oldest first, with the bulk form."""
+    return _render_review_list(request, BulkReviewForm())
+
+
+def _render_review_list(request, bulk_form: BulkReviewForm, *, status: int = 200):
     reports = (
         access.reports_to_review(request.user)
         .for_list()
@@ -296,6 +300,9 @@ def review_list(request):
     )
     page = Paginator(reports, REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
     as_head = not access.can_review(request.user)
+    checked = set(bulk_form.cleaned_data.get("report", ())) if bulk_form.is_bound else set()
+    for r in page:
+        r.checked = r.pk in checked
     return render(
         request,
         "projects/review_list.html",
@@ -303,9 +310,70 @@ def review_list(request):
             "page": page,
             "as_head": as_head,
             "head_approval": access.head_approval_on(),
+            "bulk_form": bulk_form,
             "extension_page": extension_views.review_page(request),
         },
+        status=status,
     )
+
+
+@login_required
+@require_http_methods(["POST"])
+def review_bulk(request):
+    """Pass or return the ticked reports on /review/, each as if decided singly.
+
+    A return without a reason (or nothing ticked) is refused next to the field and
+    nothing changes. Otherwise every report goes through the single-decision
+    service; those the user may not decide are named in a message, the rest are
+    decided.
+    """
+    if not access.can_open_review(request.user):
+        raise PermissionDenied
+    form = BulkReviewForm(request.POST)
+    if not form.is_valid():
+        return _render_review_list(request, form)
+    ids = form.cleaned_data["report"]
+    found = {
+        r.pk: r
+        for r in access.visible_reports(request.user, ProgressReport.objects.for_list()).filter(
+            pk__in=ids
+        )
+    }
+    reports = [found[pk] for pk in dict.fromkeys(ids) if pk in found]
+    outcome = progress.progress_reports_decide_bulk(
+        reports=reports,
+        user=request.user,
+        verdict=form.cleaned_data["verdict"],
+        reason=form.cleaned_data["reason"],
+    )
+    if outcome.decided:
+        if form.cleaned_data["verdict"] == "return":
+            done = ngettext("已退回 %(n)d 份填报。", "已退回 %(n)d 份填报。", len(outcome.decided))
+        else:
+            done = ngettext("已通过 %(n)d 份填报。", "已通过 %(n)d 份填报。", len(outcome.decided))
+        messages.success(request, done % {"n": len(outcome.decided)})
+    for report, why in outcome.refused:
+        messages.error(
+            request,
+            _("未处理“%(milestone)s”（%(author)s 填报）：%(why)s")
+            % {
+                "milestone": report.milestone.name,
+                "author": report.author.get_full_name() or report.author.get_username(),
+                "why": why,
+            },
+        )
+    missing = len(set(ids) - set(found))
+    if missing:
+        messages.error(
+            request,
+            ngettext(
+                "有 %(n)d 份所选填报不存在或不在您的查看范围内，未处理。",
+                "有 %(n)d 份所选填报不存在或不在您的查看范围内，未处理。",
+                missing,
+            )
+            % {"n": missing},
+        )
+    return redirect("review")
 
 
 _DONE_MESSAGES = {

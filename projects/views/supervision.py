@@ -84,6 +84,7 @@ def supervision_inbox(request):
     for item in page:
         item.ack_is_late = item.ack_late(today)
         item.answer_is_late = item.answer_late(today)
+        item.next_action = _next_action(access.supervision_actions(request.user, item))
     return render(
         request,
         "projects/supervision_inbox.html",
@@ -96,6 +97,19 @@ def supervision_inbox(request):
             "waiting": access.supervision_waiting(request.user).count(),
         },
     )
+
+
+# The one action an inbox card offers, in the order the work goes.
+_CARD_ACTIONS = (
+    supervision.Action.ACKNOWLEDGE,
+    supervision.Action.ANSWER,
+    supervision.Action.CLOSE,
+)
+
+
+def _next_action(allowed) -> str:
+    """The action the inbox card offers (a value of ``Action``, or "" for none)."""
+    return next((a.value for a in _CARD_ACTIONS if a in allowed), "")
 
 
 def _detail_context(request, item: Supervision, **forms) -> dict:
