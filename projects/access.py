@@ -703,6 +703,8 @@ def findable_mayors(user: User, queryset=None):
         | Exists(visible_projects(user).filter(mayor=OuterRef("pk")))
         | Exists(visible_subitems(user).filter(mayor=OuterRef("pk")))
     )
+
+
 # --- What a page may link (issue 14) -------------------------------------------
 #
 # Pages link only what their reader may open: a name the reader may not open is
