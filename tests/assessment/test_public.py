@@ -110,7 +110,13 @@ def test_the_public_page_shows_no_person_money_evidence_raw_value_or_form(client
     assert leaks == []
     # Links: only pages a visitor opens (and the stylesheet).
     links = set(re.findall(r'href="([^"]*)"', html))
-    assert links == {"#main", "/static/css/app.css", "/public/", "/accounts/login/"}
+    assert links == {
+        "#main",
+        "/static/css/app.css",
+        "/static/css/phone.css",
+        "/public/",
+        "/accounts/login/",
+    }
 
 
 @pytest.mark.parametrize("stage", ["draft", "self", "verify"])
@@ -192,5 +198,11 @@ def test_signed_in_users_read_the_same_public_page(client, city, rich_year):
 def test_the_login_page_links_the_public_results_and_nothing_signed_in(client, city):
     html = client.get(reverse("login")).content.decode()
     links = set(re.findall(r'href="([^"]*)"', html))
-    assert links == {"#main", "/static/css/app.css", "/public/", "/accounts/login/"}
+    assert links == {
+        "#main",
+        "/static/css/app.css",
+        "/static/css/phone.css",
+        "/public/",
+        "/accounts/login/",
+    }
     assert "考核结果公示" in html

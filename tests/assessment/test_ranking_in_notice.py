@@ -42,7 +42,8 @@ def scheme(city):
 
 
 def forms_of(html: str) -> list[str]:
-    return re.findall(r'<form\b[^>]*action="([^"]*)"', html)
+    """The forms' targets, each once (the header menu is rendered twice: wide and phone)."""
+    return list(dict.fromkeys(re.findall(r'<form\b[^>]*action="([^"]*)"', html)))
 
 
 # --- Who reads the ranking when --------------------------------------------------------

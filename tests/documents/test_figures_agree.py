@@ -242,7 +242,7 @@ def _list_rows(html: str) -> list[tuple]:
     """(number, name, category, mayor, done, total, late, percent, on-time rate, status)
     per row of /projects/."""
     rows = []
-    for cells in table_rows(html[html.index('class="table dash-projects"') :]):
+    for cells in table_rows(html[html.index('class="table dash-projects') :]):
         if not cells[0].isdigit():
             continue
         done, total = re.match(r"(\d+)/(\d+)", cells[5]).groups()

@@ -87,7 +87,7 @@ def _text(html: str) -> str:
 
 def section_of(html: str, table_class: str) -> str:
     """The markup of ``<table class="table …">`` (pages without sections)."""
-    start = html.index(f'class="table {table_class}"')
+    start = html.index(f'class="table {table_class}')  # may go on (table-cards)
     return html[start : html.index("</table>", start)]
 
 
