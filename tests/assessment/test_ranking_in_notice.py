@@ -73,7 +73,7 @@ def test_in_notice_and_after_every_unit_reads_the_public_columns(client, city, s
     for word in ("奖惩", "元", "-600", "项目推进", "综合管理", "加分", "重新计算", "发布考核结果"):
         assert word not in html, word
     # Only the header's forms (search, sign out, language).
-    assert forms_of(html) == [reverse("search"), reverse("logout"), reverse("set_language")]
+    assert forms_of(html) == [reverse("logout"), reverse("set_language"), reverse("search")]
     # Only the reader's own card is linked.
     own = city.zhijian if who in ("alice", "helen") else city.shangwu
     other = city.shangwu if own == city.zhijian else city.zhijian
