@@ -26,7 +26,7 @@ GOOD_ROWS = [
 
 
 def _refused(data, **kwargs) -> str:
-    result = targets_import(file=data, year=2011, **kwargs)
+    result = targets_import(allow_new=True, file=data, year=2011, **kwargs)
     assert len(result.errors) == 1
     assert not PlanYear.objects.filter(year=2011).exists()
     assert Unit.objects.count() == 0
@@ -134,7 +134,7 @@ def test_the_header_may_be_on_a_later_sheet():
         ws.append(row)
     out = io.BytesIO()
     wb.save(out)
-    assert targets_import(file=out.getvalue(), year=2011).errors == []
+    assert targets_import(allow_new=True, file=out.getvalue(), year=2011).errors == []
     assert Project.objects.get().name == "实施名牌战略"
 
 
@@ -232,7 +232,7 @@ def test_formatting_far_to_the_right_and_below_is_ignored():
     ws.cell(row=5000, column=16000).value = ""
     out = io.BytesIO()
     wb.save(out)
-    assert targets_import(file=out.getvalue(), year=2011).errors == []
+    assert targets_import(allow_new=True, file=out.getvalue(), year=2011).errors == []
     assert Project.objects.count() == 2
 
 
@@ -260,5 +260,5 @@ def test_wrong_stored_dimension_and_blank_rows_keep_excel_row_numbers():
                 data = re.sub(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1"/>', data)
                 assert b'<dimension ref="A1"/>' in data
             z.writestr(info, data)
-    result = targets_import(file=out.getvalue(), year=2011)
+    result = targets_import(allow_new=True, file=out.getvalue(), year=2011)
     assert [str(e) for e in result.errors] == ["第5行「完成时限」：无法识别的日期“尽快”"]
