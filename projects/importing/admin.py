@@ -154,9 +154,7 @@ def name_rows(names: list[UnknownName]) -> list[dict]:
             (f"{SAME}{pk}", gettext("即已有的：%(label)s") % {"label": label})
             for pk, label in unknown.suggestions
         ]
-        rows.append(
-            {"unknown": unknown, "field": NAME_PREFIX + unknown.key, "options": options}
-        )
+        rows.append({"unknown": unknown, "field": NAME_PREFIX + unknown.key, "options": options})
     return rows
 
 
@@ -355,4 +353,3 @@ class TargetsImportAdmin(admin.ModelAdmin):
         extra_context["has_targets_export"] = self.has_view_permission(request)
         extra_context["has_import_permission"] = self.has_import_permission(request)
         return super().changelist_view(request, extra_context)
-

@@ -119,7 +119,9 @@ def _max(model, field: str) -> int:
 class _Reader:
     """Reads one row's cells by key, recording problems against its row number."""
 
-    def __init__(self, headers: list[str], errors: list[RowError]):
+    def __init__(
+        self, headers: list[str], errors: list[RowError], keys: list[str | None] | None = None
+    ):
         self.errors = errors
         self.index: dict[str, int] = {}
         self.labels: dict[str, str] = {}
@@ -127,7 +129,7 @@ class _Reader:
         for i, label in enumerate(headers):
             if i == 0:
                 continue
-            key = column_key(label)
+            key = keys[i] if keys is not None else column_key(label)
             if key == "units":
                 unit_cols.append((unit_column_order(label), i, label))
             elif key and key not in self.index:
@@ -201,10 +203,12 @@ class _Reader:
         return name
 
 
-def plan_targets(dataset: tablib.Dataset, year: int) -> TargetsPlan:
+def plan_targets(
+    dataset: tablib.Dataset, year: int, keys: list[str | None] | None = None
+) -> TargetsPlan:
     """Read the normalised table into project specs; problems go to ``errors``."""
     errors: list[RowError] = []
-    reader = _Reader(list(dataset.headers or []), errors)
+    reader = _Reader(list(dataset.headers or []), errors, keys)
     columns = reader.columns
     if "project" not in columns:
         errors.append(RowError(None, "", _("表格中没有“项目名称”列。")))

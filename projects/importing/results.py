@@ -46,6 +46,21 @@ class RowError:
         return f"第{self.row}行：{self.message}"
 
 
+@dataclasses.dataclass(frozen=True)
+class SkippedRow:
+    """Rows of the sheet that were read but not imported, and why (a note, a
+    blank run, a section title); ``to_row`` ends a run of such rows."""
+
+    row: int
+    reason: str
+    to_row: int | None = None
+
+    def __str__(self) -> str:
+        if self.to_row and self.to_row != self.row:
+            return f"第{self.row}–{self.to_row}行：{self.reason}"
+        return f"第{self.row}行：{self.reason}"
+
+
 @dataclasses.dataclass
 class KindCount:
     created: int = 0
@@ -138,6 +153,12 @@ class ImportResult:
     rows: int = 0
     plan_created: bool = False
     unknown_names: list[UnknownName] = dataclasses.field(default_factory=list)
+    # How the workbook was read: the sheet, what the reader noticed, the rows
+    # not imported and the columns (header, letter) it did not know.
+    sheet: str = ""
+    notes: list[str] = dataclasses.field(default_factory=list)
+    skipped: list[SkippedRow] = dataclasses.field(default_factory=list)
+    unknown_columns: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
     @property
     def ok(self) -> bool:

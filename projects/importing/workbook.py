@@ -11,10 +11,11 @@ skipped), section rows such as ``一、产品质量`` become the category of the
 projects under them, footnotes (``注：…``) end the table, and the project
 columns are forward-filled over the rows of the project's sub-items.
 
-The result is a :class:`tablib.Dataset` whose first column is the Excel row
-number and whose other headers are the clerk's own header names; that is what
-django-import-export's admin page and the ``import_targets`` command both hand
-to :func:`projects.services.targets.targets_import_dataset`.
+The result is a :class:`ReadTable`: a :class:`tablib.Dataset` whose first
+column is the Excel row number and whose other headers are the clerk's own
+header names, what each column is, and what was not imported (rows with the
+reason, unknown columns); the admin's import pages and the ``import_targets``
+command both hand it to :func:`projects.services.targets.targets_import_table`.
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ import io
 import logging
 import re
 import zipfile
+from collections.abc import Mapping
 from typing import Literal
 
 import tablib
 from django.conf import settings
 from django.utils.translation import gettext as _
+from openpyxl.utils import get_column_letter
 
 from common.formula_safe import unescape
 from common.text import clean_text, squeeze
@@ -40,7 +43,7 @@ from projects.importing.columns import (
     column_key,
     normalise_header,
 )
-from projects.importing.results import WorkbookError
+from projects.importing.results import SkippedRow, WorkbookError
 from projects.models import Category
 
 logger = logging.getLogger("zhucheng.importing")
@@ -56,7 +59,10 @@ MAX_ZIP_MEMBERS = 2000
 
 # Wider sheets are formatting debris, not columns of the annex.
 MAX_COLUMNS = 100
-MAX_BLANK_ROWS = 1000
+# Rows read from one sheet: far more than any annex (the benchmark's has 20,000).
+MAX_ROWS = 100_000
+# Put after the last row read when a sheet has more rows than that.
+TRUNCATED = object()
 
 # The header is looked for in the first rows only.
 HEADER_SEARCH_ROWS = 30
@@ -86,9 +92,37 @@ def size_label(size: int) -> str:
     return f"{max(1, round(size / 1024))} KB"
 
 
-def read_targets_workbook(data: bytes) -> tablib.Dataset:
+@dataclasses.dataclass
+class ReadTable:
+    """The table read from a workbook and how it was read.
+
+    ``dataset``'s first column is the Excel row number, the others carry the
+    clerk's own header labels; ``keys`` says which of our columns each one is
+    (None for the row number). ``unknown_columns`` are the headers (label,
+    column letter) that were neither known nor mapped: they are not imported.
+    ``skipped`` lists the rows read but not imported, with the reason.
+    """
+
+    dataset: tablib.Dataset
+    keys: list[str | None]
+    sheet: str
+    unknown_columns: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    skipped: list[SkippedRow] = dataclasses.field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)
+
+
+def read_targets_workbook(
+    data: bytes, *, mapping: Mapping[str, str | None] | None = None, sheet: str | None = None
+) -> ReadTable:
     """Check and normalise a workbook; raise :class:`WorkbookError` with a Chinese
-    message for any file that cannot be taken as a whole."""
+    message for any file that cannot be taken as a whole.
+
+    ``mapping`` gives a meaning to header labels the importer does not know
+    (label → one of our keys, or None to leave the column out). The table is
+    looked for on every sheet (``sheet`` names the one to read): the sheet whose
+    header names most of our columns is read; two sheets that match equally
+    well are refused, since the importer cannot tell which one is meant.
+    """
     limit = max_bytes()
     if len(data) > limit:
         raise WorkbookError(
@@ -114,15 +148,41 @@ def read_targets_workbook(data: bytes) -> tablib.Dataset:
                 "文件不是 Excel 工作簿（.xlsx 或 .xls）。请在 Excel 或 WPS 中“另存为”Excel 工作簿后再导入。"
             )
         )
+    mapping = {squeeze(label): key for label, key in (mapping or {}).items()}
+    if sheet is not None:
+        grids = [grid for grid in grids if grid.name == sheet]
+        if not grids:
+            raise WorkbookError(_("文件中没有名为“%(sheet)s”的工作表。") % {"sheet": sheet})
+    found = []
     for grid in grids:
-        dataset = normalise(grid)
-        if dataset is not None:
-            return dataset
-    raise WorkbookError(
-        _(
-            "没有找到表头行。表头应包含“项目名称”以及“责任单位”“完成时限”等列名，请使用导入模板核对。"
+        header = _find_header(_filled(grid), mapping)
+        if header is not None:
+            found.append((len({k for k in header.keys if k}), grid, header))
+    if not found:
+        raise WorkbookError(
+            _(
+                "没有找到表头行。表头应包含“项目名称”以及“责任单位”“完成时限”等列名，请使用导入模板核对。"
+            )
         )
-    )
+    found.sort(key=lambda f: -f[0])
+    best, grid, header = found[0]
+    ties = [g.name for score, g, _h in found if score == best]
+    if len(ties) > 1:
+        raise WorkbookError(
+            _(
+                "工作表%(sheets)s都像是年度目标表，无法确定导入哪一个。请删除不需要的工作表后再导入"
+                "（命令行可用 --sheet 指定工作表）。"
+            )
+            % {"sheets": "、".join(f"“{name}”" for name in ties)}
+        )
+    table = normalise(grid, header)
+    others = [g.name for _s, g, _h in found[1:]]
+    if others:
+        table.notes.append(
+            _("另有工作表%(sheets)s也有表头，但不如“%(sheet)s”完整，没有读取。")
+            % {"sheets": "、".join(f"“{name}”" for name in others), "sheet": grid.name}
+        )
+    return table
 
 
 # --- reading ---------------------------------------------------------------
@@ -204,19 +264,16 @@ def _read_xlsx(data: bytes) -> list[Grid]:
 
 
 def _bounded_rows(rows) -> list[list[object]]:
-    """The rows up to the last data row. A sheet formatted down to row 1,048,576
-    stops after a long run of empty rows instead of filling memory."""
+    """The rows up to the last data row, at most ``MAX_ROWS`` of them: a sheet
+    formatted down to row 1,048,576 stops there instead of filling memory (and
+    says so, see :func:`normalise`). Blank rows are kept as empty lists."""
     kept: list[list[object]] = []
-    blank = 0
     for row in rows:
-        if all(v is None or v == "" for v in row):
-            blank += 1
-            if blank > MAX_BLANK_ROWS:
-                break
-        else:
-            blank = 0
-        kept.append(list(row))
-    while kept and all(v is None or v == "" for v in kept[-1]):
+        if len(kept) >= MAX_ROWS:
+            kept.append([TRUNCATED])
+            break
+        kept.append([] if all(v is None or v == "" for v in row) else list(row))
+    while kept and not kept[-1]:
         kept.pop()
     return kept
 
@@ -287,30 +344,53 @@ def _text(value: object) -> str:
     return clean_text(value) if isinstance(value, str) else ""
 
 
-def normalise(grid: Grid) -> tablib.Dataset | None:
-    """The table in ``grid`` as a Dataset, or None when the sheet has no header."""
-    width = max((len(r) for r in grid.rows), default=0)
-    original = [list(r) + [None] * (width - len(r)) for r in grid.rows]
-    values = [list(r) for r in original]
-    wide_anchors: set[tuple[int, int]] = set()
-    for r0, c0, r1, c1 in grid.merged:
+@dataclasses.dataclass
+class Header:
+    """Where a sheet's header is and what its columns are."""
+
+    row: int
+    labels: list[str]
+    keys: list[str | None]
+    first_data: int
+    unknown: list[int]
+
+
+def _rows(grid: Grid) -> list[list[object]]:
+    rows = grid.rows
+    return rows[:-1] if rows and rows[-1] and rows[-1][0] is TRUNCATED else rows
+
+
+def _filled(grid: Grid) -> list[list[object]]:
+    """The grid's rows padded to one width, merged cells filled down their column."""
+    rows = _rows(grid)
+    width = max((len(r) for r in rows), default=0)
+    values = [list(r) + [None] * (width - len(r)) for r in rows]
+    for r0, c0, r1, _c1 in grid.merged:
         if r0 >= len(values) or c0 >= width:
             continue
         anchor = values[r0][c0]
         for r in range(r0 + 1, min(r1, len(values) - 1) + 1):
             values[r][c0] = anchor
-        if c1 - c0 >= 2:
-            wide_anchors.add((r0, c0))
+    return values
 
-    found = _find_header(values)
-    if found is None:
-        return None
-    header_row, labels, keys, first_data = found
+
+def normalise(grid: Grid, header: Header | None = None) -> ReadTable:
+    """The table in ``grid`` below ``header`` (found when not given)."""
+    rows = _rows(grid)
+    width = max((len(r) for r in rows), default=0)
+    original = [list(r) + [None] * (width - len(r)) for r in rows]
+    values = _filled(grid)
+    wide_anchors = {(r0, c0) for r0, c0, _r1, c1 in grid.merged if c1 - c0 >= 2}
+    if header is None:
+        header = _find_header(values, {})
+        if header is None:
+            raise WorkbookError(_("没有找到表头行。"))
+    labels, keys = header.labels, header.keys
     _check_header(labels, keys)
 
     # The document's title: the first text above the header that is not "附件1".
     title = ""
-    for row in values[:header_row]:
+    for row in values[: header.row]:
         text = next((_text(v) for v in row if _text(v)), "")
         if text and not re.fullmatch(r"附件\s*[0-9一二三四五六七八九十]*[:：]?", text):
             title = text
@@ -319,21 +399,51 @@ def normalise(grid: Grid) -> tablib.Dataset | None:
     used = [i for i, key in enumerate(keys) if key]
     has_category = "category" in keys
     headers = [ROW_COLUMN] + [labels[i] for i in used] + ([] if has_category else ["类别"])
+    dataset_keys: list[str | None] = [None] + [keys[i] for i in used]
+    if not has_category:
+        dataset_keys.append("category")
     project_cols = [i for i in used if keys[i] in PROJECT_KEYS]
     number_project = [i for i in used if keys[i] in ("number", "project")]
 
     out = []
+    skipped: list[SkippedRow] = []
+    blank_from: int | None = None
     previous: list[object] | None = None
     section: str | None = None
-    for r in range(first_data, len(values)):
-        row = values[r]
+    after_note = False
+    for r in range(header.first_data, len(values)):
         if all(_is_blank(v) for v in original[r]):
+            if blank_from is None:
+                blank_from = r + 1
             continue
-        first_text = _text(next((v for v in row if not _is_blank(v)), ""))
+        if blank_from is not None:
+            skipped.append(SkippedRow(blank_from, _("空行"), r))
+            blank_from = None
+        row = values[r]
+        filled = [v for v in original[r] if not _is_blank(v)]
+        first_text = _text(filled[0]) if filled else ""
         if FOOTNOTE.match(first_text):
-            break
+            skipped.append(
+                SkippedRow(r + 1, _("说明文字“%(text)s”") % {"text": _short(first_text)})
+            )
+            after_note = True
+            continue
+        if after_note and len(filled) < 2:
+            # The note's next lines; a row with more cells filled is the table again.
+            skipped.append(
+                SkippedRow(r + 1, _("说明文字“%(text)s”") % {"text": _short(first_text)})
+            )
+            continue
+        after_note = False
         if _is_section(original[r], r, wide_anchors):
             section = _section_category(first_text)
+            if section:
+                reason = _("分类标题“%(text)s”：其下项目的类别为“%(category)s”")
+            else:
+                reason = _("标题行“%(text)s”：不是项目，其下项目的类别未定")
+            skipped.append(
+                SkippedRow(r + 1, reason % {"text": _short(first_text), "category": section})
+            )
             previous = None
             continue
         row = [unescape(v) if isinstance(v, str) else v for v in row]
@@ -349,30 +459,66 @@ def normalise(grid: Grid) -> tablib.Dataset | None:
         out.append(record)
     dataset = tablib.Dataset(*out, headers=headers)
     dataset.title = title[:200]
-    return dataset
+    unknown = [(labels[c], get_column_letter(c + 1)) for c in header.unknown]
+    notes = []
+    if len(rows) < len(grid.rows):
+        notes.append(
+            _("工作表“%(sheet)s”超过 %(max)d 行，第 %(max)d 行之后没有读取。")
+            % {"sheet": grid.name, "max": MAX_ROWS}
+        )
+    return ReadTable(
+        dataset=dataset,
+        keys=dataset_keys,
+        sheet=grid.name,
+        unknown_columns=unknown,
+        skipped=skipped,
+        notes=notes,
+    )
+
+
+def _short(text: str, limit: int = 30) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip(" \u3000\xa0\n\r\t"))
 
 
-def _find_header(values: list[list[object]]):
+def _header_keys(row: list[object], mapping: Mapping[str, str | None]) -> list[str | None]:
+    keys: list[str | None] = []
+    for value in row:
+        label = squeeze(value) if isinstance(value, str) else ""
+        keys.append(mapping[label] if label in mapping else column_key(label) if label else None)
+    return keys
+
+
+def _find_header(values: list[list[object]], mapping: Mapping[str, str | None]) -> Header | None:
     for r in range(min(HEADER_SEARCH_ROWS, len(values))):
-        keys = [column_key(v) if isinstance(v, str) else None for v in values[r]]
+        keys = _header_keys(values[r], mapping)
         if "project" not in keys or len({k for k in keys if k}) < 3:
             continue
         labels = [squeeze(v) if isinstance(v, str) else "" for v in values[r]]
         first_data = r + 1
         # A two-row header: 责任分工 above 责任单位 | 责任人 | 分管市长.
         if r + 1 < len(values):
-            below = [column_key(v) if isinstance(v, str) else None for v in values[r + 1]]
+            below = _header_keys(values[r + 1], mapping)
             if sum(1 for k in below if k) >= 2:
                 for c, key in enumerate(below):
-                    if key:
-                        keys[c], labels[c] = key, squeeze(values[r + 1][c])
+                    label = values[r + 1][c]
+                    if key or (isinstance(label, str) and squeeze(label) in mapping):
+                        keys[c], labels[c] = key, squeeze(label)
                 first_data = r + 2
-        return r, labels, keys, first_data
+        unknown = [
+            c
+            for c, (label, key) in enumerate(zip(labels, keys, strict=True))
+            if label and not key and label not in mapping and not _is_number(label)
+        ]
+        return Header(r, labels, keys, first_data, unknown)
     return None
+
+
+def _is_number(text: str) -> bool:
+    return bool(re.fullmatch(r"[0-9]+", text))
 
 
 def _check_header(labels: list[str], keys: list[str | None]) -> None:

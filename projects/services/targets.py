@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import BinaryIO
 
-import tablib
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -103,28 +102,16 @@ def targets_import_table(
 ) -> ImportResult:
     """Import a workbook already read by ``read_targets_workbook``; the result
     carries how it was read (sheet, notes, skipped rows, unknown columns)."""
-    result = targets_import_dataset(
-        dataset=table.dataset, year=year, dry_run=dry_run, user=user, names=names
+    if failed := _year_error(year, dry_run):
+        return failed
+    result = apply_plan(
+        plan_targets(table.dataset, year, table.keys), dry_run=dry_run, user=user, names=names
     )
     result.sheet = table.sheet
     result.notes = list(table.notes)
     result.unknown_columns = list(table.unknown_columns)
     result.skipped = list(table.skipped)
     return result
-
-
-def targets_import_dataset(
-    *,
-    dataset: tablib.Dataset,
-    year: int,
-    dry_run: bool = False,
-    user=None,
-    names: NameChoices | None = None,
-) -> ImportResult:
-    """Import a table already normalised by ``read_targets_workbook``."""
-    if failed := _year_error(year, dry_run):
-        return failed
-    return apply_plan(plan_targets(dataset, year), dry_run=dry_run, user=user, names=names)
 
 
 class NameNotFound(ValueError):

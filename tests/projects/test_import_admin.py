@@ -111,7 +111,9 @@ def test_all_new_then_confirm_writes_the_previewed_changes(admin_client_, city):
     assert Project.objects.filter(plan__year=2011).count() == 2
     assert Milestone.objects.filter(project__plan__year=2011).count() == 4
     assert Unit.objects.count() > units_before
-    assert any(m.startswith("2011 年度目标导入完成。项目 新增2 修改0 未变0") for m in _messages(done))
+    assert any(
+        m.startswith("2011 年度目标导入完成。项目 新增2 修改0 未变0") for m in _messages(done)
+    )
     assert (
         Milestone.history.filter(project__plan__year=2011).first().history_user.username == "adam"
     )
@@ -148,7 +150,9 @@ def test_a_typo_is_offered_the_known_name_and_mapped_to_it(admin_client_, city):
 def test_confirm_runs_only_on_the_choices_previewed(admin_client_, city):
     review = _review(admin_client_, simple(ONE_PROJECT))
     preview = _post(admin_client_, review, all_new="1")
-    field = next(row["field"] for row in preview.context["names"] if row["unknown"].name == "质检局")
+    field = next(
+        row["field"] for row in preview.context["names"] if row["unknown"].name == "质检局"
+    )
 
     # The user switched a name after the preview and pressed confirm at once.
     again = _post(admin_client_, preview, confirm="1", **{field: f"same:{city.zhijian.pk}"})
