@@ -20,13 +20,15 @@ command both hand it to :func:`projects.services.targets.targets_import_table`.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import io
 import logging
 import re
 import zipfile
-from collections.abc import Mapping
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Literal
 
 import tablib
@@ -51,11 +53,24 @@ logger = logging.getLogger("zhucheng.importing")
 XLSX_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
-# Zip-bomb limits for .xlsx: a real annex inflates to a few tens of MB at most,
-# and XML compresses about 10–20 to 1.
-MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+# Limits on what an .xlsx may hold, checked on the zip directory and by one
+# streaming pass over its XML before openpyxl reads anything: a real annex
+# inflates to a few tens of MB at most, and XML compresses about 10–20 to 1.
+MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
+# Every part above RATIO_FLOOR bytes inflated, shared strings included.
 MAX_COMPRESSION_RATIO = 100
-MAX_ZIP_MEMBERS = 2000
+RATIO_FLOOR = 64 * 1024
+MAX_ZIP_MEMBERS = 1000
+# All worksheets together, and any other XML part (shared strings, styles).
+MAX_SHEETS_BYTES = 64 * 1024 * 1024
+MAX_PART_BYTES = 32 * 1024 * 1024
+# openpyxl's time goes by XML element (about 4–9 µs each): the tags of all XML
+# parts together, a bound on the parse time. The benchmark's 20,000-row annex
+# has 0.9 million.
+MAX_XML_TAGS = 1_500_000
+# Merged ranges of one sheet (the benchmark's annex has 6,000).
+MAX_MERGED_RANGES = 50_000
+SCAN_CHUNK = 1024 * 1024
 
 # Wider sheets are formatting debris, not columns of the annex.
 MAX_COLUMNS = 100
@@ -132,9 +147,9 @@ def read_targets_workbook(
     if not data:
         raise WorkbookError(_("文件是空的。"))
     if data.startswith(XLSX_MAGIC):
-        grids = _read_xlsx(data)
+        opened = _open_xlsx(data)
     elif data.startswith(OLE2_MAGIC):
-        grids = _read_ole2(data)
+        opened = _open_ole2(data)
     elif data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<":
         # Many office systems "export to Excel" as an HTML table named .xls.
         raise WorkbookError(
@@ -148,16 +163,26 @@ def read_targets_workbook(
                 "文件不是 Excel 工作簿（.xlsx 或 .xls）。请在 Excel 或 WPS 中“另存为”Excel 工作簿后再导入。"
             )
         )
+    with opened as sheets:
+        return _read_table(sheets, mapping, sheet)
+
+
+def _read_table(
+    sheets: list[Sheet], mapping: Mapping[str, str | None] | None, name: str | None
+) -> ReadTable:
+    """Choose the sheet by the header in its first rows, then read it whole:
+    the other sheets cost no more than their first rows."""
     mapping = {squeeze(label): key for label, key in (mapping or {}).items()}
-    if sheet is not None:
-        grids = [grid for grid in grids if grid.name == sheet]
-        if not grids:
-            raise WorkbookError(_("文件中没有名为“%(sheet)s”的工作表。") % {"sheet": sheet})
+    if name is not None:
+        sheets = [sheet for sheet in sheets if sheet.name == name]
+        if not sheets:
+            raise WorkbookError(_("文件中没有名为“%(sheet)s”的工作表。") % {"sheet": name})
     found = []
-    for grid in grids:
-        header = _find_header(_filled(grid), mapping)
+    for sheet in sheets:
+        # One row more than searched: the header may have a second row.
+        header = _find_header(_filled(sheet.grid(HEADER_SEARCH_ROWS + 1)), mapping)
         if header is not None:
-            found.append((len({k for k in header.keys if k}), grid, header))
+            found.append((len({k for k in header.keys if k}), sheet, header))
     if not found:
         raise WorkbookError(
             _(
@@ -165,8 +190,8 @@ def read_targets_workbook(
             )
         )
     found.sort(key=lambda f: -f[0])
-    best, grid, header = found[0]
-    ties = [g.name for score, g, _h in found if score == best]
+    best, chosen, header = found[0]
+    ties = [s.name for score, s, _h in found if score == best]
     if len(ties) > 1:
         raise WorkbookError(
             _(
@@ -175,12 +200,12 @@ def read_targets_workbook(
             )
             % {"sheets": "、".join(f"“{name}”" for name in ties)}
         )
-    table = normalise(grid, header)
-    others = [g.name for _s, g, _h in found[1:]]
+    table = normalise(chosen.grid(), header)
+    others = [s.name for _s, s, _h in found[1:]]
     if others:
         table.notes.append(
             _("另有工作表%(sheets)s也有表头，但不如“%(sheet)s”完整，没有读取。")
-            % {"sheets": "、".join(f"“{name}”" for name in others), "sheet": grid.name}
+            % {"sheets": "、".join(f"“{name}”" for name in others), "sheet": chosen.name}
         )
     return table
 
@@ -188,32 +213,143 @@ def read_targets_workbook(
 # --- reading ---------------------------------------------------------------
 
 
+@dataclasses.dataclass
+class Sheet:
+    """A sheet not read yet: ``read(limit)`` gives its first ``limit`` rows
+    (all of them, at most ``MAX_ROWS``, when None), ``merged`` its merged ranges."""
+
+    name: str
+    read: Callable[[int | None], list[list[object]]]
+    merged: list[tuple[int, int, int, int]]
+
+    def grid(self, limit: int | None = None) -> Grid:
+        return Grid(self.name, self.read(limit), self.merged)
+
+
 def _corrupt() -> WorkbookError:
     return WorkbookError(_("文件已损坏，无法读取。请在 Excel 或 WPS 中打开并重新保存后再导入。"))
 
 
-def _check_zip(data: bytes) -> None:
+def _bomb() -> WorkbookError:
+    return WorkbookError(_("文件解压后异常庞大（疑似“压缩炸弹”），已拒绝读取。请检查文件来源。"))
+
+
+def _too_much() -> WorkbookError:
+    return WorkbookError(
+        _(
+            "工作簿内容过多，超过了导入的上限。请删除无关的工作表、空白格式和图片，"
+            "或把表格拆成几个文件后再导入。"
+        )
+    )
+
+
+# What zipfile raises on a damaged or unsupported archive: a version or
+# compression method it does not know is NotImplementedError.
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    NotImplementedError,
+    RuntimeError,  # an encrypted member
+    OSError,
+    EOFError,
+    ValueError,
+    zlib.error,
+)
+
+
+def _check_zip(data: bytes) -> dict[str, list[tuple[int, int, int, int]]]:
+    """Refuse an archive that would cost too much to read, before openpyxl
+    opens it; return each worksheet's merged ranges (by member name).
+
+    The directory is checked first (members, declared sizes, ratio of every
+    part above ``RATIO_FLOOR``, methods zipfile can inflate); then every XML
+    part is inflated once, in chunks, counting its tags. A member cannot lie
+    about its size: zipfile stops at the declared size, and the CRC then fails.
+    """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
+    except _ZIP_ERRORS as exc:
         raise _corrupt() from exc
     names = {m.filename for m in members}
     if "xl/workbook.xml" not in names:
         raise WorkbookError(
             _("文件不是 Excel 工作簿（可能是 Word 文档或压缩包）。请上传 .xlsx 或 .xls 文件。")
         )
-    total = sum(m.file_size for m in members)
-    ratios = (m.file_size / max(m.compress_size, 1) for m in members if m.file_size > 1024 * 1024)
-    if (
-        len(members) > MAX_ZIP_MEMBERS
-        or total > MAX_UNCOMPRESSED_BYTES
-        or any(r > MAX_COMPRESSION_RATIO for r in ratios)
+    if any(m.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) for m in members):
+        raise _corrupt()
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise _too_much()
+    if sum(m.file_size for m in members) > MAX_UNCOMPRESSED_BYTES or any(
+        m.file_size > RATIO_FLOOR and m.file_size / max(m.compress_size, 1) > MAX_COMPRESSION_RATIO
+        for m in members
     ):
-        raise WorkbookError(_("文件解压后异常庞大（疑似“压缩炸弹”），已拒绝读取。请检查文件来源。"))
+        raise _bomb()
+    sheets = [m for m in members if m.filename.startswith("xl/worksheets/")]
+    if sum(m.file_size for m in sheets) > MAX_SHEETS_BYTES or any(
+        m.file_size > MAX_PART_BYTES for m in members if m not in sheets
+    ):
+        raise _too_much()
+    merged: dict[str, list[tuple[int, int, int, int]]] = {}
+    tags = 0
+    try:
+        for member in members:
+            if member.is_dir():
+                continue
+            ranges: list[tuple[int, int, int, int]] | None = (
+                [] if member in sheets and member.filename.endswith(".xml") else None
+            )
+            tags += _scan_part(archive, member, ranges, MAX_XML_TAGS - tags)
+            if ranges is not None:
+                merged[member.filename] = ranges
+    except WorkbookError:
+        raise
+    except _ZIP_ERRORS as exc:
+        raise _corrupt() from exc
+    return merged
 
 
 _MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+
+
+def _scan_part(
+    archive: zipfile.ZipFile,
+    member: zipfile.ZipInfo,
+    ranges: list[tuple[int, int, int, int]] | None,
+    budget: int,
+) -> int:
+    """The number of tags of an XML part (0 for another kind of part, which
+    openpyxl does not parse); the merged ranges of a worksheet into ``ranges``.
+    Raises when the tags exceed ``budget``."""
+    tags = 0
+    carry = b""
+    with archive.open(member) as part:
+        first = part.read(SCAN_CHUNK)
+        if first.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] != b"<":
+            return 0
+        chunk = first
+        while chunk:
+            tags += chunk.count(b"<")
+            if tags > budget:
+                raise _too_much()
+            if ranges is not None:
+                # Only complete elements: keep what follows the last "<".
+                text = carry + chunk
+                cut = text.rfind(b"<")
+                for m in _MERGE_CELL.finditer(text, 0, cut):
+                    c0, r0 = _column_number(m[1]), int(m[2])
+                    c1, r1 = (_column_number(m[3]), int(m[4])) if m[3] else (c0, r0)
+                    ranges.append((r0 - 1, c0 - 1, r1 - 1, c1 - 1))
+                if len(ranges) > MAX_MERGED_RANGES:
+                    raise _too_much()
+                carry = text[cut:]
+            chunk = part.read(SCAN_CHUNK)
+        if ranges is not None:
+            for m in _MERGE_CELL.finditer(carry):
+                c0, r0 = _column_number(m[1]), int(m[2])
+                c1, r1 = (_column_number(m[3]), int(m[4])) if m[3] else (c0, r0)
+                ranges.append((r0 - 1, c0 - 1, r1 - 1, c1 - 1))
+    return tags
 
 
 def _column_number(letters: bytes) -> int:
@@ -223,53 +359,54 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-def _merged_ranges(archive: zipfile.ZipFile, path: str) -> list[tuple[int, int, int, int]]:
-    """The sheet's merged ranges, read from its XML.
-
-    openpyxl's read-only mode does not report them, and its normal mode spends
-    half of a large annex's load time re-drawing borders of merged cells.
-    """
-    xml = archive.read(path.lstrip("/"))
-    ranges = []
-    for m in _MERGE_CELL.finditer(xml):
-        c0, r0 = _column_number(m[1]), int(m[2])
-        c1, r1 = (_column_number(m[3]), int(m[4])) if m[3] else (c0, r0)
-        ranges.append((r0 - 1, c0 - 1, r1 - 1, c1 - 1))
-    return ranges
-
-
-def _read_xlsx(data: bytes) -> list[Grid]:
-    _check_zip(data)
+@contextlib.contextmanager
+def _open_xlsx(data: bytes) -> Iterator[list[Sheet]]:
+    """The workbook's sheets, the active one first, read lazily by openpyxl's
+    read-only mode. (Its normal mode spends half of a large annex's load time
+    re-drawing borders of merged cells; the merged ranges come from the scan.)"""
+    merged = _check_zip(data)
     import openpyxl
+
+    def reader(ws) -> Callable[[int | None], list[list[object]]]:
+        def read(limit: int | None) -> list[list[object]]:
+            try:
+                rows = ws.iter_rows(values_only=True, max_row=limit)
+                return _bounded_rows((row[:MAX_COLUMNS] for row in rows), limit)
+            except Exception as exc:  # openpyxl raises many kinds on a damaged file
+                logger.info("unreadable xlsx sheet: %r", exc)
+                raise _corrupt() from exc
+
+        return read
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=True)
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        sheets = [book.active] + [ws for ws in book.worksheets if ws is not book.active]
-        grids = []
-        for ws in sheets:
+        sheets = []
+        for ws in [book.active] + [ws for ws in book.worksheets if ws is not book.active]:
             if ws is None or not hasattr(ws, "_worksheet_path"):
                 continue  # a chart sheet
             # The stored dimension is often wrong (or A1:XFD1048576); read what is there.
             ws.reset_dimensions()
-            rows = _bounded_rows(row[:MAX_COLUMNS] for row in ws.iter_rows(values_only=True))
-            grids.append(Grid(ws.title, rows, _merged_ranges(archive, ws._worksheet_path)))
-        book.close()
-    except WorkbookError:
-        raise
+            path = ws._worksheet_path.lstrip("/")
+            sheets.append(Sheet(ws.title, reader(ws), merged.get(path, [])))
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
         logger.info("unreadable xlsx: %r", exc)
         raise _corrupt() from exc
-    return grids
+    try:
+        yield sheets
+    finally:
+        book.close()
 
 
-def _bounded_rows(rows) -> list[list[object]]:
-    """The rows up to the last data row, at most ``MAX_ROWS`` of them: a sheet
-    formatted down to row 1,048,576 stops there instead of filling memory (and
-    says so, see :func:`normalise`). Blank rows are kept as empty lists."""
+def _bounded_rows(rows: Iterable[Sequence[object]], limit: int | None = None) -> list[list[object]]:
+    """The first ``limit`` rows up to the last data row; without a limit, at
+    most ``MAX_ROWS`` of them: a sheet formatted down to row 1,048,576 stops
+    there instead of filling memory (and says so, see :func:`normalise`).
+    Blank rows are kept as empty lists."""
     kept: list[list[object]] = []
     for row in rows:
-        if len(kept) >= MAX_ROWS:
+        if limit is not None and len(kept) >= limit:
+            break
+        if limit is None and len(kept) >= MAX_ROWS:
             kept.append([TRUNCATED])
             break
         kept.append([] if all(v is None or v == "" for v in row) else list(row))
@@ -278,7 +415,8 @@ def _bounded_rows(rows) -> list[list[object]]:
     return kept
 
 
-def _read_ole2(data: bytes) -> list[Grid]:
+@contextlib.contextmanager
+def _open_ole2(data: bytes) -> Iterator[list[Sheet]]:
     import xlrd
     from xlrd.biffh import XLRDError
     from xlrd.compdoc import CompDoc
@@ -311,15 +449,31 @@ def _read_ole2(data: bytes) -> list[Grid]:
     except Exception as exc:
         logger.info("unreadable xls: %r", exc)
         raise _corrupt() from exc
-    grids = []
-    for sheet in book.sheets():
-        rows = _bounded_rows(
-            [_xls_value(cell, book.datemode) for cell in sheet.row_slice(rowx, 0, MAX_COLUMNS)]
-            for rowx in range(sheet.nrows)
+
+    def reader(sheet) -> Callable[[int | None], list[list[object]]]:
+        def read(limit: int | None) -> list[list[object]]:
+            count = sheet.nrows if limit is None else min(limit, sheet.nrows)
+            return _bounded_rows(
+                (
+                    [
+                        _xls_value(cell, book.datemode)
+                        for cell in sheet.row_slice(rowx, 0, MAX_COLUMNS)
+                    ]
+                    for rowx in range(count)
+                ),
+                limit,
+            )
+
+        return read
+
+    yield [
+        Sheet(
+            sheet.name,
+            reader(sheet),
+            [(rlo, clo, rhi - 1, chi - 1) for rlo, rhi, clo, chi in sheet.merged_cells],
         )
-        merged = [(rlo, clo, rhi - 1, chi - 1) for rlo, rhi, clo, chi in sheet.merged_cells]
-        grids.append(Grid(sheet.name, rows, merged))
-    return grids
+        for sheet in book.sheets()
+    ]
 
 
 def _xls_value(cell, datemode: Literal[0, 1]) -> object:
