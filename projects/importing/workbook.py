@@ -519,6 +519,15 @@ def _filled(grid: Grid) -> list[list[object]]:
     rows = _rows(grid)
     width = max((len(r) for r in rows), default=0)
     values = [list(r) + [None] * (width - len(r)) for r in rows]
+    # Ranges that do not overlap fill at most every cell once; overlapping
+    # ones (Excel never writes them) could make this loop endless.
+    work = sum(
+        max(0, min(r1, len(values) - 1) - r0)
+        for r0, c0, r1, _c1 in grid.merged
+        if r0 < len(values) and c0 < width
+    )
+    if work > len(values) * width:
+        raise _corrupt()
     for r0, c0, r1, _c1 in grid.merged:
         if r0 >= len(values) or c0 >= width:
             continue

@@ -1,0 +1,135 @@
+"""Files built to cost a worker minutes and gigabytes (issue 15): each is
+refused with its message before openpyxl reads it, or read at a bounded cost
+(only the first rows of the sheets not chosen). Time and memory are measured
+by the benchmark (``python -m bench importing``), not here."""
+
+import openpyxl
+import pytest
+
+from projects.importing import workbook
+from projects.models import PlanYear, Project
+from projects.services.targets import targets_import
+from responsibility.models import Unit
+from tests.projects import inflated_support as inflated
+
+pytestmark = pytest.mark.django_db
+
+BOMB = "文件解压后异常庞大（疑似“压缩炸弹”），已拒绝读取。请检查文件来源。"
+TOO_MUCH = (
+    "工作簿内容过多，超过了导入的上限。请删除无关的工作表、空白格式和图片，"
+    "或把表格拆成几个文件后再导入。"
+)
+CORRUPT = "文件已损坏，无法读取。请在 Excel 或 WPS 中打开并重新保存后再导入。"
+
+
+@pytest.fixture
+def no_openpyxl(monkeypatch):
+    """Fails the test if openpyxl is asked to open the file."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("openpyxl opened a file that should have been refused")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", refuse)
+
+
+def refused(data: bytes) -> str:
+    assert len(data) < 10 * 1024 * 1024
+    result = targets_import(allow_new=True, file=data, year=2011)
+    assert len(result.errors) == 1, result.errors
+    assert not PlanYear.objects.exists()
+    assert not Unit.objects.exists()
+    return str(result.errors[0])
+
+
+def test_a_large_shared_strings_part_is_refused_unread(no_openpyxl):
+    data = inflated.large_shared_strings(150)
+    assert len(data) < 6 * 1024 * 1024  # compressed about 30 to 1: the old check let it in
+    assert refused(data) == BOMB
+
+
+def test_more_shared_strings_than_the_budget_are_refused_unread(no_openpyxl):
+    assert refused(inflated.many_strings(400_000)) == TOO_MUCH
+
+
+def test_sheets_that_each_escaped_the_ratio_check_are_refused_unread(no_openpyxl):
+    data = inflated.many_sheets(150)
+    assert len(data) < 1024 * 1024
+    assert refused(data) == BOMB
+
+
+def test_a_sheet_with_more_rows_than_the_budget_is_refused_unread(no_openpyxl):
+    assert refused(inflated.many_rows(300_000)) == TOO_MUCH
+
+
+def test_a_row_of_a_million_cells_is_refused_unread(no_openpyxl):
+    assert refused(inflated.wide_row(1_000_000)) == TOO_MUCH
+
+
+def test_more_members_than_a_workbook_has_are_refused_unread(no_openpyxl):
+    assert refused(inflated.many_small_sheets(1001, rows=1)) == TOO_MUCH
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"version": 69}, {"method": 99}],
+    ids=["declares zip version 6.9", "compression method 99"],
+)
+def test_a_zip_that_zipfile_cannot_inflate_is_corrupt(fields):
+    data = inflated.patch_directory(inflated.simple_workbook(), "xl/workbook.xml", **fields)
+    assert refused(data) == CORRUPT
+
+
+def test_a_member_lying_about_its_size_is_read_to_its_declared_size_only(monkeypatch):
+    read = []
+    real_open = workbook.zipfile.ZipFile.open
+
+    def counting_open(self, name, *args, **kwargs):
+        part = real_open(self, name, *args, **kwargs)
+        real_read = part.read
+
+        def read_and_count(n=-1):
+            data = real_read(n)
+            read.append(len(data))
+            return data
+
+        part.read = read_and_count
+        return part
+
+    monkeypatch.setattr(workbook.zipfile.ZipFile, "open", counting_open)
+    assert refused(inflated.lying_size()) == CORRUPT
+    assert sum(read) <= 2 * 1024 * 1024
+
+
+def test_overlapping_merged_ranges_are_corrupt():
+    assert refused(inflated.tall_merges(rows=20_000, merges=40_000)) == CORRUPT
+
+
+def test_more_merged_ranges_than_the_budget_are_refused_unread(no_openpyxl):
+    assert refused(inflated.tall_merges(rows=1, merges=60_000)) == TOO_MUCH
+
+
+def test_of_150_sheets_under_the_caps_only_the_table_is_read_in_full(monkeypatch):
+    reads = []
+    bounded = workbook._bounded_rows
+
+    def spy(rows, limit=None):
+        kept = bounded(rows, limit)
+        reads.append((limit, len(kept)))
+        return kept
+
+    monkeypatch.setattr(workbook, "_bounded_rows", spy)
+    result = targets_import(allow_new=True, file=inflated.many_small_sheets(150), year=2011)
+
+    assert result.errors == []
+    assert result.sheet == "Sheet1"
+    assert list(Project.objects.values_list("number", "name")) == [(1, "实施名牌战略")]
+    # Each sheet's first 31 rows to choose, then the chosen one whole.
+    assert reads == [(31, 2)] + [(31, 31)] * 149 + [(None, 2)]
+
+
+def test_a_sheet_formatted_down_to_the_last_row_stops_at_the_row_limit():
+    result = targets_import(allow_new=True, file=inflated.formatted_rows(150_000), year=2011)
+
+    assert result.errors == []
+    assert list(Project.objects.values_list("number", "name")) == [(1, "实施名牌战略")]
+    assert result.notes == ["工作表“Sheet1”超过 100000 行，第 100000 行之后没有读取。"]
