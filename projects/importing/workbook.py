@@ -34,7 +34,9 @@ from typing import Literal
 import tablib
 from django.conf import settings
 from django.utils.translation import gettext as _
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from common.formula_safe import unescape
 from common.text import clean_text, squeeze
@@ -67,15 +69,16 @@ MAX_PART_BYTES = 32 * 1024 * 1024
 # openpyxl's time goes by XML element (about 4–9 µs each): the tags of all XML
 # parts together, a bound on the parse time. The benchmark's 20,000-row annex
 # has 0.9 million.
-MAX_XML_TAGS = 1_500_000
+MAX_XML_TAGS = 1_200_000
 # Merged ranges of one sheet (the benchmark's annex has 6,000).
 MAX_MERGED_RANGES = 50_000
 SCAN_CHUNK = 1024 * 1024
 
 # Wider sheets are formatting debris, not columns of the annex.
 MAX_COLUMNS = 100
-# Rows read from one sheet: far more than any annex (the benchmark's has 20,000).
-MAX_ROWS = 100_000
+# Rows read from one sheet: far more than any annex (the benchmark's has 20,000);
+# what a row costs to check does not depend on the file's size.
+MAX_ROWS = 30_000
 # Put after the last row read when a sheet has more rows than that.
 TRUNCATED = object()
 
@@ -365,7 +368,6 @@ def _open_xlsx(data: bytes) -> Iterator[list[Sheet]]:
     read-only mode. (Its normal mode spends half of a large annex's load time
     re-drawing borders of merged cells; the merged ranges come from the scan.)"""
     merged = _check_zip(data)
-    import openpyxl
 
     def reader(ws) -> Callable[[int | None], list[list[object]]]:
         def read(limit: int | None) -> list[list[object]]:
@@ -379,13 +381,13 @@ def _open_xlsx(data: bytes) -> Iterator[list[Sheet]]:
         return read
 
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=True)
+        excel = _ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
+        excel.read()
+        book = excel.wb
         sheets = []
         for ws in [book.active] + [ws for ws in book.worksheets if ws is not book.active]:
-            if ws is None or not hasattr(ws, "_worksheet_path"):
-                continue  # a chart sheet
-            # The stored dimension is often wrong (or A1:XFD1048576); read what is there.
-            ws.reset_dimensions()
+            if not isinstance(ws, _LazySheet):
+                continue
             path = ws._worksheet_path.lstrip("/")
             sheets.append(Sheet(ws.title, reader(ws), merged.get(path, [])))
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
@@ -395,6 +397,28 @@ def _open_xlsx(data: bytes) -> Iterator[list[Sheet]]:
         yield sheets
     finally:
         book.close()
+
+
+class _LazySheet(ReadOnlyWorksheet):
+    """openpyxl's read-only sheet without its stored dimension: that is often
+    wrong (or A1:XFD1048576), and when it is missing openpyxl parses the whole
+    sheet to look for it, for every sheet of the workbook, when it is opened."""
+
+    def _get_size(self) -> None:
+        self.reset_dimensions()
+
+
+class _ExcelReader(ExcelReader):
+    """``openpyxl.load_workbook(read_only=True)`` with :class:`_LazySheet`
+    sheets; chart sheets are left out."""
+
+    def read_worksheets(self) -> None:
+        for sheet, rel in self.parser.find_sheets():
+            if rel.target not in self.valid_files or "chartsheet" in rel.Type:
+                continue
+            ws = _LazySheet(self.wb, sheet.name, rel.target, self.shared_strings)
+            ws.sheet_state = sheet.state
+            self.wb._sheets.append(ws)
 
 
 def _bounded_rows(rows: Iterable[Sequence[object]], limit: int | None = None) -> list[list[object]]:
