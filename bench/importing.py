@@ -242,7 +242,11 @@ def _hostile() -> dict:
             "190,000 one-cell rows (under the tag budget)",
             lambda: inflated.many_rows(190_000),
         ),
-        "wide": ("one row of 280,000 cells", lambda: inflated.wide_row(280_000)),
+        "wide": (
+            "18 rows of 16,384 cells (under the tag budget)",
+            lambda: inflated.wide_rows(16_384, rows=18),
+        ),
+        "wider": ("one row of 280,000 cells", lambda: inflated.wide_rows(280_000)),
         "formatted": ("1,048,576 formatted empty rows", inflated.formatted_rows),
         "merges": (
             "40,000 overlapping merged ranges",

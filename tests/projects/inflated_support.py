@@ -186,10 +186,11 @@ def formatted_rows(count: int = 1_048_576) -> bytes:
     return package([("Sheet1", sheet_xml(rows()))])
 
 
-def wide_row(cells: int) -> bytes:
-    """A header, then one row of ``cells`` numbered cells: openpyxl parses a
-    whole row before it gives any of it."""
-    return package([("Sheet1", sheet_xml([header_rows(), row(range(cells))]))])
+def wide_rows(cells: int, rows: int = 1) -> bytes:
+    """A header, then ``rows`` rows of ``cells`` numbered cells each: openpyxl
+    holds a whole row in memory before it gives any of it."""
+    wide = row(range(cells))
+    return package([("Sheet1", sheet_xml([header_rows(), *([wide] * rows)]))])
 
 
 def tall_merges(rows: int, merges: int) -> bytes:

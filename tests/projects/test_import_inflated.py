@@ -3,8 +3,11 @@ refused with its message before openpyxl reads it, or read at a bounded cost
 (only the first rows of the sheets not chosen). Time and memory are measured
 by the benchmark (``python -m bench importing``), not here."""
 
+import io
+
 import pytest
 from openpyxl.reader.excel import ExcelReader
+from openpyxl.reader.strings import read_string_table
 
 from projects.importing import workbook
 from projects.models import PlanYear, Project
@@ -62,7 +65,38 @@ def test_a_sheet_with_more_rows_than_the_budget_is_refused_unread(no_openpyxl):
 
 
 def test_a_row_of_a_million_cells_is_refused_unread(no_openpyxl):
-    assert refused(inflated.wide_row(1_000_000)) == TOO_MUCH
+    assert refused(inflated.wide_rows(1_000_000)) == TOO_MUCH
+
+
+def test_a_row_of_more_cells_than_excel_has_columns_is_refused_unread(no_openpyxl):
+    assert refused(inflated.wide_rows(16_385)) == TOO_MUCH
+
+
+def test_rows_as_wide_as_excel_allows_are_read():
+    table = workbook.read_targets_workbook(inflated.wide_rows(16_384, rows=2))
+
+    assert list(table.dataset) == [
+        (2, 1, "实施名牌战略", "质监局", "6月底前", None),
+        (3, 0, 1, 2, 3, None),
+        (4, 0, 1, 2, 3, None),
+    ]
+
+
+def test_shared_strings_read_as_openpyxl_reads_them():
+    xml = (
+        f'<sst xmlns="{inflated.MAIN}">'
+        "<si><t>实施名牌战略</t></si>"
+        "<si><r><rPr><b/></rPr><t>提高</t></r><r><t>服务质量</t></r></si>"
+        '<si><t>名牌</t><rPh sb="0" eb="2"><t>ミンパイ</t></rPh></si>'
+        '<si><t xml:space="preserve"> 6月底前 </t></si>'
+        "<si><t/></si>"
+        "<si><t>a_x005F_x000D_b</t></si>"
+        "</sst>"
+    ).encode()
+    expected = read_string_table(io.BytesIO(xml))
+
+    assert workbook.shared_strings(io.BytesIO(xml)) == expected
+    assert expected[:4] == ["实施名牌战略", "提高服务质量", "名牌", " 6月底前 "]
 
 
 def test_more_members_than_a_workbook_has_are_refused_unread(no_openpyxl):
