@@ -405,8 +405,10 @@ def _open_xlsx(data: bytes) -> Iterator[list[Sheet]]:
         excel = _ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
         excel.read()
         book = excel.wb
-        sheets = []
-        for ws in [book.active] + [ws for ws in book.worksheets if ws is not book.active]:
+        active: object = book.active
+        others: list[object] = [ws for ws in book.worksheets if ws is not active]
+        sheets: list[Sheet] = []
+        for ws in [active, *others]:
             if not isinstance(ws, _LazySheet):
                 continue
             path = ws._worksheet_path.lstrip("/")
@@ -424,6 +426,8 @@ class _LazySheet(ReadOnlyWorksheet):
     """openpyxl's read-only sheet without its stored dimension: that is often
     wrong (or A1:XFD1048576), and when it is missing openpyxl parses the whole
     sheet to look for it, for every sheet of the workbook, when it is opened."""
+
+    _worksheet_path: str
 
     def _get_size(self) -> None:
         self.reset_dimensions()
@@ -444,8 +448,7 @@ class _ExcelReader(ExcelReader):
             if rel.target not in self.valid_files or "chartsheet" in rel.Type:
                 continue
             ws = _LazySheet(self.wb, sheet.name, rel.target, self.shared_strings)
-            ws.sheet_state = sheet.state
-            self.wb._sheets.append(ws)
+            self.wb._sheets.append(ws)  # type: ignore[attr-defined]  # as openpyxl does
 
 
 _SI = f"{{{SHEET_MAIN_NS}}}si"
@@ -636,7 +639,7 @@ def normalise(grid: Grid, header: Header | None = None) -> ReadTable:
     used = [i for i, key in enumerate(keys) if key]
     has_category = "category" in keys
     headers = [ROW_COLUMN] + [labels[i] for i in used] + ([] if has_category else ["类别"])
-    dataset_keys: list[str | None] = [None] + [keys[i] for i in used]
+    dataset_keys: list[str | None] = [None, *(keys[i] for i in used)]
     if not has_category:
         dataset_keys.append("category")
     project_cols = [i for i in used if keys[i] in PROJECT_KEYS]
