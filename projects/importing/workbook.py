@@ -307,12 +307,11 @@ def _check_zip(data: bytes) -> dict[str, list[tuple[int, int, int, int]]]:
         for member in members:
             if member.is_dir():
                 continue
-            ranges: list[tuple[int, int, int, int]] | None = (
-                [] if member in sheets and member.filename.endswith(".xml") else None
-            )
+            # Every XML part is scanned as a sheet: the workbook may say a
+            # sheet is anywhere in the archive.
+            ranges: list[tuple[int, int, int, int]] = []
             tags += _scan_part(archive, member, ranges, MAX_XML_TAGS - tags)
-            if ranges is not None:
-                merged[member.filename] = ranges
+            merged[member.filename] = ranges
     except WorkbookError:
         raise
     except _ZIP_ERRORS as exc:
@@ -330,13 +329,12 @@ _CELL_START = re.compile(rb"<(?:\w+:)?c[\s/>]")
 def _scan_part(
     archive: zipfile.ZipFile,
     member: zipfile.ZipInfo,
-    ranges: list[tuple[int, int, int, int]] | None,
+    ranges: list[tuple[int, int, int, int]],
     budget: int,
 ) -> int:
     """The number of tags of an XML part (0 for another kind of part, which
-    openpyxl does not parse). For a worksheet (``ranges`` not None), also its
-    merged ranges into ``ranges``, and the cells of each row counted. Raises
-    when the tags exceed ``budget`` or a row has too many cells."""
+    openpyxl does not parse); its merged ranges into ``ranges``. Raises when
+    the tags exceed ``budget`` or a row has more than ``MAX_ROW_CELLS`` cells."""
     tags = 0
     row_cells = 0
     carry = b""
@@ -348,11 +346,6 @@ def _scan_part(
             tags += chunk.count(b"<")
             if tags > budget:
                 raise _too_much()
-            if ranges is None:
-                chunk = part.read(SCAN_CHUNK)
-                if not chunk:
-                    return tags
-                continue
             # Only complete elements: what follows the last "<" waits for the
             # next chunk (its start is enough to know what it is).
             following = part.read(SCAN_CHUNK)

@@ -4,6 +4,7 @@ refused with its message before openpyxl reads it, or read at a bounded cost
 by the benchmark (``python -m bench importing``), not here."""
 
 import io
+import zipfile
 
 import pytest
 from openpyxl.reader.excel import ExcelReader
@@ -70,6 +71,19 @@ def test_a_row_of_a_million_cells_is_refused_unread(no_openpyxl):
 
 def test_a_row_of_more_cells_than_excel_has_columns_is_refused_unread(no_openpyxl):
     assert refused(inflated.wide_rows(16_385)) == TOO_MUCH
+
+
+def test_a_sheet_stored_outside_the_worksheets_folder_is_checked_as_well(no_openpyxl):
+    source = zipfile.ZipFile(io.BytesIO(inflated.wide_rows(16_385)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as moved:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"worksheets/sheet1.xml", b"data.xml")
+            name = "xl/data.xml" if info.filename == "xl/worksheets/sheet1.xml" else info.filename
+            moved.writestr(name, data)
+    assert refused(out.getvalue()) == TOO_MUCH
 
 
 def test_rows_as_wide_as_excel_allows_are_read():
