@@ -266,8 +266,12 @@ class TargetsImportAdmin(admin.ModelAdmin):
         fingerprint = _fingerprint(upload, year, mapping, result.unknown_names)
         if confirm and result.ok and form.cleaned_data["previewed"] == fingerprint:
             return self._confirm(request, upload, mapping, year, choices)
-        if confirm and result.ok:
-            messages.warning(request, gettext("选择已改变：请核对下面新的预览，再确认导入。"))
+        if confirm and not result.ok:
+            messages.error(request, gettext("没有导入：请先处理下面列出的问题。"))
+        elif confirm:
+            messages.error(
+                request, gettext("选择已改变，没有导入：请核对下面新的预览，再确认导入。")
+            )
 
         initial = {
             "year": year,
