@@ -399,7 +399,7 @@ def normalise(grid: Grid, header: Header | None = None) -> ReadTable:
     used = [i for i, key in enumerate(keys) if key]
     has_category = "category" in keys
     headers = [ROW_COLUMN] + [labels[i] for i in used] + ([] if has_category else ["类别"])
-    dataset_keys: list[str | None] = [None] + [keys[i] for i in used]
+    dataset_keys: list[str | None] = [None, *(keys[i] for i in used)]
     if not has_category:
         dataset_keys.append("category")
     project_cols = [i for i in used if keys[i] in PROJECT_KEYS]

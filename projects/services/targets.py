@@ -25,7 +25,7 @@ from projects.importing.results import (
     name_key,
 )
 from projects.importing.workbook import ReadTable, max_bytes, read_targets_workbook, size_label
-from projects.models import Person, Unit, ViceMayor
+from responsibility.models import Person, Unit, ViceMayor
 
 YEAR_RANGE = range(2000, 2101)
 
