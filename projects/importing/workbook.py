@@ -206,8 +206,8 @@ def _read_table(
     if len(ties) > 1:
         raise WorkbookError(
             _(
-                "工作表%(sheets)s都像是年度目标表，无法确定导入哪一个。请删除不需要的工作表后再导入"
-                "（命令行可用 --sheet 指定工作表）。"
+                "工作表%(sheets)s都像是年度目标表，无法确定导入哪一个。请在“工作表名称”中填写要导入的那一张"
+                "（命令行用 --sheet），或删除不需要的工作表后再导入。"
             )
             % {"sheets": "、".join(f"“{name}”" for name in ties)}
         )
