@@ -90,7 +90,7 @@ def test_two_sheets_that_look_equally_like_the_table_are_refused():
 
     assert refused(data) == [
         "工作表“2011年”、“2012年”都像是年度目标表，无法确定导入哪一个。"
-        "请删除不需要的工作表后再导入（命令行可用 --sheet 指定工作表）。"
+        "请在“工作表名称”中填写要导入的那一张（命令行用 --sheet），或删除不需要的工作表后再导入。"
     ]
     assert read_targets_workbook(data, sheet="2012年").sheet == "2012年"
 
