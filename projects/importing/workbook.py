@@ -21,7 +21,6 @@ command both hand it to :func:`projects.services.targets.targets_import_table`.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import io
 import logging
 import re
@@ -35,7 +34,7 @@ from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
 from common.formula_safe import unescape
-from common.text import clean_text, squeeze
+from common.text import clean_text, decode_excel_escapes, squeeze, strip_invisible
 from projects.importing.columns import (
     PROJECT_KEYS,
     ROW_COLUMN,
@@ -43,6 +42,7 @@ from projects.importing.columns import (
     column_key,
     normalise_header,
 )
+from projects.importing.parsing import category_by_meaning
 from projects.importing.results import SkippedRow, WorkbookError
 from projects.models import Category
 
@@ -272,10 +272,17 @@ def _bounded_rows(rows) -> list[list[object]]:
         if len(kept) >= MAX_ROWS:
             kept.append([TRUNCATED])
             break
-        kept.append([] if all(v is None or v == "" for v in row) else list(row))
+        values = [_visible(v) if isinstance(v, str) else v for v in row]
+        kept.append([] if all(v is None or v == "" for v in values) else values)
     while kept and not kept[-1]:
         kept.pop()
     return kept
+
+
+def _visible(text: str) -> str:
+    """A text cell without control and zero-width characters (``_x0007_`` too).
+    Bidirectional controls are left for the name readers to refuse."""
+    return strip_invisible(decode_excel_escapes(text), keep_bidi=True)
 
 
 def _read_ole2(data: bytes) -> list[Grid]:
@@ -556,16 +563,6 @@ def _is_section(row: list[object], r: int, wide_anchors: set[tuple[int, int]]) -
 
 
 def _section_category(text: str) -> str | None:
-    for category in Category:
-        if category != Category.OTHER and str(category.label) in text:
-            return str(category.label)
-    return None
-
-
-def cell_date(value: object) -> dt.date | None:
-    """A date cell's value as a date (openpyxl and xlrd give datetimes)."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return None
+    """The category label a section title means (``四、环境质量`` → 生态环境质量)."""
+    value = category_by_meaning(text)
+    return str(Category(value).label) if value else None
