@@ -332,7 +332,9 @@ def check_name_cell(value: object) -> None:
     name: a date or a number (a column shifted, or Excel took 5-31 for a date),
     or bidirectional controls, which can make one name look like another."""
     if isinstance(value, dt.date | dt.time):
-        shown = value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+        shown = value.isoformat()
+        if isinstance(value, dt.datetime):
+            shown = value.date().isoformat() if value.time() == dt.time() else str(value)
         raise CellError(_("“%(text)s”是日期，不是名称，请检查是否填错了列") % {"text": shown})
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise CellError(

@@ -31,6 +31,7 @@ from common.text import clean_text, parse_project_number, split_names, squeeze
 from projects.importing.columns import column_key
 from projects.importing.parsing import (
     CellError,
+    UnitName,
     category_by_meaning,
     check_name_cell,
     deadline_label,
@@ -194,12 +195,19 @@ class _Reader:
         found: list[str] = []
         lead = None
         for i in self.unit_cols:
-            for part in split_names(self.name_cell(i)):
+            value = self.name_cell(i)
+            if value is None and clean_text(self.values[i]):
+                # Refused (a date, say); a placeholder keeps the row from also
+                # "missing a unit". The error stops the import before any write.
+                found.append(clean_text(self.values[i]))
+            for part in split_names(value):
                 try:
                     unit = unit_name(part)
                 except CellError as exc:
                     self.errors.append(RowError(self.row, self.headers[i], str(exc)))
-                    continue
+                    # Kept as typed so that the row is not also "missing a unit";
+                    # the error stops the import before any unit is made.
+                    unit = UnitName(squeeze(part))
                 if not unit.name:
                     continue
                 if len(unit.name) > _max(Unit, "name"):
