@@ -14,6 +14,7 @@ from django.urls import reverse
 from projects.models import Category, Indicator, Milestone, Project, ProjectUnit, SubItem
 from projects.services.targets import targets_export, targets_import
 from responsibility.models import Person, Unit, ViceMayor
+from tests.assessment import builders
 from tests.projects.import_support import HEADER, counts, simple, snapshot, xlsx
 
 pytestmark = pytest.mark.django_db
@@ -519,3 +520,25 @@ def test_exports_drop_control_characters_stored_before(client, city):
     values = [cell for r in sheet.iter_rows(values_only=True) for cell in r]
     assert "提高产品质量" in values
     assert "质监局、商务局" in values
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_assessment_admin_export_drops_control_characters(client, city, fmt):
+    scheme = builders.scheme(2012)
+    category = builders.category(scheme, "项目推进", 60, order=1)
+    builders.item(category, "按期\u0007完成", method="逐项\x1b核对\x00")
+    client.force_login(city.adam)
+    url = "/admin/assessment/assessmentitem/export/"
+    form = client.get(url).context["form"]
+    formats = {label: value for value, label in form.fields["format"].choices}
+    fields = [f for f in form.fields if f.startswith("itemresource_")]
+    response = client.post(
+        url, {"format": formats[fmt], "resource": "0", **dict.fromkeys(fields, "on")}
+    )
+    assert response.status_code == 200
+    if fmt == "xlsx":
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        values = [cell for r in sheet.iter_rows(values_only=True) for cell in r]
+    else:
+        values = response.content.decode("utf-8-sig")
+    assert "按期完成" in values and "逐项核对" in values
