@@ -78,8 +78,21 @@ def clean_text(value: object) -> str:
 
 
 def split_names(value: object) -> list[str]:
-    """Split a cell holding several unit or person names: ``商务局、卫生局``."""
-    return [part.strip() for part in NAME_SEPARATORS.split(clean_text(value)) if part.strip()]
+    """Split a cell holding several unit or person names: ``商务局、卫生局``; a
+    separator inside brackets does not split (``王磊（局长、党组书记）``)."""
+    parts, depth, current = [], 0, []
+    for ch in clean_text(value):
+        if ch in "（(":
+            depth += 1
+        elif ch in "）)":
+            depth = max(depth - 1, 0)
+        elif depth == 0 and NAME_SEPARATORS.fullmatch(ch):
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    parts.append("".join(current))
+    return [part.strip() for part in parts if part.strip()]
 
 
 def chinese_to_int(text: str) -> int | None:

@@ -16,6 +16,32 @@ Grouping rules (the clerk's layout):
 - a sub-item's unit and person are the first of its row;
 - each deadline is one milestone, named by the 进度节点 column or, when that
   is empty, after the sub-item (plus the deadline when it has several).
+
+Reading cells as the clerk meant them (:mod:`projects.importing.parsing`):
+
+- invisible characters (controls, NUL, zero-width, BOM, also as Excel's
+  ``_x0007_``) are dropped from every cell when the sheet is read; a name
+  (unit, person, vice-mayor) holding a bidirectional control is refused, other
+  text loses them;
+- a date or a number in a name column is refused, never taken as a name;
+- ``王磊（局长）`` / ``王磊 局长``: person 王磊 with the title 局长 (a new
+  person gets it; a known one is matched by name and left as stored); the
+  same for vice-mayors (``李强（常务副市长）``, ``王世和副市长``);
+- a unit's brackets: ``（牵头）`` makes it the lead unit (first, with the
+  person typed beside it), ``（配合）`` and the like are dropped, a unit name
+  in brackets is the same unit's other name (the shorter one is its name, the
+  longer its full name, used to match a known unit and stored on a new one);
+  anything else in brackets is refused;
+- a deadline range (``3月至6月``) is one milestone with a start date; a
+  recurring one (``每季度末``, ``每月25日前``, ``每月底``, ``每半年``) is one
+  milestone per period, named after it (``…（第一季度）``);
+- a sub-item's own numbering (``1-1``, ``（1）``, ``1、``, ``一是``) is taken
+  off once: the number is ours to show (``16-1 …``);
+- a category (cell or section row) is matched by meaning
+  (:func:`~projects.importing.parsing.category_by_meaning`);
+- a target value is one exact number, perhaps with a unit (``95%``,
+  ``13个``, ``1,000``, ``500万元``); ranges, bounds, estimates, ``5万`` and
+  ``1e5`` are refused.
 """
 
 from __future__ import annotations

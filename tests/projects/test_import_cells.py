@@ -542,3 +542,12 @@ def test_assessment_admin_export_drops_control_characters(client, city, fmt):
     else:
         values = response.content.decode("utf-8-sig")
     assert "按期完成" in values and "逐项核对" in values
+
+
+def test_separator_inside_brackets_does_not_split_a_name():
+    cells = row(责任单位="质监局、商务局", 责任人="王磊（局长、党组书记）、陈建民", 完成时限="年底")
+    imported(simple([cells]))
+    assert sorted(Person.objects.values_list("name", "title", "unit__name")) == [
+        ("王磊", "局长、党组书记", "质监局"),
+        ("陈建民", "", "商务局"),
+    ]
