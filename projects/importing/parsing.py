@@ -311,16 +311,6 @@ def parse_amount(value: object) -> tuple[Decimal | None, str]:
     return number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), unit
 
 
-def names(value: object) -> list[str]:
-    """Unit or person names in one cell, spaces inside names removed (``王  磊``)."""
-    seen: list[str] = []
-    for name in split_names(value):
-        name = squeeze(name)
-        if name and name not in seen:
-            seen.append(name)
-    return seen
-
-
 # A date where a name should be: 2011-05-31, 2011/5/31 0:00, 2011年5月31日.
 _DATE_TEXT = re.compile(
     r"^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
@@ -367,7 +357,7 @@ def person_name(text: str) -> tuple[str, str]:
     if m := _TRAILING_NOTE.match(text):
         return squeeze(m[1]), squeeze(m[2])
     parts = text.split()
-    if len(parts) == 2 and _TITLE_WORD.search(parts[1]):
+    if len(parts) == 2 and len(parts[0]) >= 2 and _TITLE_WORD.search(parts[1]):
         return parts[0], parts[1]
     return squeeze(text), ""
 
