@@ -526,7 +526,8 @@ def test_exports_drop_control_characters_stored_before(client, city):
 def test_assessment_admin_export_drops_control_characters(client, city, fmt):
     scheme = builders.scheme(2012)
     category = builders.category(scheme, "项目推进", 60, order=1)
-    builders.item(category, "按期\u0007完成", method="逐项\x1b核对\x00")
+    # (No NUL: PostgreSQL cannot store one, so no stored data holds it.)
+    builders.item(category, "按期\u0007完成", method="逐项\x1b核对\x0c")
     client.force_login(city.adam)
     url = "/admin/assessment/assessmentitem/export/"
     form = client.get(url).context["form"]
