@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import re
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
@@ -71,6 +72,14 @@ class UploadForm(forms.Form):
         help_text=_("“6月底前”这类不带年份的完成时限按此年度计算。"),
     )
     import_file = forms.FileField(label=_("Excel 文件"))
+    sheet = forms.CharField(
+        label=_("工作表名称"),
+        required=False,
+        max_length=31,  # Excel's own limit
+        help_text=_(
+            "通常留空：系统会找出表头最完整的工作表。文件中有几张同样的表时，填写要导入的那一张的名称。"
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -104,6 +113,7 @@ class ReviewForm(forms.Form):
         widget=forms.HiddenInput, min_value=YEAR_RANGE.start, max_value=YEAR_RANGE.stop - 1
     )
     previewed = forms.CharField(widget=forms.HiddenInput, required=False)
+    sheet = forms.CharField(widget=forms.HiddenInput, required=False, max_length=31)
 
     def __init__(self, *args, columns: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
@@ -158,10 +168,14 @@ def name_rows(names: list[UnknownName]) -> list[dict]:
     return rows
 
 
-def _fingerprint(upload: Upload, year: int, mapping: dict, names: list[UnknownName]) -> str:
+def _fingerprint(
+    upload: Upload, year: int, sheet: str, mapping: dict, names: list[UnknownName]
+) -> str:
     """What a preview was made from: confirm only runs on the same choices."""
     decided = sorted((u.key, u.decision) for u in names)
-    text = json.dumps([upload.digest, year, sorted(mapping.items()), decided], ensure_ascii=False)
+    text = json.dumps(
+        [upload.digest, year, sheet, sorted(mapping.items()), decided], ensure_ascii=False
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -215,8 +229,9 @@ class TargetsImportAdmin(admin.ModelAdmin):
             if form.is_valid():
                 file = form.cleaned_data["import_file"]
                 upload = keep_upload(request.user.pk, file.name, file.read(max_bytes() + 1))
+                sheet = form.cleaned_data["sheet"]
                 try:
-                    read_upload(upload)
+                    read_upload(upload, sheet=sheet or None)
                 except WorkbookError as exc:
                     forget_upload(request.user.pk, upload.digest)
                     form.add_error("import_file", str(exc))
@@ -226,7 +241,8 @@ class TargetsImportAdmin(admin.ModelAdmin):
                     form.add_error("import_file", gettext(INTERNAL_ERROR))
                 else:
                     review = reverse("admin:projects_project_import_review", args=[upload.digest])
-                    return HttpResponseRedirect(f"{review}?year={form.cleaned_data['year']}")
+                    query = urlencode({"year": form.cleaned_data["year"], "sheet": sheet})
+                    return HttpResponseRedirect(f"{review}?{query}")
         else:
             form = UploadForm(initial={"year": clock.today().year})
         columns = [
@@ -245,14 +261,15 @@ class TargetsImportAdmin(admin.ModelAdmin):
         if upload is None:
             messages.error(request, gettext("上传的文件已过期或不存在，请重新上传。"))
             return HttpResponseRedirect(reverse("admin:projects_project_import"))
+        data = request.POST if request.method == "POST" else request.GET
+        sheet = data.get("sheet", "")
         try:
-            base = read_upload(upload)
+            base = read_upload(upload, sheet=sheet or None)
         except WorkbookError as exc:  # e.g. a setting changed since the upload
             forget_upload(request.user.pk, digest)
             messages.error(request, str(exc))
             return HttpResponseRedirect(reverse("admin:projects_project_import"))
 
-        data = request.POST if request.method == "POST" else request.GET
         form = ReviewForm(data, columns=base.unknown_columns)
         if not form.is_valid():
             messages.error(request, gettext("年度不正确，请重新上传。"))
@@ -262,16 +279,21 @@ class TargetsImportAdmin(admin.ModelAdmin):
         choices = name_choices(data, all_new="all_new" in data)
         confirm = request.method == "POST" and "confirm" in data
 
-        result = self._dry_run(upload, mapping, year, choices, request.user)
-        fingerprint = _fingerprint(upload, year, mapping, result.unknown_names)
+        result = self._dry_run(upload, sheet, mapping, year, choices, request.user)
+        fingerprint = _fingerprint(upload, year, sheet, mapping, result.unknown_names)
         if confirm and result.ok and form.cleaned_data["previewed"] == fingerprint:
-            return self._confirm(request, upload, mapping, year, choices)
-        if confirm and result.ok:
-            messages.warning(request, gettext("选择已改变：请核对下面新的预览，再确认导入。"))
+            return self._confirm(request, upload, sheet, mapping, year, choices)
+        if confirm and not result.ok:
+            messages.error(request, gettext("没有导入：请先处理下面列出的问题。"))
+        elif confirm:
+            messages.error(
+                request, gettext("选择已改变，没有导入：请核对下面新的预览，再确认导入。")
+            )
 
         initial = {
             "year": year,
             "previewed": fingerprint,
+            "sheet": sheet,
             **{COLUMN_PREFIX + label: key for label, key in mapping.items()},
         }
         form = ReviewForm(initial=initial, columns=base.unknown_columns)
@@ -288,9 +310,9 @@ class TargetsImportAdmin(admin.ModelAdmin):
         )
         return TemplateResponse(request, "admin/projects/project/import_review.html", context)
 
-    def _dry_run(self, upload, mapping, year, choices, user) -> ImportResult:
+    def _dry_run(self, upload, sheet, mapping, year, choices, user) -> ImportResult:
         try:
-            table = read_upload(upload, mapping=mapping)
+            table = read_upload(upload, mapping=mapping, sheet=sheet or None)
             return targets_import_table(
                 table=table, year=year, dry_run=True, user=user, names=choices
             )
@@ -299,8 +321,8 @@ class TargetsImportAdmin(admin.ModelAdmin):
             result.errors.append(RowError(None, "", str(exc)))
             return result
 
-    def _confirm(self, request, upload, mapping, year, choices):
-        table = read_upload(upload, mapping=mapping)
+    def _confirm(self, request, upload, sheet, mapping, year, choices):
+        table = read_upload(upload, mapping=mapping, sheet=sheet or None)
         result = targets_import_table(
             table=table, year=year, dry_run=False, user=request.user, names=choices
         )
@@ -312,7 +334,7 @@ class TargetsImportAdmin(admin.ModelAdmin):
                 % {"errors": "；".join(str(e) for e in result.errors[:20])},
             )
             review = reverse("admin:projects_project_import_review", args=[upload.digest])
-            return HttpResponseRedirect(f"{review}?year={year}")
+            return HttpResponseRedirect(f"{review}?{urlencode({'year': year, 'sheet': sheet})}")
         forget_upload(request.user.pk, upload.digest)
         messages.success(
             request,

@@ -224,17 +224,18 @@ class _Differ:
             pk = self.choices.same_as.get(key)
             if pk is not None and pk in self.by_pk[model]:
                 decision = f"same:{pk}"
+            elif pk is not None:  # "the same as" an object that is not there: never "new"
+                self.errors.append(
+                    RowError(
+                        row,
+                        "",
+                        _("“%(name)s”所对应的已有对象不存在，请重新选择。") % {"name": name},
+                    )
+                )
+                decision = ""
             elif self.choices.allow_new or key in self.choices.new:
                 decision = "new"
             else:
-                if pk is not None:
-                    self.errors.append(
-                        RowError(
-                            row,
-                            "",
-                            _("“%(name)s”所对应的已有对象不存在，请重新选择。") % {"name": name},
-                        )
-                    )
                 decision = ""
             unknown = UnknownName(
                 kind=kind,

@@ -170,8 +170,8 @@ def read_targets_workbook(
     if len(ties) > 1:
         raise WorkbookError(
             _(
-                "工作表%(sheets)s都像是年度目标表，无法确定导入哪一个。请删除不需要的工作表后再导入"
-                "（命令行可用 --sheet 指定工作表）。"
+                "工作表%(sheets)s都像是年度目标表，无法确定导入哪一个。请在“工作表名称”中填写要导入的那一张"
+                "（命令行用 --sheet），或删除不需要的工作表后再导入。"
             )
             % {"sheets": "、".join(f"“{name}”" for name in ties)}
         )
@@ -406,7 +406,7 @@ def normalise(grid: Grid, header: Header | None = None) -> ReadTable:
     used = [i for i, key in enumerate(keys) if key]
     has_category = "category" in keys
     headers = [ROW_COLUMN] + [labels[i] for i in used] + ([] if has_category else ["类别"])
-    dataset_keys: list[str | None] = [None] + [keys[i] for i in used]
+    dataset_keys: list[str | None] = [None, *(keys[i] for i in used)]
     if not has_category:
         dataset_keys.append("category")
     project_cols = [i for i in used if keys[i] in PROJECT_KEYS]

@@ -25,7 +25,7 @@ from projects.importing.results import (
     name_key,
 )
 from projects.importing.workbook import ReadTable, max_bytes, read_targets_workbook, size_label
-from projects.models import Person, Unit, ViceMayor
+from responsibility.models import Person, Unit, ViceMayor
 
 YEAR_RANGE = range(2000, 2101)
 
@@ -65,6 +65,7 @@ def targets_import(
     dry_run: bool = False,
     user=None,
     mapping: Mapping[str, str | None] | None = None,
+    sheet: str | None = None,
     names: NameChoices | None = None,
     allow_new: bool = False,
 ) -> ImportResult:
@@ -74,7 +75,8 @@ def targets_import(
     lists them (file-level problems as one message, cell problems by Excel row
     and column). With ``dry_run`` the result says what would change. ``mapping``
     says what header labels the importer does not know mean (see
-    :func:`~projects.importing.workbook.read_targets_workbook`); the result
+    :func:`~projects.importing.workbook.read_targets_workbook`), ``sheet`` which
+    sheet to read (by default the one that looks most like the table); the result
     names the sheet read, the rows skipped and the columns not imported. A unit,
     person or vice-mayor the database does not know is refused (listed in
     ``result.unknown_names`` with the nearest known names) unless ``names`` says
@@ -84,7 +86,7 @@ def targets_import(
     if failed := _year_error(year, dry_run):
         return failed
     try:
-        table = read_targets_workbook(_read_bytes(file), mapping=mapping)
+        table = read_targets_workbook(_read_bytes(file), mapping=mapping, sheet=sheet)
     except WorkbookError as exc:
         result = ImportResult(year=year, dry_run=dry_run)
         result.errors.append(RowError(None, "", str(exc)))

@@ -158,7 +158,7 @@ def test_confirm_runs_only_on_the_choices_previewed(admin_client_, city):
     again = _post(admin_client_, preview, confirm="1", **{field: f"same:{city.zhijian.pk}"})
 
     assert again.status_code == 200
-    assert "选择已改变：请核对下面新的预览，再确认导入。" in _messages(again)
+    assert "选择已改变，没有导入：请核对下面新的预览，再确认导入。" in _messages(again)
     assert not PlanYear.objects.filter(year=2011).exists()
     done = _post(admin_client_, again, confirm="1")
     assert done.status_code == 302

@@ -1,5 +1,5 @@
-"""python manage.py import_targets PATH.xlsx --year 2011 [--dry-run] [--map 列名=完成时限]
-[--allow-new | --same 质检局=质监局]"""
+"""python manage.py import_targets PATH.xlsx --year 2011 [--dry-run] [--sheet 表1]
+[--map 列名=完成时限] [--allow-new | --same 质检局=质监局]"""
 
 import logging
 import unicodedata
@@ -64,6 +64,9 @@ class Command(BaseCommand):
             help="不认识的表头对应哪一列，如 --map 完成时间节点=完成时限；=- 表示不导入这一列",
         )
         parser.add_argument(
+            "--sheet", default=None, metavar="工作表", help="要导入的工作表名称（默认自动查找）"
+        )
+        parser.add_argument(
             "--allow-new",
             action="store_true",
             help="系统中没有的责任单位、责任人、分管市长全部作为新增",
@@ -86,7 +89,13 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         try:
             result = targets_import(
-                file=path, year=year, dry_run=dry_run, user=None, mapping=mapping, names=names
+                file=path,
+                year=year,
+                dry_run=dry_run,
+                user=None,
+                mapping=mapping,
+                sheet=options["sheet"],
+                names=names,
             )
         except Exception as exc:  # a clear message, not a traceback
             logger.error("import_targets failed: %r", exc)
@@ -95,6 +104,13 @@ class Command(BaseCommand):
             self.stdout.write(f"读取工作表“{result.sheet}”。")
         for note in result.notes:
             self.stdout.write(self.style.WARNING(note))
+        for label, letter in result.unknown_columns:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{letter} 列“{label}”不是可导入的列名，这一列没有导入"
+                    f"（如需导入请加 --map {label}=对应列名）。"
+                )
+            )
         for skipped in result.skipped:
             self.stdout.write(f"未导入 {skipped}")
         if result.errors:
