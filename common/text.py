@@ -80,7 +80,9 @@ def clean_text(value: object) -> str:
 def split_names(value: object) -> list[str]:
     """Split a cell holding several unit or person names: ``商务局、卫生局``; a
     separator inside brackets does not split (``王磊（局长、党组书记）``)."""
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for ch in clean_text(value):
         if ch in "（(":
             depth += 1
