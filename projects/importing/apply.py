@@ -153,12 +153,17 @@ class _Differ:
 
     def unit(self, name: str, row: int | None = None) -> Unit:
         unit = self.units.get(name) or self.units_by_full.get(name)
+        full = self.plan.unit_full_names.get(name, "")
+        if unit is None and full:  # 质监局（诸城市质量技术监督局）
+            unit = self.units_by_full.get(full) or self.units.get(full)
+            if unit is not None:
+                self.units[name] = unit
         if unit is None:
             unit = self._known_as(Unit, "units", name, row)
             if unit is not None:
                 self.units[name] = unit  # the workbook's name for a known unit
         if unit is None:
-            unit = Unit(name=name, kind=Unit.Kind.BUREAU)
+            unit = Unit(name=name, full_name=full, kind=Unit.Kind.BUREAU)
             self.units[name] = unit
             self.w.units.append(unit)
             self._created("units", name)
@@ -178,7 +183,7 @@ class _Differ:
             if person is not None:
                 self.persons[key] = person
         if person is None:
-            person = Person(name=name, unit=unit)
+            person = Person(name=name, unit=unit, title=self.plan.person_titles.get(name, ""))
             self.persons[key] = person
             self.w.persons.append(person)
             self._created("persons", f"{name}（{unit.name}）")
@@ -197,6 +202,8 @@ class _Differ:
                 self.mayors[name] = mayor
         if mayor is None:
             mayor = ViceMayor(name=name)
+            if title := self.plan.mayor_titles.get(name):
+                mayor.title = title
             self.mayors[name] = mayor
             self.w.mayors.append(mayor)
             self._created("mayors", name)
@@ -499,12 +506,16 @@ class _Differ:
                             subitem=sub,
                             unit=m_unit,
                             name=m_spec.name,
+                            start_date=m_spec.start,
                             due_date=m_spec.due,
                         )
                     )
                     self._created("milestones", label)
                     continue
-                if milestone.start_date and m_spec.due < milestone.start_date:
+                # A start typed in the workbook (3月至6月) replaces the stored
+                # one; a single date leaves the stored start alone.
+                start = m_spec.start or milestone.start_date
+                if start and m_spec.due < start:
                     self.errors.append(
                         RowError(
                             m_spec.row,
@@ -512,12 +523,27 @@ class _Differ:
                             _("完成时限 %(due)s 早于该节点已登记的开始日期 %(start)s")
                             % {
                                 "due": m_spec.due.isoformat(),
-                                "start": milestone.start_date.isoformat(),
+                                "start": start.isoformat(),
+                            },
+                        )
+                    )
+                    continue
+                if m_spec.start and milestone.done_date and milestone.done_date < m_spec.start:
+                    self.errors.append(
+                        RowError(
+                            m_spec.row,
+                            "完成时限",
+                            _("开始日期 %(start)s 晚于该节点已登记的完成日期 %(done)s")
+                            % {
+                                "start": m_spec.start.isoformat(),
+                                "done": milestone.done_date.isoformat(),
                             },
                         )
                     )
                     continue
                 wanted = {"name": m_spec.name, "due_date": m_spec.due, "unit": m_unit}
+                if m_spec.start:
+                    wanted["start_date"] = m_spec.start
                 changed = self._compare("milestones", milestone, wanted, label)
                 if changed:
                     self.w.changed_milestones[milestone] = changed

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import datetime as dt
 import io
 import logging
 import re
@@ -44,7 +43,7 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 
 from common.formula_safe import unescape
-from common.text import clean_text, squeeze
+from common.text import clean_text, decode_excel_escapes, squeeze, strip_invisible
 from projects.importing.columns import (
     PROJECT_KEYS,
     ROW_COLUMN,
@@ -52,6 +51,7 @@ from projects.importing.columns import (
     column_key,
     normalise_header,
 )
+from projects.importing.parsing import category_by_meaning
 from projects.importing.results import SkippedRow, WorkbookError
 from projects.models import Category
 
@@ -493,10 +493,17 @@ def _bounded_rows(rows: Iterable[Sequence[object]], limit: int | None = None) ->
         if limit is None and len(kept) >= MAX_ROWS:
             kept.append([TRUNCATED])
             break
-        kept.append([] if all(v is None or v == "" for v in row) else list(row))
+        values = [_visible(v) if isinstance(v, str) else v for v in row]
+        kept.append([] if all(v is None or v == "" for v in values) else values)
     while kept and not kept[-1]:
         kept.pop()
     return kept
+
+
+def _visible(text: str) -> str:
+    """A text cell without control and zero-width characters (``_x0007_`` too).
+    Bidirectional controls are left for the name readers to refuse."""
+    return strip_invisible(decode_excel_escapes(text), keep_bidi=True)
 
 
 @contextlib.contextmanager
@@ -803,16 +810,6 @@ def _is_section(row: list[object], r: int, wide_anchors: set[tuple[int, int]]) -
 
 
 def _section_category(text: str) -> str | None:
-    for category in Category:
-        if category != Category.OTHER and str(category.label) in text:
-            return str(category.label)
-    return None
-
-
-def cell_date(value: object) -> dt.date | None:
-    """A date cell's value as a date (openpyxl and xlrd give datetimes)."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return None
+    """The category label a section title means (``四、环境质量`` → 生态环境质量)."""
+    value = category_by_meaning(text)
+    return str(Category(value).label) if value else None
