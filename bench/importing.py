@@ -5,13 +5,25 @@ time of a plain ``bulk_create`` of the parsed rows (as milestones of a
 throwaway year, rolled back), the time of our whole import (parse, validate,
 write with history), the ratio of the two (aim: ≤ 2), and for reference a
 re-import (nothing changes) and a dry run.
+
+Then the cost of each step in a fresh process (time, and peak memory as the
+process's peak resident memory, VmHWM, beside that of a process that only starts Django),
+and the same for the hostile files of issue 15 (``tests/projects/inflated_support``):
+each must be refused, or read within 10 s and 300 MB.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 ROWS = 20_000
 PROJECTS = 1_000
@@ -126,7 +138,7 @@ def _import_rolled_back(data: bytes):
 
     try:
         with transaction.atomic():
-            result = targets_import(file=data, year=YEAR, dry_run=False)
+            result = targets_import(allow_new=True, file=data, year=YEAR, dry_run=False)
             assert result.ok, [str(e) for e in result.errors[:5]]
             raise Rollback
     except Rollback:
@@ -146,8 +158,9 @@ def run() -> None:
         f"built in {time.perf_counter() - started:.1f} s (each figure: best of 2 runs)"
     )
 
-    parse, dataset = _best(lambda: read_targets_workbook(data))
-    validate, plan = _best(lambda: plan_targets(dataset, YEAR))
+    parse, table = _best(lambda: read_targets_workbook(data))
+    dataset = table.dataset
+    validate, plan = _best(lambda: plan_targets(dataset, YEAR, table.keys))
     assert not plan.errors, plan.errors[:5]
     print(f"parse workbook alone (openpyxl + normalise):     {parse:6.2f} s  ({len(dataset)} rows)")
     print(f"  read cells into projects (validate, no DB):    {validate:6.2f} s")
@@ -160,7 +173,7 @@ def run() -> None:
 
     first, result = _best(lambda: _import_rolled_back(data), times=1)
     started = time.perf_counter()
-    result = targets_import(file=data, year=YEAR, dry_run=False)
+    result = targets_import(allow_new=True, file=data, year=YEAR, dry_run=False)
     whole = min(first, time.perf_counter() - started)
     assert result.ok, [str(e) for e in result.errors[:5]]
     created = Milestone.objects.filter(project__plan__year=YEAR).count()
@@ -173,9 +186,133 @@ def run() -> None:
         f"= {whole / baseline:.2f}  (aim ≤ 2)"
     )
 
-    again, result = _best(lambda: targets_import(file=data, year=YEAR, dry_run=False), times=1)
+    again, result = _best(
+        lambda: targets_import(allow_new=True, file=data, year=YEAR, dry_run=False), times=1
+    )
     print(
         f"re-import, nothing changes:                      {again:6.2f} s  ({len(result.changes)} changes)"
     )
-    dry, _ = _best(lambda: targets_import(file=data, year=YEAR, dry_run=True), times=1)
+    dry, _ = _best(
+        lambda: targets_import(allow_new=True, file=data, year=YEAR, dry_run=True), times=1
+    )
     print(f"dry run (admin preview):                         {dry:6.2f} s")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "annex.xlsx"
+        path.write_bytes(data)
+        print("\neach step alone in a fresh process (peak memory = VmHWM of that process):")
+        for step, label in STEPS.items():
+            print(f"  {label:<44}{_measured(step, path)}")
+        print("\nhostile files (issue 15), each imported as a dry run in a fresh process:")
+        for name, (label, build) in _hostile().items():
+            path = Path(tmp) / f"{name}.xlsx"
+            started = time.perf_counter()
+            path.write_bytes(build())
+            size = path.stat().st_size
+            built = time.perf_counter() - started
+            print(f"  {label} ({_size(size)}, built in {built:.1f} s)")
+            print(f"    {_measured('preview', path)}")
+
+
+STEPS = {
+    "baseline": "start Django only:",
+    "parse": "parse the 20,000-row workbook:",
+    "preview": "dry run (admin preview):",
+    "import": "whole import (rolled back):",
+}
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size / 1024:.0f} KB"
+
+
+def _hostile() -> dict:
+    from tests.projects import inflated_support as inflated
+
+    version = inflated.patch_directory(inflated.simple_workbook(), "xl/workbook.xml", version=69)
+    return {
+        "strings": ("shared strings of 150 MB", lambda: inflated.large_shared_strings(150)),
+        "budget_strings": (
+            "290,000 shared strings (just under the tag budget)",
+            lambda: inflated.many_strings(290_000),
+        ),
+        "sheets": ("150 sheets, each under 1 MB but > 100:1", lambda: inflated.many_sheets(150)),
+        "small_sheets": ("150 sheets under every cap", lambda: inflated.many_small_sheets(150)),
+        "rows": (
+            "190,000 one-cell rows (under the tag budget)",
+            lambda: inflated.many_rows(190_000),
+        ),
+        "wide": (
+            "18 rows of 16,384 cells (under the tag budget)",
+            lambda: inflated.wide_rows(16_384, rows=18),
+        ),
+        "wider": ("one row of 280,000 cells", lambda: inflated.wide_rows(280_000)),
+        "formatted": ("1,048,576 formatted empty rows", inflated.formatted_rows),
+        "merges": (
+            "40,000 overlapping merged ranges",
+            lambda: inflated.tall_merges(20_000, 40_000),
+        ),
+        "lying": ("a sheet of 200 MB declaring 1 MB", inflated.lying_size),
+        "version": ("a zip declaring version 6.9", lambda: version),
+    }
+
+
+def _measured(step: str, path: Path, timeout: int = 300) -> str:
+    """Run ``step`` on the file at ``path`` in a fresh process: its time, peak
+    memory and outcome."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.importing", step, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, "PYTHONPATH": os.getcwd()},
+        )
+    except subprocess.TimeoutExpired:
+        return f"not finished after {timeout} s"
+    if done.returncode:
+        return f"failed: {done.stderr.strip().splitlines()[-1:]}"
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    return f"{figures['seconds']:6.2f} s, peak {figures['peak_mb']:4.0f} MB  {figures['outcome']}"
+
+
+def _peak_rss() -> int:
+    """This process's peak resident memory in KB: VmHWM, which starts afresh at
+    exec (``ru_maxrss`` keeps the high-water mark of the parent that forked it)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _step(step: str, path: str) -> None:
+    """One measured step, in this (fresh) process; prints its figures as JSON."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhucheng.settings")
+    import django
+
+    django.setup()
+    from projects.importing.workbook import read_targets_workbook
+    from projects.services.targets import targets_import
+
+    data = Path(path).read_bytes()
+    started = time.perf_counter()
+    outcome = ""
+    if step == "parse":
+        outcome = f"{len(read_targets_workbook(data).dataset)} rows"
+    elif step == "preview":
+        result = targets_import(allow_new=True, file=data, year=YEAR, dry_run=True)
+        outcome = str(result.errors[0])[:60] if result.errors else result.summary()[:60]
+        if len(result.errors) > 1:
+            outcome += f" (+{len(result.errors) - 1} errors)"
+    elif step == "import":
+        outcome = _import_rolled_back(data).summary()[:60]
+    seconds = time.perf_counter() - started
+    peak = _peak_rss() / 1024
+    print(json.dumps({"seconds": seconds, "peak_mb": peak, "outcome": outcome}, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    _step(sys.argv[1], sys.argv[2])

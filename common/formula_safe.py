@@ -11,6 +11,9 @@ admin's exports of any resource):
   neither is text that is nothing but a number (``-5``, ``+3.5``, ``1e3``),
   because django-import-export renders numbers as text for CSV and a negative
   score must not come back as ``'-5``; a plain number cannot run anything;
+- **control characters** (BEL, NUL, other C0 and C1 controls) are dropped from
+  text: XML cannot hold them, so openpyxl would refuse the whole workbook (data
+  imported before the importer dropped them may still carry some);
 - everything else (``' =1'`` with a leading space, Chinese text, dates, None) is
   unchanged.
 
@@ -29,6 +32,8 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import PermissionDenied
 from import_export.formats import base_formats
 
+from common.text import strip_controls
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
@@ -39,9 +44,12 @@ def needs_escape(text: str) -> bool:
 
 
 def formula_safe(value):
-    """``=HYPERLINK(…)`` → ``'=HYPERLINK(…)``; numbers and other values unchanged."""
-    if isinstance(value, str) and needs_escape(value):
-        return "'" + value
+    """``=HYPERLINK(…)`` → ``'=HYPERLINK(…)``, control characters dropped;
+    numbers and other values unchanged."""
+    if isinstance(value, str):
+        value = strip_controls(value)
+        if needs_escape(value):
+            return "'" + value
     return value
 
 

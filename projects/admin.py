@@ -167,7 +167,7 @@ class StatusColourFilter(admin.SimpleListFilter):
 
 
 @admin.register(Project)
-class ProjectAdmin(TargetsImportAdmin, OptimisticLockAdmin, SimpleHistoryAdmin):  # type: ignore[misc]  # import-export's stub types change_list_template apart from django-stubs
+class ProjectAdmin(TargetsImportAdmin, OptimisticLockAdmin, SimpleHistoryAdmin):
     list_display = [
         "__str__",
         "plan",

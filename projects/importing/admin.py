@@ -1,14 +1,25 @@
-"""The admin's import page, export download and template download for targets.
+"""The admin's import pages, export download and template download for targets.
 
-``TargetsImportAdmin`` is mixed into ``ProjectAdmin``. It is django-import-export's
-``ImportMixin`` (upload → dry-run preview → confirm) with our one format and
-resource, a year field on the form, and our messages; plus two plain admin
-views for the export and the blank template workbook.
+``TargetsImportAdmin`` is mixed into ``ProjectAdmin``. Importing is three steps:
+
+1. **Upload** (``import/``): the year and the workbook. The file is checked and
+   read once, then kept under its SHA-256 (``projects.importing.uploads``).
+2. **Review** (``import/<sha256>/?year=``): how the file was read (the sheet,
+   rows not imported, columns we do not know, each with a choice of what it
+   is), every unit, person or vice-mayor the database does not know (each to be
+   confirmed as new or matched to a known one, nearest first), and the dry run's
+   list of changes. Changing a choice shows the preview again.
+3. **Confirm**: the same choices, only if they are the ones previewed; the import
+   runs all or nothing and the user lands on the project list with the counts.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import re
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
@@ -18,19 +29,33 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportMixin
-from import_export.forms import ConfirmImportForm, ImportForm
 
 from common import clock
-from projects.importing.results import WorkbookError
+from projects.importing.columns import ALIASES, KEY_LABELS
+from projects.importing.results import (
+    INTERNAL_ERROR,
+    ImportResult,
+    NameChoices,
+    RowError,
+    UnknownName,
+    WorkbookError,
+)
+from projects.importing.uploads import Upload, find_upload, forget_upload, keep_upload, read_upload
 from projects.importing.workbook import max_bytes, size_label
 from projects.models import PlanYear
-from projects.resources import TargetsResource, TargetsWorkbookFormat
-from projects.services.targets import targets_export, targets_template
+from projects.services.targets import (
+    YEAR_RANGE,
+    targets_export,
+    targets_import_table,
+    targets_template,
+)
 
 logger = logging.getLogger("zhucheng.importing")
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DIGEST = re.compile(r"^[0-9a-f]{64}$")
+# Longest list of changes a preview shows (all are counted).
+PREVIEW_CHANGES = 500
 
 
 def _xlsx_response(data: bytes, filename: str) -> HttpResponse:
@@ -39,18 +64,25 @@ def _xlsx_response(data: bytes, filename: str) -> HttpResponse:
     return response
 
 
-class TargetsImportForm(ImportForm):
+class UploadForm(forms.Form):
     year = forms.IntegerField(
         label=_("导入到年度"),
-        min_value=2000,
-        max_value=2100,
+        min_value=YEAR_RANGE.start,
+        max_value=YEAR_RANGE.stop - 1,
         help_text=_("“6月底前”这类不带年份的完成时限按此年度计算。"),
     )
-    field_order = ["resource", "year", "import_file", "format"]
+    import_file = forms.FileField(label=_("Excel 文件"))
+    sheet = forms.CharField(
+        label=_("工作表名称"),
+        required=False,
+        max_length=31,  # Excel's own limit
+        help_text=_(
+            "通常留空：系统会找出表头最完整的工作表。文件中有几张同样的表时，填写要导入的那一张的名称。"
+        ),
+    )
 
-    def __init__(self, formats, resources, **kwargs):
-        super().__init__(formats, resources, **kwargs)
-        self.fields["import_file"].label = _("Excel 文件")
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.fields["import_file"].widget.attrs["accept"] = ".xlsx,.xls"
 
     def clean_import_file(self):
@@ -65,84 +97,107 @@ class TargetsImportForm(ImportForm):
         return upload
 
 
-class TargetsConfirmForm(ConfirmImportForm):
-    year = forms.IntegerField(widget=forms.HiddenInput, min_value=2000, max_value=2100)
-    # The page offers one format and one resource, both at index 0. django-import-export
-    # indexes its lists with these hidden values unchecked (HTTP 500 on anything else).
-    format = forms.ChoiceField(choices=[("0", "Excel")], widget=forms.HiddenInput)
-    resource = forms.ChoiceField(  # type: ignore[assignment]  # a choice, not free text
-        choices=[("", ""), ("0", "0")], widget=forms.HiddenInput, required=False
+COLUMN_PREFIX = "column:"
+NAME_PREFIX = "name:"
+NEW = "new"
+SAME = "same:"
+
+
+class ReviewForm(forms.Form):
+    """The user's choices on the review page: what each unknown column is, and
+    whether each unknown name is new or a known one. Fields are named after
+    the column's header and the name's key, so a choice survives a change of
+    the other choices (which changes the list of unknown names)."""
+
+    year = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=YEAR_RANGE.start, max_value=YEAR_RANGE.stop - 1
     )
+    previewed = forms.CharField(widget=forms.HiddenInput, required=False)
+    sheet = forms.CharField(widget=forms.HiddenInput, required=False, max_length=31)
+
+    def __init__(self, *args, columns: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", gettext("不导入此列"))] + [
+            (key, gettext("作为“%(label)s”") % {"label": KEY_LABELS[key]}) for key in ALIASES
+        ]
+        for label, letter in columns:
+            self.fields[COLUMN_PREFIX + label] = forms.ChoiceField(
+                label=gettext("%(col)s 列“%(label)s”") % {"col": letter, "label": label},
+                choices=choices,
+                required=False,
+            )
+
+    def mapping(self) -> dict[str, str]:
+        """Header label → our key, for the columns the user gave a meaning."""
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        return {
+            name.removeprefix(COLUMN_PREFIX): value
+            for name, value in data.items()
+            if name.startswith(COLUMN_PREFIX) and value
+        }
+
+    def column_fields(self):
+        return [self[name] for name in self.fields if name.startswith(COLUMN_PREFIX)]
 
 
-class TargetsImportAdmin(ImportMixin, admin.ModelAdmin):  # type: ignore[misc]  # import-export's stub types change_list_template apart from django-stubs
+def name_choices(data, *, all_new: bool) -> NameChoices:
+    """The decisions about unknown names posted as ``name:<key>`` fields;
+    with ``all_new`` every name left undecided is new."""
+    new: set[str] = set()
+    same_as: dict[str, int] = {}
+    for field, value in data.items():
+        if not field.startswith(NAME_PREFIX):
+            continue
+        key = field.removeprefix(NAME_PREFIX)
+        if value == NEW:
+            new.add(key)
+        elif value.startswith(SAME) and value.removeprefix(SAME).isdigit():
+            same_as[key] = int(value.removeprefix(SAME))
+    return NameChoices(allow_new=all_new, new=frozenset(new), same_as=same_as)
+
+
+def name_rows(names: list[UnknownName]) -> list[dict]:
+    """What the review page shows for each unknown name: its field and options."""
+    rows = []
+    for unknown in names:
+        options = [("", gettext("请选择")), (NEW, gettext("确认为新增"))] + [
+            (f"{SAME}{pk}", gettext("即已有的：%(label)s") % {"label": label})
+            for pk, label in unknown.suggestions
+        ]
+        rows.append({"unknown": unknown, "field": NAME_PREFIX + unknown.key, "options": options})
+    return rows
+
+
+def _fingerprint(
+    upload: Upload, year: int, sheet: str, mapping: dict, names: list[UnknownName]
+) -> str:
+    """What a preview was made from: confirm only runs on the same choices."""
+    decided = sorted((u.key, u.decision) for u in names)
+    text = json.dumps(
+        [upload.digest, year, sheet, sorted(mapping.items()), decided], ensure_ascii=False
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class TargetsImportAdmin(admin.ModelAdmin):
     """Import, export and template download on the project changelist."""
 
-    resource_classes = [TargetsResource]
-    import_form_class = TargetsImportForm
-    confirm_form_class = TargetsConfirmForm
-    import_template_name = "admin/projects/project/import.html"
-    import_export_change_list_template = "admin/projects/project/change_list.html"
-    # simple-history already records every imported row with the user.
-    skip_admin_log = True
+    change_list_template = "admin/projects/project/change_list.html"
 
-    def get_import_formats(self):
-        return [TargetsWorkbookFormat]
-
-    def has_import_permission(self, request):
+    def has_import_permission(self, request) -> bool:
         return request.user.has_perm("projects.add_project") and request.user.has_perm(
             "projects.change_project"
         )
 
-    def get_import_form_initial(self, request):
-        return {"year": clock.today().year}
-
-    def get_confirm_form_initial(self, request, import_form):
-        initial = super().get_confirm_form_initial(request, import_form)
-        if import_form is not None:
-            initial["year"] = import_form.cleaned_data["year"]
-        return initial
-
-    def get_import_data_kwargs(self, **kwargs):
-        return {"year": kwargs["form"].cleaned_data["year"]}
-
-    def add_data_read_fail_error_to_form(self, form, e):
-        if isinstance(e, WorkbookError):
-            form.add_error("import_file", str(e))
-        else:
-            logger.exception("targets workbook could not be read")
-            form.add_error("import_file", gettext("文件无法读取，请确认是 Excel 工作簿后重试。"))
-
-    def process_import(self, request, **kwargs):
-        try:
-            return super().process_import(request, **kwargs)
-        except (WorkbookError, OSError) as exc:
-            logger.warning("confirming an import failed: %r", exc)
-            messages.error(request, gettext("导入未完成：上传的文件已失效，请重新上传。"))
-            return HttpResponseRedirect(reverse("admin:projects_project_import"))
-
-    def process_result(self, result, request):
-        targets = result.targets
-        if targets.errors:
-            messages.error(
-                request,
-                gettext("导入未完成，没有写入任何数据：%(errors)s")
-                % {"errors": "；".join(str(e) for e in targets.errors[:20])},
-            )
-            return HttpResponseRedirect(reverse("admin:projects_project_import"))
-        messages.success(
-            request,
-            gettext("%(year)d 年度目标导入完成。%(summary)s")
-            % {"year": targets.year, "summary": targets.summary()},
-        )
-        for warning in targets.warnings:
-            messages.warning(request, warning)
-        return HttpResponseRedirect(reverse("admin:projects_project_changelist"))
-
     def get_urls(self):
-        urls = super().get_urls()
         view = self.admin_site.admin_view
         return [
+            path("import/", view(self.import_view), name="projects_project_import"),
+            path(
+                "import/<str:digest>/",
+                view(self.import_review_view),
+                name="projects_project_import_review",
+            ),
             path(
                 "export-targets/",
                 view(self.export_targets_view),
@@ -153,8 +208,144 @@ class TargetsImportAdmin(ImportMixin, admin.ModelAdmin):  # type: ignore[misc]  
                 view(self.import_template_view),
                 name="projects_project_import_template",
             ),
-            *urls,
+            *super().get_urls(),
         ]
+
+    def _context(self, request, title, **extra):
+        return {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.model._meta,
+            **extra,
+        }
+
+    # --- step 1: upload ---------------------------------------------------------
+
+    def import_view(self, request):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            form = UploadForm(request.POST, request.FILES)
+            if form.is_valid():
+                file = form.cleaned_data["import_file"]
+                upload = keep_upload(request.user.pk, file.name, file.read(max_bytes() + 1))
+                sheet = form.cleaned_data["sheet"]
+                try:
+                    read_upload(upload, sheet=sheet or None)
+                except WorkbookError as exc:
+                    forget_upload(request.user.pk, upload.digest)
+                    form.add_error("import_file", str(exc))
+                except Exception:  # a clear message, never an error page
+                    logger.exception("targets workbook could not be read")
+                    forget_upload(request.user.pk, upload.digest)
+                    form.add_error("import_file", gettext(INTERNAL_ERROR))
+                else:
+                    review = reverse("admin:projects_project_import_review", args=[upload.digest])
+                    query = urlencode({"year": form.cleaned_data["year"], "sheet": sheet})
+                    return HttpResponseRedirect(f"{review}?{query}")
+        else:
+            form = UploadForm(initial={"year": clock.today().year})
+        columns = [
+            (KEY_LABELS[key], [alias for alias in aliases if alias != KEY_LABELS[key]])
+            for key, aliases in ALIASES.items()
+        ]
+        context = self._context(request, _("导入年度目标"), form=form, columns=columns)
+        return TemplateResponse(request, "admin/projects/project/import.html", context)
+
+    # --- steps 2 and 3: review and confirm ------------------------------------------
+
+    def import_review_view(self, request, digest: str):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        upload = find_upload(request.user.pk, digest) if DIGEST.match(digest) else None
+        if upload is None:
+            messages.error(request, gettext("上传的文件已过期或不存在，请重新上传。"))
+            return HttpResponseRedirect(reverse("admin:projects_project_import"))
+        data = request.POST if request.method == "POST" else request.GET
+        sheet = data.get("sheet", "")
+        try:
+            base = read_upload(upload, sheet=sheet or None)
+        except WorkbookError as exc:  # e.g. a setting changed since the upload
+            forget_upload(request.user.pk, digest)
+            messages.error(request, str(exc))
+            return HttpResponseRedirect(reverse("admin:projects_project_import"))
+
+        form = ReviewForm(data, columns=base.unknown_columns)
+        if not form.is_valid():
+            messages.error(request, gettext("年度不正确，请重新上传。"))
+            return HttpResponseRedirect(reverse("admin:projects_project_import"))
+        year = form.cleaned_data["year"]
+        mapping = form.mapping()
+        choices = name_choices(data, all_new="all_new" in data)
+        confirm = request.method == "POST" and "confirm" in data
+
+        result = self._dry_run(upload, sheet, mapping, year, choices, request.user)
+        fingerprint = _fingerprint(upload, year, sheet, mapping, result.unknown_names)
+        if confirm and result.ok and form.cleaned_data["previewed"] == fingerprint:
+            return self._confirm(request, upload, sheet, mapping, year, choices)
+        if confirm and not result.ok:
+            messages.error(request, gettext("没有导入：请先处理下面列出的问题。"))
+        elif confirm:
+            messages.error(
+                request, gettext("选择已改变，没有导入：请核对下面新的预览，再确认导入。")
+            )
+
+        initial = {
+            "year": year,
+            "previewed": fingerprint,
+            "sheet": sheet,
+            **{COLUMN_PREFIX + label: key for label, key in mapping.items()},
+        }
+        form = ReviewForm(initial=initial, columns=base.unknown_columns)
+        context = self._context(
+            request,
+            _("导入年度目标：核对"),
+            form=form,
+            upload=upload,
+            targets=result,
+            names=name_rows(result.unknown_names),
+            undecided=[u for u in result.unknown_names if not u.decision],
+            row_errors=[e for e in result.errors if not e.name_key],
+            preview_changes=PREVIEW_CHANGES,
+        )
+        return TemplateResponse(request, "admin/projects/project/import_review.html", context)
+
+    def _dry_run(self, upload, sheet, mapping, year, choices, user) -> ImportResult:
+        try:
+            table = read_upload(upload, mapping=mapping, sheet=sheet or None)
+            return targets_import_table(
+                table=table, year=year, dry_run=True, user=user, names=choices
+            )
+        except WorkbookError as exc:
+            result = ImportResult(year=year, dry_run=True)
+            result.errors.append(RowError(None, "", str(exc)))
+            return result
+
+    def _confirm(self, request, upload, sheet, mapping, year, choices):
+        table = read_upload(upload, mapping=mapping, sheet=sheet or None)
+        result = targets_import_table(
+            table=table, year=year, dry_run=False, user=request.user, names=choices
+        )
+        if result.errors:
+            # The database changed since the preview (another import, an edit).
+            messages.error(
+                request,
+                gettext("导入未完成，没有写入任何数据：%(errors)s")
+                % {"errors": "；".join(str(e) for e in result.errors[:20])},
+            )
+            review = reverse("admin:projects_project_import_review", args=[upload.digest])
+            return HttpResponseRedirect(f"{review}?{urlencode({'year': year, 'sheet': sheet})}")
+        forget_upload(request.user.pk, upload.digest)
+        messages.success(
+            request,
+            gettext("%(year)d 年度目标导入完成。%(summary)s")
+            % {"year": result.year, "summary": result.summary()},
+        )
+        for warning in result.warnings:
+            messages.warning(request, warning)
+        return HttpResponseRedirect(reverse("admin:projects_project_changelist"))
+
+    # --- downloads -------------------------------------------------------------
 
     def export_targets_view(self, request):
         if not self.has_view_permission(request):
@@ -165,12 +356,7 @@ class TargetsImportAdmin(ImportMixin, admin.ModelAdmin):  # type: ignore[misc]  
         except ValueError:
             year = None
         if year not in years:
-            context = {
-                **self.admin_site.each_context(request),
-                "title": _("导出责任分解表"),
-                "opts": self.model._meta,
-                "years": years,
-            }
+            context = self._context(request, _("导出责任分解表"), years=years)
             return TemplateResponse(request, "admin/projects/project/export_targets.html", context)
         return _xlsx_response(targets_export(year=year), f"{year}-targets.xlsx")
 
@@ -181,10 +367,11 @@ class TargetsImportAdmin(ImportMixin, admin.ModelAdmin):  # type: ignore[misc]  
             year = int(request.GET.get("year", ""))
         except ValueError:
             year = clock.today().year
-        year = year if 2000 <= year <= 2100 else clock.today().year
+        year = year if year in YEAR_RANGE else clock.today().year
         return _xlsx_response(targets_template(year=year), f"{year}-targets-template.xlsx")
 
     def changelist_view(self, request, extra_context=None):
         extra_context = extra_context or {}
         extra_context["has_targets_export"] = self.has_view_permission(request)
+        extra_context["has_import_permission"] = self.has_import_permission(request)
         return super().changelist_view(request, extra_context)

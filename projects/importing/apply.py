@@ -25,6 +25,7 @@ import dataclasses
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
+from difflib import SequenceMatcher
 
 from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext as _
@@ -39,7 +40,14 @@ from projects.importing.plan import (
     SubItemSpec,
     TargetsPlan,
 )
-from projects.importing.results import Change, ImportResult, RowError
+from projects.importing.results import (
+    Change,
+    ImportResult,
+    NameChoices,
+    RowError,
+    UnknownName,
+    name_key,
+)
 from projects.models import (
     Category,
     Indicator,
@@ -96,9 +104,11 @@ class _Writes:
 
 
 class _Differ:
-    def __init__(self, plan: TargetsPlan, result: ImportResult):
+    def __init__(self, plan: TargetsPlan, result: ImportResult, choices: NameChoices):
         self.plan = plan
         self.result = result
+        self.choices = choices
+        self.unknown: dict[str, UnknownName] = {}
         self.columns = plan.columns
         self.w = _Writes()
         self.errors: list[RowError] = []
@@ -141,10 +151,19 @@ class _Differ:
 
     # --- reference data ----------------------------------------------------
 
-    def unit(self, name: str) -> Unit:
+    def unit(self, name: str, row: int | None = None) -> Unit:
         unit = self.units.get(name) or self.units_by_full.get(name)
+        full = self.plan.unit_full_names.get(name, "")
+        if unit is None and full:  # 质监局（诸城市质量技术监督局）
+            unit = self.units_by_full.get(full) or self.units.get(full)
+            if unit is not None:
+                self.units[name] = unit
         if unit is None:
-            unit = Unit(name=name, kind=Unit.Kind.BUREAU)
+            unit = self._known_as(Unit, "units", name, row)
+            if unit is not None:
+                self.units[name] = unit  # the workbook's name for a known unit
+        if unit is None:
+            unit = Unit(name=name, full_name=full, kind=Unit.Kind.BUREAU)
             self.units[name] = unit
             self.w.units.append(unit)
             self._created("units", name)
@@ -153,13 +172,18 @@ class _Differ:
         self.seen["units"].add(id(unit))
         return unit
 
-    def person(self, unit: Unit, name: str | None) -> Person | None:
+    def person(self, unit: Unit, name: str | None, row: int | None = None) -> Person | None:
         if not name:
             return None
         key = (unit.pk, name) if unit.pk else (id(unit), name)
         person = self.persons.get(key)
+        # A new unit's people are new with it; a known unit's new person is a decision.
+        if person is None and unit.pk:
+            person = self._known_as(Person, "persons", name, row, unit)
+            if person is not None:
+                self.persons[key] = person
         if person is None:
-            person = Person(name=name, unit=unit)
+            person = Person(name=name, unit=unit, title=self.plan.person_titles.get(name, ""))
             self.persons[key] = person
             self.w.persons.append(person)
             self._created("persons", f"{name}（{unit.name}）")
@@ -168,12 +192,18 @@ class _Differ:
         self.seen["persons"].add(id(person))
         return person
 
-    def mayor(self, name: str | None) -> ViceMayor | None:
+    def mayor(self, name: str | None, row: int | None = None) -> ViceMayor | None:
         if not name:
             return None
         mayor = self.mayors.get(name)
         if mayor is None:
+            mayor = self._known_as(ViceMayor, "mayors", name, row)
+            if mayor is not None:
+                self.mayors[name] = mayor
+        if mayor is None:
             mayor = ViceMayor(name=name)
+            if title := self.plan.mayor_titles.get(name):
+                mayor.title = title
             self.mayors[name] = mayor
             self.w.mayors.append(mayor)
             self._created("mayors", name)
@@ -181,6 +211,80 @@ class _Differ:
             self.result.counts["mayors"].unchanged += 1
         self.seen["mayors"].add(id(mayor))
         return mayor
+
+    # --- names the database does not know ----------------------------------------
+
+    def _known_as(self, model, kind: str, name: str, row: int | None, unit: Unit | None = None):
+        """A name the database does not know: record it with the nearest known names
+        and the user's decision; the known object it stands for, if that is the
+        decision (None: it is new, or undecided and the import will be refused)."""
+        key = name_key(kind, name, unit.name if unit is not None else "")
+        unknown = self.unknown.get(key)
+        if unknown is None:
+            pk = self.choices.same_as.get(key)
+            if pk is not None and pk in self.by_pk[model]:
+                decision = f"same:{pk}"
+            elif pk is not None:  # "the same as" an object that is not there: never "new"
+                self.errors.append(
+                    RowError(
+                        row,
+                        "",
+                        _("“%(name)s”所对应的已有对象不存在，请重新选择。") % {"name": name},
+                    )
+                )
+                decision = ""
+            elif self.choices.allow_new or key in self.choices.new:
+                decision = "new"
+            else:
+                decision = ""
+            unknown = UnknownName(
+                kind=kind,
+                name=name,
+                rows=[],
+                suggestions=self._nearest(kind, name, unit),
+                unit=unit.name if unit is not None else "",
+                decision=decision,
+            )
+            self.unknown[key] = unknown
+        if row is not None and row not in unknown.rows:
+            unknown.rows.append(row)
+        if unknown.decision.startswith("same:"):
+            return self.by_pk[model][int(unknown.decision.removeprefix("same:"))]
+        return None
+
+    def _nearest(self, kind: str, name: str, unit: Unit | None) -> list[tuple[int, str]]:
+        if kind == "units":
+            units = self.by_pk[Unit].values()
+            candidates = [
+                (u.pk, u.name, f"{u.name}（{u.full_name}）" if u.full_name else u.name)
+                for u in units
+            ] + [(u.pk, u.full_name, f"{u.name}（{u.full_name}）") for u in units if u.full_name]
+        elif kind == "persons":
+            candidates = [
+                (p.pk, p.name, f"{p.name}（{self.by_pk[Unit][p.unit_id].name}）")
+                for p in self.by_pk[Person].values()
+                if unit is None or p.unit_id == unit.pk
+            ]
+        else:
+            candidates = [(m.pk, m.name, m.name) for m in self.by_pk[ViceMayor].values()]
+        return nearest_names(name, candidates, same_surname=kind != "units")
+
+    def unknown_errors(self) -> list[RowError]:
+        """One refusal per name left undecided, naming the nearest known ones."""
+        errors = []
+        for unknown in self.unknown.values():
+            if unknown.decision:
+                continue
+            near = "、".join(label for _pk, label in unknown.suggestions)
+            message = _("“%(name)s”不是已有的%(kind)s：请确认为新增，或对应到已有的%(kind)s") % {
+                "name": unknown.label,
+                "kind": unknown.kind_label,
+            }
+            if near:
+                message += _("（相近：%(near)s）") % {"near": near}
+            row = unknown.rows[0] if unknown.rows else None
+            errors.append(RowError(row, "", message, name_key=unknown.key))
+        return errors
 
     # --- bookkeeping -------------------------------------------------------
 
@@ -243,10 +347,10 @@ class _Differ:
 
     def diff_project(self, spec: ProjectSpec) -> None:
         c = self.columns
-        mayor = self.mayor(spec.mayor) if "mayor" in c else None
+        mayor = self.mayor(spec.mayor, spec.row) if "mayor" in c else None
         units: list = []
         for unit_name, person_name in spec.units:
-            unit = self.unit(unit_name)
+            unit = self.unit(unit_name, spec.row)
             # 质监局 and its full name 诸城市质量技术监督局 are one unit.
             if all(unit is not u for u, _p in units):
                 units.append((unit, person_name))
@@ -272,24 +376,24 @@ class _Differ:
             old_assignments = []
         else:
             old_assignments = self.assignments.get(project.pk, [])
-            extra = self.diff_assignments(project, units, old_assignments)
+            extra = self.diff_assignments(project, units, old_assignments, spec.row)
             changed = self._compare("projects", project, wanted, label, extra)
             if changed:
                 self.w.changed_projects[project] = changed
         if project.pk is None:
-            self.diff_assignments(project, units, [])
+            self.diff_assignments(project, units, [], spec.row)
 
         self.diff_subitems(project, spec)
         self.diff_owned(project, None, spec.milestones, spec.indicators)
 
-    def diff_assignments(self, project: Project, units, old: list) -> list[str]:
+    def diff_assignments(self, project: Project, units, old: list, row: int) -> list[str]:
         """Set the project's units; returns a change description ("" when same)."""
         by_unit = {a.unit_id: a for a in old}
         keep_ids = set()
         before = "、".join(self._name_of(Unit, a.unit_id) for a in old)
         changed = False
         for order, (unit, person_name) in enumerate(units):
-            person = self.person(unit, person_name) if "persons" in self.columns else None
+            person = self.person(unit, person_name, row) if "persons" in self.columns else None
             existing = by_unit.get(unit.pk) if unit.pk else None
             if existing is None:
                 self.w.new_assignments.append(
@@ -331,15 +435,15 @@ class _Differ:
         pairs, kept = _match(spec.subitems, existing)
         used_units = []
         for number, (sub_spec, sub) in enumerate(pairs, start=1):
-            unit = self.unit(sub_spec.unit)
+            unit = self.unit(sub_spec.unit, sub_spec.row)
             used_units.append(unit.pk)
             wanted: dict = {"name": sub_spec.name, "unit": unit}
             if "description" in self.columns:
                 wanted["description"] = sub_spec.description
             if "persons" in self.columns:
-                wanted["person"] = self.person(unit, sub_spec.person)
+                wanted["person"] = self.person(unit, sub_spec.person, sub_spec.row)
             if "mayor" in self.columns:
-                wanted["mayor"] = self.mayor(sub_spec.mayor)
+                wanted["mayor"] = self.mayor(sub_spec.mayor, sub_spec.row)
             label = f"{spec.number}-{number} {sub_spec.name}"
             if sub is None:
                 sub = SubItem(project=project, number=number, **wanted)
@@ -393,7 +497,7 @@ class _Differ:
             existing = self.milestones.get(key, []) if has_rows else []
             pairs, kept = _match(milestones, existing)
             for m_spec, milestone in pairs:
-                m_unit = unit or self.unit(m_spec.unit)
+                m_unit = unit or self.unit(m_spec.unit, m_spec.row)
                 label = f"{prefix}{m_spec.name}"
                 if milestone is None:
                     self.w.new_milestones.append(
@@ -402,12 +506,16 @@ class _Differ:
                             subitem=sub,
                             unit=m_unit,
                             name=m_spec.name,
+                            start_date=m_spec.start,
                             due_date=m_spec.due,
                         )
                     )
                     self._created("milestones", label)
                     continue
-                if milestone.start_date and m_spec.due < milestone.start_date:
+                # A start typed in the workbook (3月至6月) replaces the stored
+                # one; a single date leaves the stored start alone.
+                start = m_spec.start or milestone.start_date
+                if start and m_spec.due < start:
                     self.errors.append(
                         RowError(
                             m_spec.row,
@@ -415,12 +523,27 @@ class _Differ:
                             _("完成时限 %(due)s 早于该节点已登记的开始日期 %(start)s")
                             % {
                                 "due": m_spec.due.isoformat(),
-                                "start": milestone.start_date.isoformat(),
+                                "start": start.isoformat(),
+                            },
+                        )
+                    )
+                    continue
+                if m_spec.start and milestone.done_date and milestone.done_date < m_spec.start:
+                    self.errors.append(
+                        RowError(
+                            m_spec.row,
+                            "完成时限",
+                            _("开始日期 %(start)s 晚于该节点已登记的完成日期 %(done)s")
+                            % {
+                                "start": m_spec.start.isoformat(),
+                                "done": milestone.done_date.isoformat(),
                             },
                         )
                     )
                     continue
                 wanted = {"name": m_spec.name, "due_date": m_spec.due, "unit": m_unit}
+                if m_spec.start:
+                    wanted["start_date"] = m_spec.start
                 changed = self._compare("milestones", milestone, wanted, label)
                 if changed:
                     self.w.changed_milestones[milestone] = changed
@@ -553,9 +676,13 @@ def _match(specs: list, existing: list) -> tuple[list[tuple], list]:
     return list(zip(specs, paired, strict=True)), leftovers
 
 
-def apply_plan(plan: TargetsPlan, *, dry_run: bool, user=None) -> ImportResult:
+def apply_plan(
+    plan: TargetsPlan, *, dry_run: bool, user=None, names: NameChoices | None = None
+) -> ImportResult:
     """Diff ``plan`` against the database and, unless ``dry_run``, write it,
-    all or nothing."""
+    all or nothing. A unit, person or vice-mayor the database does not know is
+    written only when ``names`` says it is new (or stands for a known one); else
+    it is listed in ``result.unknown_names`` and the import refused."""
     result = ImportResult(year=plan.year, dry_run=dry_run, rows=plan.rows)
     if plan.errors:
         result.errors = list(plan.errors)
@@ -568,11 +695,13 @@ def apply_plan(plan: TargetsPlan, *, dry_run: bool, user=None) -> ImportResult:
             if not dry_run:
                 # One import of a year at a time.
                 list(PlanYear.objects.select_for_update().filter(year=plan.year))
-            differ = _Differ(plan, result)
+            differ = _Differ(plan, result, names or NameChoices())
             differ.load()
             differ.diff()
-            if differ.errors:
-                result.errors = sorted(differ.errors, key=lambda e: e.row or 0)
+            result.unknown_names = list(differ.unknown.values())
+            errors = differ.errors + differ.unknown_errors()
+            if errors:
+                result.errors = sorted(errors, key=lambda e: e.row or 0)
                 return result
             if not dry_run:
                 differ.write(user)
@@ -585,3 +714,33 @@ def apply_plan(plan: TargetsPlan, *, dry_run: bool, user=None) -> ImportResult:
 
 
 __all__ = ["IndicatorSpec", "MilestoneSpec", "SubItemSpec", "apply_plan"]
+
+
+def _chars_overlap(a: str, b: str) -> float:
+    """Share of the characters two names have in common (质检局 ~ 质监局: 2 of 4)."""
+    sa, sb = set(a), set(b)
+    return len(sa & sb) / len(sa | sb) if sa and sb else 0.0
+
+
+NEAREST = 3
+NEAR_ENOUGH = 0.5
+
+
+def nearest_names(
+    name: str, candidates: list[tuple[int, str, str]], *, same_surname: bool = False
+) -> list[tuple[int, str]]:
+    """The known names nearest to ``name``, best first: ``candidates`` are (pk,
+    name compared, label shown); scored by edit similarity and by the characters
+    they share, whichever is higher. For people (``same_surname``) a short name
+    with the same surname is near too (王市长 ~ 王世和)."""
+    scored: dict[int, tuple[float, str]] = {}
+    for pk, known, label in candidates:
+        if not known:
+            continue
+        score = max(SequenceMatcher(None, name, known).ratio(), _chars_overlap(name, known))
+        if same_surname and name[:1] == known[:1] and len(name) <= 4:
+            score = max(score, NEAR_ENOUGH)
+        if score >= NEAR_ENOUGH and score > scored.get(pk, (0.0, ""))[0]:
+            scored[pk] = (score, label)
+    best = sorted(scored.items(), key=lambda item: (-item[1][0], item[1][1]))[:NEAREST]
+    return [(pk, label) for pk, (_score, label) in best]

@@ -99,6 +99,10 @@ def _fill(row: dict, milestone: Milestone | None, indicator: Indicator | None) -
     if milestone is not None:
         row["milestone"] = milestone.name
         row["deadline"] = milestone.due_date
+        if milestone.start_date:  # a period, read back by the importer as one
+            row["deadline"] = (
+                f"{milestone.start_date.isoformat()}至{milestone.due_date.isoformat()}"
+            )
     if indicator is not None:
         row["indicator"] = indicator.name
         row["target_value"] = indicator.target
@@ -230,7 +234,9 @@ def export_year(year: int) -> bytes:
 TEMPLATE_NOTES = [
     "注：1. 每个小项一行（一个小项有多个进度节点时可占多行，小项名称相同即为同一小项）；没有小项的项目占一行。",
     "2. 同一项目的序号、项目名称等可以合并单元格；多个责任单位、责任人用顿号“、”分隔，按顺序一一对应，第一个为牵头单位。",
-    "3. 完成时限可填日期（2011-08-31、2011年9月30日）或 6月底前、上半年、第三季度、年底、全年 等。",
+    "3. 完成时限可填日期（2011-08-31、2011年9月30日）或 6月底前、上半年、第三季度、年底、全年 等；"
+    "时间段（3月至6月）记为开始和完成日期；每季度末、每月25日前、每月底、每半年 按期拆成多个进度节点。",
+    "4. 目标值只填一个数字（可带单位，如 95%、13个）；单位名称后可注（牵头），责任人后可注（职务）。",
 ]
 
 

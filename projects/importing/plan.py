@@ -16,6 +16,32 @@ Grouping rules (the clerk's layout):
 - a sub-item's unit and person are the first of its row;
 - each deadline is one milestone, named by the 进度节点 column or, when that
   is empty, after the sub-item (plus the deadline when it has several).
+
+Reading cells as the clerk meant them (:mod:`projects.importing.parsing`):
+
+- invisible characters (controls, NUL, zero-width, BOM, also as Excel's
+  ``_x0007_``) are dropped from every cell when the sheet is read; a name
+  (unit, person, vice-mayor) holding a bidirectional control is refused, other
+  text loses them;
+- a date or a number in a name column is refused, never taken as a name;
+- ``王磊（局长）`` / ``王磊 局长``: person 王磊 with the title 局长 (a new
+  person gets it; a known one is matched by name and left as stored); the
+  same for vice-mayors (``李强（常务副市长）``, ``王世和副市长``);
+- a unit's brackets: ``（牵头）`` makes it the lead unit (first, with the
+  person typed beside it), ``（配合）`` and the like are dropped, a unit name
+  in brackets is the same unit's other name (the shorter one is its name, the
+  longer its full name, used to match a known unit and stored on a new one);
+  anything else in brackets is refused;
+- a deadline range (``3月至6月``) is one milestone with a start date; a
+  recurring one (``每季度末``, ``每月25日前``, ``每月底``, ``每半年``) is one
+  milestone per period, named after it (``…（第一季度）``);
+- a sub-item's own numbering (``1-1``, ``（1）``, ``1、``, ``一是``) is taken
+  off once: the number is ours to show (``16-1 …``);
+- a category (cell or section row) is matched by meaning
+  (:func:`~projects.importing.parsing.category_by_meaning`);
+- a target value is one exact number, perhaps with a unit (``95%``,
+  ``13个``, ``1,000``, ``500万元``); ranges, bounds, estimates, ``5万`` and
+  ``1e5`` are refused.
 """
 
 from __future__ import annotations
@@ -31,13 +57,18 @@ from common.text import clean_text, parse_project_number, split_names, squeeze
 from projects.importing.columns import column_key
 from projects.importing.parsing import (
     CellError,
+    UnitName,
+    category_by_meaning,
+    check_name_cell,
     deadline_label,
-    mayor_name,
-    names,
+    mayor_and_title,
     one_line,
     parse_amount,
-    parse_deadline,
+    parse_deadlines,
+    person_name,
+    strip_subitem_number,
     text_block,
+    unit_name,
 )
 from projects.importing.results import RowError
 from projects.importing.workbook import unit_column_order
@@ -51,6 +82,12 @@ class MilestoneSpec:
     due: dt.date
     unit: str
     row: int
+    start: dt.date | None = None
+
+
+# A milestone without a 进度节点 name, named once its owner's are all read:
+# (label, due, unit, row, start).
+Derived = tuple[str, dt.date, str, int, dt.date | None]
 
 
 @dataclasses.dataclass
@@ -71,7 +108,7 @@ class SubItemSpec:
     row: int
     milestones: list[MilestoneSpec] = dataclasses.field(default_factory=list)
     indicators: list[IndicatorSpec] = dataclasses.field(default_factory=list)
-    derived: list[tuple[str, dt.date, str, int]] = dataclasses.field(default_factory=list)
+    derived: list[Derived] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -88,7 +125,7 @@ class ProjectSpec:
     subitems: list[SubItemSpec] = dataclasses.field(default_factory=list)
     milestones: list[MilestoneSpec] = dataclasses.field(default_factory=list)
     indicators: list[IndicatorSpec] = dataclasses.field(default_factory=list)
-    derived: list[tuple[str, dt.date, str, int]] = dataclasses.field(default_factory=list)
+    derived: list[Derived] = dataclasses.field(default_factory=list)
 
     @property
     def lead_unit(self) -> str | None:
@@ -103,13 +140,15 @@ class TargetsPlan:
     projects: list[ProjectSpec]
     errors: list[RowError]
     rows: int
+    # What the workbook says about names beyond the name itself: a unit's full
+    # name given in brackets, a person's or vice-mayor's title (王磊（局长）).
+    unit_full_names: dict[str, str] = dataclasses.field(default_factory=dict)
+    person_titles: dict[str, str] = dataclasses.field(default_factory=dict)
+    mayor_titles: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 # Written in a 责任人 cell to keep the pairing when a unit has no person: 质监局、经信局 / —、刘志刚.
 NO_PERSON = {"—", "－", "-", "无", "——"}
-
-_CATEGORY_BY_LABEL = {str(c.label): c.value for c in Category}
-_CATEGORY_BY_LABEL.update({c.value: c.value for c in Category})
 
 
 def _max(model, field: str) -> int:
@@ -119,7 +158,9 @@ def _max(model, field: str) -> int:
 class _Reader:
     """Reads one row's cells by key, recording problems against its row number."""
 
-    def __init__(self, headers: list[str], errors: list[RowError]):
+    def __init__(
+        self, headers: list[str], errors: list[RowError], keys: list[str | None] | None = None
+    ):
         self.errors = errors
         self.index: dict[str, int] = {}
         self.labels: dict[str, str] = {}
@@ -127,7 +168,7 @@ class _Reader:
         for i, label in enumerate(headers):
             if i == 0:
                 continue
-            key = column_key(label)
+            key = keys[i] if keys is not None else column_key(label)
             if key == "units":
                 unit_cols.append((unit_column_order(label), i, label))
             elif key and key not in self.index:
@@ -136,8 +177,12 @@ class _Reader:
         self.unit_cols = [i for _, i, _ in sorted(unit_cols)]
         if unit_cols:
             self.labels["units"] = sorted(unit_cols)[0][2]
+        self.headers = headers
         self.row = 0
         self.values: tuple = ()
+        self.unit_full_names: dict[str, str] = {}
+        self.person_titles: dict[str, str] = {}
+        self.mayor_titles: dict[str, str] = {}
 
     @property
     def columns(self) -> set[str]:
@@ -150,6 +195,17 @@ class _Reader:
     def error(self, key: str, message: str) -> None:
         self.errors.append(RowError(self.row, self.labels.get(key, ""), message))
 
+    def name_cell(self, i: int | None) -> object:
+        """Column ``i``'s value if it can hold names, else None (error recorded)."""
+        if i is None:
+            return None
+        try:
+            check_name_cell(self.values[i])
+        except CellError as exc:
+            self.errors.append(RowError(self.row, self.headers[i], str(exc)))
+            return None
+        return self.values[i]
+
     def name(self, key: str, model, field: str) -> str:
         text = one_line(self.raw(key))
         limit = _max(model, field)
@@ -160,26 +216,47 @@ class _Reader:
             return text[:limit]
         return text
 
-    def units(self) -> list[str]:
+    def units(self) -> tuple[list[str], str | None]:
+        """The row's units in order, and the one marked 牵头 (None if none is)."""
         found: list[str] = []
+        lead = None
         for i in self.unit_cols:
-            for name in names(self.values[i]):
-                if name not in found:
-                    found.append(name)
-        for name in found:
-            if len(name) > _max(Unit, "name"):
-                self.error("units", _("单位名称“%(name)s”过长") % {"name": name})
-        return found
+            value = self.name_cell(i)
+            if value is None and clean_text(self.values[i]):
+                # Refused (a date, say); a placeholder keeps the row from also
+                # "missing a unit". The error stops the import before any write.
+                found.append(clean_text(self.values[i]))
+            for part in split_names(value):
+                try:
+                    unit = unit_name(part)
+                except CellError as exc:
+                    self.errors.append(RowError(self.row, self.headers[i], str(exc)))
+                    # Kept as typed so that the row is not also "missing a unit";
+                    # the error stops the import before any unit is made.
+                    unit = UnitName(squeeze(part))
+                if not unit.name:
+                    continue
+                if len(unit.name) > _max(Unit, "name"):
+                    self.error("units", _("单位名称“%(name)s”过长") % {"name": unit.name})
+                if unit.full_name and len(unit.full_name) <= _max(Unit, "full_name"):
+                    self.unit_full_names.setdefault(unit.name, unit.full_name)
+                if unit.lead and lead is None:
+                    lead = unit.name
+                if unit.name not in found:
+                    found.append(unit.name)
+        return found, lead
 
     def persons(self, units: list[str]) -> list[str | None]:
         persons: list[str | None] = []
-        for name in split_names(self.raw("persons")):
-            name = squeeze(name)
-            if name in NO_PERSON:
+        for part in split_names(self.name_cell(self.index.get("persons"))):
+            if squeeze(part) in NO_PERSON:
                 persons.append(None)
                 continue
+            name, title = person_name(part)
             if len(name) > _max(Person, "name"):
                 self.error("persons", _("姓名“%(name)s”过长") % {"name": name})
+            if title and len(title) <= _max(Person, "title"):
+                self.person_titles.setdefault(name, title)
             persons.append(name)
         if len(persons) > len(units):
             self.error(
@@ -190,21 +267,25 @@ class _Reader:
         return persons + [None] * (len(units) - len(persons))
 
     def mayor(self) -> str | None:
-        found = names(self.raw("mayor"))
+        found = split_names(self.name_cell(self.index.get("mayor")))
         if len(found) > 1:
             self.error("mayor", _("只能填写一位分管市长，这里有 %(n)d 位") % {"n": len(found)})
         if not found:
             return None
-        name = mayor_name(found[0])
+        name, title = mayor_and_title(found[0])
         if len(name) > _max(ViceMayor, "name"):
             self.error("mayor", _("姓名“%(name)s”过长") % {"name": name})
+        if title and len(title) <= _max(ViceMayor, "title"):
+            self.mayor_titles.setdefault(name, title)
         return name
 
 
-def plan_targets(dataset: tablib.Dataset, year: int) -> TargetsPlan:
+def plan_targets(
+    dataset: tablib.Dataset, year: int, keys: list[str | None] | None = None
+) -> TargetsPlan:
     """Read the normalised table into project specs; problems go to ``errors``."""
     errors: list[RowError] = []
-    reader = _Reader(list(dataset.headers or []), errors)
+    reader = _Reader(list(dataset.headers or []), errors, keys)
     columns = reader.columns
     if "project" not in columns:
         errors.append(RowError(None, "", _("表格中没有“项目名称”列。")))
@@ -240,7 +321,17 @@ def plan_targets(dataset: tablib.Dataset, year: int) -> TargetsPlan:
     for project in projects:
         _finish_project(project, errors)
     errors.sort(key=lambda e: e.row or 0)
-    return TargetsPlan(year, dataset.title or "", columns, projects, errors, rows)
+    return TargetsPlan(
+        year,
+        dataset.title or "",
+        columns,
+        projects,
+        errors,
+        rows,
+        unit_full_names=reader.unit_full_names,
+        person_titles=reader.person_titles,
+        mayor_titles=reader.mayor_titles,
+    )
 
 
 def _start_project(reader: _Reader, name: str, number_raw, position: int) -> ProjectSpec | None:
@@ -267,32 +358,40 @@ def _start_project(reader: _Reader, name: str, number_raw, position: int) -> Pro
     project.guarantees = text_block(reader.raw("guarantees"))
     category = one_line(reader.raw("category"))
     if category:
-        if category not in _CATEGORY_BY_LABEL:
+        project.category = category_by_meaning(category)
+        if project.category is None:
             reader.error(
                 "category",
                 _("无法识别的类别“%(text)s”（可填：%(choices)s）")
                 % {"text": category, "choices": "、".join(str(c.label) for c in Category)},
             )
-        project.category = _CATEGORY_BY_LABEL.get(category)
     return project
 
 
 def _read_row(reader: _Reader, project: ProjectSpec, year: int) -> None:
     row = reader.row
-    units = reader.units()
+    units, lead = reader.units()
     persons = reader.persons(units)
     mayor = reader.mayor()
+    if lead is not None and units[0] != lead:
+        # 牵头 puts the unit first, with the person typed beside it.
+        at = units.index(lead)
+        units.insert(0, units.pop(at))
+        persons.insert(0, persons.pop(at))
     for unit, person in zip(units, persons, strict=False):
         known = dict(project.units)
         if unit not in known:
             project.units.append((unit, person))
         elif known[unit] is None and person:
             project.units[[u for u, _p in project.units].index(unit)] = (unit, person)
+    if lead is not None and project.units[0][0] != lead:
+        at = [u for u, _p in project.units].index(lead)
+        project.units.insert(0, project.units.pop(at))
     if project.mayor is None and mayor:
         project.mayor = mayor
 
     owner: ProjectSpec | SubItemSpec = project
-    sub_name = reader.name("subitem", SubItem, "name")
+    sub_name = strip_subitem_number(reader.name("subitem", SubItem, "name"))
     if sub_name:
         sub = next((s for s in project.subitems if s.name == sub_name), None)
         if sub is None:
@@ -321,18 +420,22 @@ def _read_row(reader: _Reader, project: ProjectSpec, year: int) -> None:
 
     unreadable = False
     try:
-        due = parse_deadline(reader.raw("deadline"), year)
+        deadlines = parse_deadlines(reader.raw("deadline"), year)
     except CellError as exc:
         reader.error("deadline", str(exc))
-        due, unreadable = None, True
+        deadlines, unreadable = [], True
     milestone_name = reader.name("milestone", Milestone, "name")
-    if due is not None:
-        unit = owner.unit if isinstance(owner, SubItemSpec) else (units[0] if units else "")
+    unit = owner.unit if isinstance(owner, SubItemSpec) else (units[0] if units else "")
+    for deadline in deadlines:
         if milestone_name:
-            owner.milestones.append(MilestoneSpec(milestone_name, due, unit, row))
+            name = milestone_name
+            if deadline.period:  # 每季度末: one milestone per quarter, named after it
+                name = f"{milestone_name}（{deadline.period}）"[: _max(Milestone, "name")]
+            owner.milestones.append(MilestoneSpec(name, deadline.due, unit, row, deadline.start))
         else:
-            owner.derived.append((deadline_label(reader.raw("deadline")), due, unit, row))
-    elif milestone_name and not unreadable:
+            label = deadline.period or deadline_label(reader.raw("deadline"))
+            owner.derived.append((label, deadline.due, unit, row, deadline.start))
+    if not deadlines and milestone_name and not unreadable:
         reader.error("deadline", _("进度节点“%(name)s”缺少完成时限") % {"name": milestone_name})
 
     indicator = reader.name("indicator", Indicator, "name")
@@ -402,8 +505,8 @@ def _name_derived(owner, lead: str, errors: list[RowError]) -> None:
     project), with the deadline added when there are several."""
     limit = _max(Milestone, "name")
     several = len(owner.derived) > 1
-    for label, due, unit, row in owner.derived:
+    for label, due, unit, row, start in owner.derived:
         name = f"{owner.name}（{label}）" if several else owner.name
-        owner.milestones.append(MilestoneSpec(name[:limit], due, unit or lead, row))
+        owner.milestones.append(MilestoneSpec(name[:limit], due, unit or lead, row, start))
     owner.milestones.sort(key=lambda m: m.row)
     owner.derived = []

@@ -115,19 +115,19 @@ def _rows():
 @pytest.mark.django_db
 def test_importing_a_new_year():
     with honest_writes(2011):
-        assert targets_import(file=simple(_rows()), year=2011).errors == []
+        assert targets_import(allow_new=True, file=simple(_rows()), year=2011).errors == []
 
 
 @pytest.mark.django_db
 def test_reimporting_an_amended_workbook(city):
-    targets_import(file=simple(_rows()), year=2011, user=city.adam)
+    targets_import(allow_new=True, file=simple(_rows()), year=2011, user=city.adam)
     rows = _rows()
     rows[0][8] = "7月31日前"  # a deadline moved
     rows[0][2] = rows[1][2] = "争创山东名牌"  # a project's target
     rows[1][4] = "培育地理标志产品"  # a sub-item renamed
     rows[2][5], rows[2][6] = "卫生局、商务局", "钟兆湘、陈建民"  # the lead changes
     with honest_writes(2011):
-        result = targets_import(file=simple(rows), year=2011, user=city.olivia)
+        result = targets_import(allow_new=True, file=simple(rows), year=2011, user=city.olivia)
     assert result.errors == [] and len(result.changes) >= 4
 
 
@@ -136,7 +136,7 @@ def test_an_amended_deadline_reaches_history_the_pdf_cache_and_the_admin_check(c
     """The issue's case: the re-import moves a deadline; updated_at moves, history
     says old → new, the PDF data version changes, and an admin form opened before
     the import refuses to save over it."""
-    targets_import(file=simple(_rows()), year=2011, user=city.adam)
+    targets_import(allow_new=True, file=simple(_rows()), year=2011, user=city.adam)
     milestone = Milestone.objects.get(name="争创名牌")
     client.force_login(city.adam)
     url = reverse("admin:projects_milestone_change", args=[milestone.pk])
@@ -148,7 +148,7 @@ def test_an_amended_deadline_reaches_history_the_pdf_cache_and_the_admin_check(c
 
     at = timezone.now().replace(microsecond=0) + dt.timedelta(minutes=5)
     with time_machine.travel(at, tick=False):
-        targets_import(file=simple(rows), year=2011, user=city.olivia)
+        targets_import(allow_new=True, file=simple(rows), year=2011, user=city.olivia)
 
     assert data_version(2011) != version, "cached PDFs would keep the old deadline"
     milestone.refresh_from_db()

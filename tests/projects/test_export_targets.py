@@ -22,7 +22,7 @@ def _sheet(data: bytes):
 
 
 def test_export_has_title_header_and_merged_project_cells():
-    targets_import(file=clerk_workbook(), year=2011)
+    targets_import(allow_new=True, file=clerk_workbook(), year=2011)
     ws = _sheet(targets_export(year=2011))
     assert ws["A1"].value == "2011年质量兴市项目化推进工作责任制分解表"
     assert [c.value for c in ws[2]][:6] == [
@@ -47,33 +47,33 @@ def test_export_has_title_header_and_merged_project_cells():
 
 
 def test_round_trip_export_then_import_gives_back_the_same_data():
-    targets_import(file=clerk_workbook(), year=2011)
+    targets_import(allow_new=True, file=clerk_workbook(), year=2011)
     before = snapshot(2011)
     exported = targets_export(year=2011)
 
     # Into an empty year: the same objects come back.
     Milestone.objects.all().delete()
     Project.objects.all().delete()
-    result = targets_import(file=exported, year=2011)
+    result = targets_import(allow_new=True, file=exported, year=2011)
     assert result.errors == []
     assert snapshot(2011) == before
 
     # And over itself: nothing changes.
-    again = targets_import(file=targets_export(year=2011), year=2011)
+    again = targets_import(allow_new=True, file=targets_export(year=2011), year=2011)
     assert again.changes == [] and again.warnings == []
 
 
 def test_the_demo_year_round_trips_unchanged():
     demo_load()
     before = snapshot(2010)
-    result = targets_import(file=targets_export(year=2010), year=2010)
+    result = targets_import(allow_new=True, file=targets_export(year=2010), year=2010)
     assert result.errors == [] and result.changes == [] and result.warnings == []
     assert counts(result)["projects"] == (0, 0, 33)
     assert snapshot(2010) == before
 
 
 def test_cells_that_would_run_as_formulas_are_escaped_and_read_back():
-    targets_import(file=clerk_workbook(), year=2011)
+    targets_import(allow_new=True, file=clerk_workbook(), year=2011)
     Project.objects.filter(number=16).update(name='=HYPERLINK("http://x")', target="+86 电话")
     Project.objects.filter(number=17).update(name="@SUM(A1)", measures="-1 项")
     before = snapshot(2011)
@@ -89,7 +89,7 @@ def test_cells_that_would_run_as_formulas_are_escaped_and_read_back():
     ]
     assert ws["D3"].value == "'+86 电话"
 
-    assert targets_import(file=data, year=2011).changes == []
+    assert targets_import(allow_new=True, file=data, year=2011).changes == []
     assert snapshot(2011) == before
 
 
@@ -98,18 +98,18 @@ def test_template_is_a_valid_annex_with_examples():
     ws = _sheet(data)
     assert "导入模板" in ws["A1"].value
     assert ws["A2"].value == "序号"
-    result = targets_import(file=data, year=2012, dry_run=True)
+    result = targets_import(allow_new=True, file=data, year=2012, dry_run=True)
     assert result.errors == []
     assert counts(result)["projects"] == (2, 0, 0)
     assert counts(result)["milestones"] == (3, 0, 0)
 
 
 def test_export_command_writes_the_file(tmp_path, capsys):
-    targets_import(file=clerk_workbook(), year=2011)
+    targets_import(allow_new=True, file=clerk_workbook(), year=2011)
     path = tmp_path / "2011.xlsx"
     call_command("export_targets", "--year", "2011", "-o", str(path))
     assert "已导出 2011 年度目标" in capsys.readouterr().out
-    assert targets_import(file=path, year=2011).changes == []
+    assert targets_import(allow_new=True, file=path, year=2011).changes == []
 
 
 def test_export_command_refuses_a_year_without_targets(tmp_path):

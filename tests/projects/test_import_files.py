@@ -26,7 +26,7 @@ GOOD_ROWS = [
 
 
 def _refused(data, **kwargs) -> str:
-    result = targets_import(file=data, year=2011, **kwargs)
+    result = targets_import(allow_new=True, file=data, year=2011, **kwargs)
     assert len(result.errors) == 1
     assert not PlanYear.objects.filter(year=2011).exists()
     assert Unit.objects.count() == 0
@@ -134,7 +134,7 @@ def test_the_header_may_be_on_a_later_sheet():
         ws.append(row)
     out = io.BytesIO()
     wb.save(out)
-    assert targets_import(file=out.getvalue(), year=2011).errors == []
+    assert targets_import(allow_new=True, file=out.getvalue(), year=2011).errors == []
     assert Project.objects.get().name == "实施名牌战略"
 
 
@@ -144,7 +144,7 @@ def test_the_header_may_be_on_a_later_sheet():
 def test_command_prints_counts_per_kind_and_exits_zero(tmp_path, capsys):
     path = tmp_path / "annex.xlsx"
     path.write_bytes(simple(GOOD_ROWS))
-    call_command("import_targets", str(path), "--year", "2011")
+    call_command("import_targets", str(path), "--year", "2011", "--allow-new")
     out = capsys.readouterr().out
     assert "导入完成：2011 年度，读取 2 行。" in out
     lines = [line.split() for line in out.splitlines()]
@@ -156,7 +156,7 @@ def test_command_prints_counts_per_kind_and_exits_zero(tmp_path, capsys):
     assert ["分管市长", "2", "0", "0"] in lines
     assert Project.objects.count() == 2
 
-    call_command("import_targets", str(path), "--year", "2011")
+    call_command("import_targets", str(path), "--year", "2011", "--allow-new")
     lines = [line.split() for line in capsys.readouterr().out.splitlines()]
     assert ["项目", "0", "0", "2"] in lines and ["进度节点", "0", "0", "2"] in lines
 
@@ -164,7 +164,7 @@ def test_command_prints_counts_per_kind_and_exits_zero(tmp_path, capsys):
 def test_command_dry_run_writes_nothing(tmp_path, capsys):
     path = tmp_path / "annex.xlsx"
     path.write_bytes(simple(GOOD_ROWS))
-    call_command("import_targets", str(path), "--year", "2011", "--dry-run")
+    call_command("import_targets", str(path), "--year", "2011", "--dry-run", "--allow-new")
     assert "试运行（未写入）" in capsys.readouterr().out
     assert not Project.objects.exists()
 
@@ -219,7 +219,9 @@ def test_command_refuses_an_impossible_year(tmp_path):
 def test_command_run_as_manage_py_exits_zero(tmp_path, capsys, keep_connection):
     path = tmp_path / "annex.xlsx"
     path.write_bytes(simple(GOOD_ROWS))
-    ImportCommand().run_from_argv(["manage.py", "import_targets", str(path), "--year", "2011"])
+    ImportCommand().run_from_argv(
+        ["manage.py", "import_targets", str(path), "--year", "2011", "--allow-new"]
+    )
     assert "完成。" in capsys.readouterr().out
 
 
@@ -232,7 +234,7 @@ def test_formatting_far_to_the_right_and_below_is_ignored():
     ws.cell(row=5000, column=16000).value = ""
     out = io.BytesIO()
     wb.save(out)
-    assert targets_import(file=out.getvalue(), year=2011).errors == []
+    assert targets_import(allow_new=True, file=out.getvalue(), year=2011).errors == []
     assert Project.objects.count() == 2
 
 
@@ -260,5 +262,5 @@ def test_wrong_stored_dimension_and_blank_rows_keep_excel_row_numbers():
                 data = re.sub(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1"/>', data)
                 assert b'<dimension ref="A1"/>' in data
             z.writestr(info, data)
-    result = targets_import(file=out.getvalue(), year=2011)
+    result = targets_import(allow_new=True, file=out.getvalue(), year=2011)
     assert [str(e) for e in result.errors] == ["第5行「完成时限」：无法识别的日期“尽快”"]

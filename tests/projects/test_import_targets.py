@@ -88,7 +88,7 @@ def clerk_workbook() -> bytes:
 
 
 def test_clerk_workbook_creates_exactly_the_documents_objects():
-    result = targets_import(file=clerk_workbook(), year=2011, dry_run=False)
+    result = targets_import(allow_new=True, file=clerk_workbook(), year=2011, dry_run=False)
 
     assert result.errors == []
     plan = PlanYear.objects.get(year=2011)
@@ -140,18 +140,18 @@ def test_clerk_workbook_creates_exactly_the_documents_objects():
 
 
 def test_import_records_history_with_the_user(city):
-    targets_import(file=clerk_workbook(), year=2011, user=city.adam)
+    targets_import(allow_new=True, file=clerk_workbook(), year=2011, user=city.adam)
     history = Milestone.history.filter(project__plan__year=2011)
     assert history.count() == 4
     assert set(history.values_list("history_user__username", "history_type")) == {("adam", "+")}
 
 
 def test_reimporting_the_same_workbook_changes_nothing():
-    targets_import(file=clerk_workbook(), year=2011)
+    targets_import(allow_new=True, file=clerk_workbook(), year=2011)
     before = snapshot(2011)
     history_rows = Milestone.history.count() + SubItem.history.count() + Project.history.count()
 
-    again = targets_import(file=clerk_workbook(), year=2011)
+    again = targets_import(allow_new=True, file=clerk_workbook(), year=2011)
 
     assert again.errors == [] and again.changes == []
     assert counts(again) == {
@@ -176,14 +176,14 @@ def test_amended_workbook_updates_what_changed_and_says_so():
         [1, "实施名牌战略", "", "", "地理标志", "质监局", "王磊", "王世和", "9月30日前"],
         [2, "提高服务质量", "", "", "", "商务局", "陈建民", "李强", "年底"],
     ]
-    targets_import(file=simple(rows), year=2011)
+    targets_import(allow_new=True, file=simple(rows), year=2011)
     first = Milestone.objects.get(name="争创名牌")
     rows[0][8] = "7月31日前"  # a deadline moved
     rows[1][4] = "培育地理标志产品"  # a sub-item renamed (typo fixed)
     rows[2][5] = "商务局、卫生局"  # a unit added
     rows[2][6] = "陈建民、钟兆湘"
 
-    result = targets_import(file=simple(rows), year=2011)
+    result = targets_import(allow_new=True, file=simple(rows), year=2011)
 
     assert result.errors == []
     assert counts(result)["projects"] == (0, 1, 1)
@@ -205,9 +205,9 @@ def test_amended_workbook_updates_what_changed_and_says_so():
 
 def test_lead_unit_can_move_to_another_unit():
     rows = [[3, "质量基础", "", "", "", "质监局、科技局", "王磊、赵六", "王世和", "年底"]]
-    targets_import(file=simple(rows), year=2011)
+    targets_import(allow_new=True, file=simple(rows), year=2011)
     rows[0][5], rows[0][6] = "科技局、质监局", "赵六、王磊"
-    result = targets_import(file=simple(rows), year=2011)
+    result = targets_import(allow_new=True, file=simple(rows), year=2011)
     assert result.errors == []
     assert list(
         ProjectUnit.objects.order_by("order").values_list("unit__name", "is_lead", "person__name")
@@ -235,7 +235,7 @@ def test_every_deadline_form_becomes_a_milestone_due_that_date():
         for i, (value, _due) in enumerate(forms)
     ]
 
-    result = targets_import(file=simple(rows), year=2011)
+    result = targets_import(allow_new=True, file=simple(rows), year=2011)
 
     assert result.errors == []
     due = dict(Milestone.objects.values_list("subitem__name", "due_date"))
@@ -245,7 +245,9 @@ def test_every_deadline_form_becomes_a_milestone_due_that_date():
 @pytest.mark.parametrize("number", [16, "16", "第16项", "十六", "第十六项", "16.0"])
 def test_project_numbers_as_clerks_write_them(number):
     result = targets_import(
-        file=simple([[number, "提高服务质量", "", "", "", "商务局", "", "", "年底"]]), year=2011
+        allow_new=True,
+        file=simple([[number, "提高服务质量", "", "", "", "商务局", "", "", "年底"]]),
+        year=2011,
     )
     assert result.errors == []
     assert Project.objects.get().number == 16
@@ -265,7 +267,7 @@ def test_project_numbers_as_clerks_write_them(number):
 def test_several_units_in_one_cell_pair_with_persons_in_order(cell):
     persons = cell.replace("商务局", "陈建民").replace("卫生局", "钟 兆湘")
     rows = [[16, "提高服务质量", "", "", "", cell, persons, "", "年底"]]
-    assert targets_import(file=simple(rows), year=2011).errors == []
+    assert targets_import(allow_new=True, file=simple(rows), year=2011).errors == []
     assert list(
         ProjectUnit.objects.order_by("order").values_list("unit__name", "person__name", "is_lead")
     ) == [("商务局", "陈建民", True), ("卫生局", "钟兆湘", False)]
@@ -276,7 +278,7 @@ def test_sub_item_unit_is_attached_to_the_project_and_names_are_not_split():
         [5, "品牌建设", "", "", "", "质监局", "王磊", "", ""],
         [5, "品牌建设", "", "", "商标注册、保护和宣传", "工商局、质监局", "孙七", "", "年底"],
     ]
-    assert targets_import(file=simple(rows), year=2011).errors == []
+    assert targets_import(allow_new=True, file=simple(rows), year=2011).errors == []
     sub = SubItem.objects.get()
     assert (sub.name, sub.unit.name, sub.person.name) == ("商标注册、保护和宣传", "工商局", "孙七")
     assert list(ProjectUnit.objects.order_by("order").values_list("unit__name", "is_lead")) == [
@@ -290,7 +292,7 @@ def test_existing_units_persons_and_mayors_are_matched_by_name(city):
     Unit.objects.filter(name="质监局").update(full_name="诸城市质量技术监督局")
     Person.objects.create(name="王磊", unit=city.zhijian)
     rows = [[9, "质量强企", "", "", "", "诸城市质量技术监督局", "王磊", "王副市长", "年底"]]
-    result = targets_import(file=simple(rows), year=2011)
+    result = targets_import(allow_new=True, file=simple(rows), year=2011)
     assert result.errors == []
     assignment = ProjectUnit.objects.get(project__number=9, project__plan__year=2011)
     assert assignment.unit == city.zhijian
@@ -318,7 +320,7 @@ def test_legacy_xls_with_merged_cells_and_real_dates(tmp_path):
     path = tmp_path / "annex.xls"
     book.save(str(path))
 
-    result = targets_import(file=path, year=2011)
+    result = targets_import(allow_new=True, file=path, year=2011)
 
     assert result.errors == []
     assert snapshot(2011)["milestones"] == [
@@ -338,7 +340,7 @@ def test_bad_rows_are_all_listed_and_nothing_is_written(city):
         [1, "重复的序号", "", "", "", "商务局", "", "", "年底"],
     ]
 
-    result = targets_import(file=simple(rows), year=2011)
+    result = targets_import(allow_new=True, file=simple(rows), year=2011)
 
     assert [str(e) for e in result.errors] == [
         "第2行「完成时限」：无法识别的日期“尽快”",
@@ -360,13 +362,13 @@ def test_a_good_row_is_not_written_when_another_row_is_bad():
         [1, "实施名牌战略", "", "", "", "质监局", "", "", "年底"],
         [2, "提高服务质量", "", "", "", "商务局", "", "", "下个月"],
     ]
-    result = targets_import(file=simple(rows), year=2011)
+    result = targets_import(allow_new=True, file=simple(rows), year=2011)
     assert [str(e) for e in result.errors] == ["第3行「完成时限」：无法识别的日期“下个月”"]
     assert Project.objects.count() == 0 and Unit.objects.count() == 0
 
 
 def test_dry_run_reports_but_writes_nothing():
-    result = targets_import(file=clerk_workbook(), year=2011, dry_run=True)
+    result = targets_import(allow_new=True, file=clerk_workbook(), year=2011, dry_run=True)
     assert result.errors == [] and result.dry_run
     assert counts(result)["milestones"] == (4, 0, 0)
     assert result.plan_created
@@ -380,8 +382,8 @@ def test_objects_missing_from_the_workbook_are_kept_and_reported():
         [1, "实施名牌战略", "", "", "地理标志", "质监局", "", "", "9月底"],
         [2, "提高服务质量", "", "", "", "商务局", "", "", "年底"],
     ]
-    targets_import(file=simple(rows), year=2011)
-    result = targets_import(file=simple(rows[:1]), year=2011)
+    targets_import(allow_new=True, file=simple(rows), year=2011)
+    result = targets_import(allow_new=True, file=simple(rows[:1]), year=2011)
     assert result.errors == []
     assert result.warnings == [
         "数据库中另有 1 个小项不在表格中，已保留未删除：1-2 地理标志",
@@ -391,8 +393,8 @@ def test_objects_missing_from_the_workbook_are_kept_and_reported():
 
 
 def test_indicators_read_target_and_unit_from_text():
-    rows = [[1, "项目", "", "", "", "质监局", "", "", "年底", "合格率", "≥95%", ""]]
-    assert targets_import(file=simple(rows), year=2011).errors == []
+    rows = [[1, "项目", "", "", "", "质监局", "", "", "年底", "合格率", "95%", ""]]
+    assert targets_import(allow_new=True, file=simple(rows), year=2011).errors == []
     indicator = Indicator.objects.get()
     assert (indicator.name, indicator.target, indicator.measure) == (
         "合格率",
@@ -403,9 +405,9 @@ def test_indicators_read_target_and_unit_from_text():
 
 def test_updates_are_recorded_in_history_with_the_new_values(city):
     rows = [[1, "实施名牌战略", "", "", "争创名牌", "质监局", "", "", "6月30日前"]]
-    targets_import(file=simple(rows), year=2011, user=city.adam)
+    targets_import(allow_new=True, file=simple(rows), year=2011, user=city.adam)
     rows[0][8] = "7月31日前"
-    targets_import(file=simple(rows), year=2011, user=city.olivia)
+    targets_import(allow_new=True, file=simple(rows), year=2011, user=city.olivia)
     milestone = Milestone.objects.get(project__plan__year=2011)
     records = list(milestone.history.order_by("history_id"))
     assert [(r.history_type, r.due_date, r.history_user.username) for r in records] == [
@@ -443,14 +445,14 @@ def test_import_queries_do_not_grow_with_the_workbook(dry_run):
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as small:
-        assert targets_import(file=_workbook_of(3), year=2011, dry_run=dry_run).ok
+        assert targets_import(allow_new=True, file=_workbook_of(3), year=2011, dry_run=dry_run).ok
     Project.objects.all().delete()
     PlanYear.objects.all().delete()
     Person.objects.all().delete()
     Unit.objects.all().delete()
     ViceMayor.objects.all().delete()
     with CaptureQueriesContext(connection) as large:
-        assert targets_import(file=_workbook_of(60), year=2011, dry_run=dry_run).ok
+        assert targets_import(allow_new=True, file=_workbook_of(60), year=2011, dry_run=dry_run).ok
     # 20 times the rows (60 projects, 120 sub-items, 240 milestones): the same
     # reads, and at most a few more INSERT batches (SQLite caps the parameters
     # of one statement, so about 100 milestones go in each).
@@ -463,15 +465,15 @@ def test_import_queries_do_not_grow_with_the_workbook(dry_run):
 def test_a_unit_named_by_its_full_name_and_short_name_is_one_unit():
     Unit.objects.create(name="质监局", full_name="诸城市质量技术监督局")
     rows = [[1, "质量强企", "", "", "", "质监局、诸城市质量技术监督局", "", "", "年底"]]
-    assert targets_import(file=simple(rows), year=2011).errors == []
+    assert targets_import(allow_new=True, file=simple(rows), year=2011).errors == []
     assert list(ProjectUnit.objects.values_list("unit__name", "is_lead")) == [("质监局", True)]
 
 
 def test_a_sub_item_moved_to_a_new_unit_takes_its_milestones_along():
     rows = [[1, "实施名牌战略", "", "", "争创名牌", "质监局", "王磊", "王世和", "年底"]]
-    targets_import(file=simple(rows), year=2011)
+    targets_import(allow_new=True, file=simple(rows), year=2011)
     rows[0][5], rows[0][6], rows[0][7] = "市场监管局", "周八", "新市长"
-    result = targets_import(file=simple(rows), year=2011)
+    result = targets_import(allow_new=True, file=simple(rows), year=2011)
     assert result.errors == []
     sub = SubItem.objects.select_related("unit", "person", "mayor").get()
     assert (sub.unit.name, sub.person.name, sub.mayor.name) == ("市场监管局", "周八", "新市长")

@@ -257,7 +257,7 @@ def test_the_annex_imports_back_as_it_was_stored(year_with_cases):
         if name == name.strip()
     }
     assert len(plain) >= 10
-    result = targets_import(file=targets_export(year=YEAR), year=YEAR)
+    result = targets_import(allow_new=True, file=targets_export(year=YEAR), year=YEAR)
     assert result.errors == []
     after = dict(Project.objects.filter(plan__year=YEAR).values_list("number", "name"))
     assert {n: after[n] for n in plain} == plain

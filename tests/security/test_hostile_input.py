@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import tempfile
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -453,6 +451,10 @@ def test_compute_and_publish(stage, city, action):
 # --- The admin's targets import ----------------------------------------------------------------
 
 
+def _review_url(digest: str) -> str:
+    return reverse("admin:projects_project_import_review", args=[digest])
+
+
 def test_targets_import_upload_and_confirm(stage, city, settings):
     client = client_for(city.adam)
     upload_url = reverse("admin:projects_project_import")
@@ -461,19 +463,17 @@ def test_targets_import_upload_and_confirm(stage, city, settings):
     def upload(name="附件.xlsx", content=workbook):
         return SimpleUploadedFile(name, content)
 
-    base = {"year": "2011", "format": "0", "resource": "0"}
+    base = {"year": "2011"}
     target = Target(
         "import upload",
         upload_url,
         {**base, "import_file": upload()},
         PLAN_TABLES,
-        ok_status=200,  # the preview
+        ok_status=302,  # on to the review page
     )
     cases = [
         (label, {**data, "import_file": upload()})
-        for label, data in variants(
-            base, {"year": INTEGER_SHORT, "format": CHOICE, "resource": CHOICE}
-        )
+        for label, data in variants(base, {"year": INTEGER_SHORT})
     ]
     cases += [
         (f"import_file={label}", {**base, "import_file": files[0]})
@@ -490,35 +490,67 @@ def test_targets_import_upload_and_confirm(stage, city, settings):
     with time_machine.travel(dt.datetime(2010, 9, 28, 10, 0, tzinfo=SHANGHAI), tick=False):
         problems = run(client, target, cases)
 
-        preview = client.post(upload_url, {**base, "import_file": upload()})
-        confirm = dict(preview.context["confirm_form"].initial)
-        stored = Path(tempfile.gettempdir()) / confirm["import_file_name"]
-        content = stored.read_bytes()
-        confirm_target = Target(
-            "import confirm",
-            reverse("admin:projects_project_process_import"),
-            confirm,
-            PLAN_TABLES,
-        )
+        uploaded = client.post(upload_url, {**base, "import_file": upload()})
+        review = uploaded["Location"].split("?")[0]
+        preview = client.post(review, {**base, "all_new": "1"})
+        confirm = {**base, "all_new": "1", "confirm": "1"}
+        confirm["previewed"] = preview.context["form"].initial["previewed"]
+        confirm_target = Target("import confirm", review, confirm, PLAN_TABLES)
+        unknown_field = "name:" + preview.context["targets"].unknown_names[0].key
         problems += run(
             client,
             confirm_target,
             variants(
                 confirm,
                 {
-                    "import_file_name": [*TEXT_SHORT, ("traversal", "../../etc/passwd")],
-                    # Accepted names run a whole import: a few of them.
-                    "original_file_name": [*TEXT_SHORT[:4], ("over 255", "名" * 256)],
-                    "format": CHOICE + INTEGER_SHORT,
-                    "resource": CHOICE,
+                    "previewed": TEXT_SHORT,
                     "year": INTEGER_SHORT,
+                    # A decision naming no known unit, or garbage.
+                    unknown_field: [
+                        ("unknown pk", "same:999999"),
+                        ("not a pk", "same:abc"),
+                        ("garbage", "\x00"),
+                    ],
                 },
             ),
-            # A confirmed import removes its temporary file: put it back each time.
-            before_each=lambda: stored.write_bytes(content),
+            # A confirmed import forgets its upload: send it again each time.
+            before_each=lambda: client.post(upload_url, {**base, "import_file": upload()}),
         )
-        stored.unlink(missing_ok=True)
     assert_none(problems)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("previewed", "abc"), ("year", "2012"), ("name", "same:999999")],
+)
+def test_a_tampered_import_confirmation_is_refused_and_imports_nothing(stage, city, field, value):
+    """Confirm runs only on the choices the user saw previewed."""
+    client = client_for(city.adam)
+    uploaded = client.post(
+        reverse("admin:projects_project_import"),
+        {"year": "2011", "import_file": SimpleUploadedFile("附件.xlsx", clerk_workbook())},
+    )
+    review = uploaded["Location"].split("?")[0]
+    preview = client.post(review, {"year": "2011", "all_new": "1"})
+    confirm = {
+        "year": "2011",
+        "all_new": "1",
+        "confirm": "1",
+        "previewed": preview.context["form"].initial["previewed"],
+    }
+    if field == "name":  # a decision naming no known object, for a name the file brings
+        field = "name:" + preview.context["targets"].unknown_names[0].key
+    confirm[field] = value
+    response = client.post(review, confirm)
+    assert response.status_code == 200
+    assert not Project.objects.filter(plan__year__in=[2011, 2012]).exists()
+    shown = [str(m) for m in response.context["messages"]] + [
+        str(e) for e in response.context["targets"].errors
+    ]
+    assert any(
+        "选择已改变" in text or "所对应的已有对象不存在" in text or "不在 2012 年度内" in text
+        for text in shown
+    ), shown
 
 
 # --- Without the CSRF token --------------------------------------------------------------------
@@ -690,24 +722,3 @@ def test_a_malformed_scheme_id_is_a_400(stage, city, action, value):
     )
     assert response.status_code == 400
     assert checksum(*ASSESSMENT_TABLES) == before
-
-
-@pytest.mark.parametrize(
-    ("field", "value"), [("format", "abc"), ("format", "1"), ("resource", "1")]
-)
-def test_a_tampered_import_confirmation_is_refused_and_imports_nothing(stage, city, field, value):
-    client = client_for(city.adam)
-    preview = client.post(
-        reverse("admin:projects_project_import"),
-        {
-            "year": "2011",
-            "format": "0",
-            "resource": "0",
-            "import_file": SimpleUploadedFile("附件.xlsx", clerk_workbook()),
-        },
-    )
-    confirm = {**preview.context["confirm_form"].initial, field: value}
-    response = client.post(reverse("admin:projects_project_process_import"), confirm)
-    assert response.status_code == 200
-    assert response.context["confirm_form"].errors[field]
-    assert not Project.objects.filter(plan__year=2011).exists()
