@@ -682,8 +682,9 @@ def normalise(grid: Grid, header: Header | None = None) -> ReadTable:
             )
             after_note = True
             continue
-        if after_note and len(filled) < 2:
-            # The note's next lines; a row with more cells filled is the table again.
+        if after_note and len(filled) < 2 and not _is_section(original[r], r, wide_anchors):
+            # The note's next lines; a section title or a row with more cells
+            # filled is the table again.
             skipped.append(
                 SkippedRow(r + 1, _("说明文字“%(text)s”") % {"text": _short(first_text)})
             )

@@ -10,7 +10,7 @@ import pytest
 
 from projects.importing.results import SkippedRow
 from projects.importing.workbook import read_targets_workbook
-from projects.models import Category, PlanYear
+from projects.models import Category, PlanYear, Project
 from projects.services.targets import targets_import
 from responsibility.models import Unit
 from tests.projects.import_support import snapshot, xlsx
@@ -216,6 +216,24 @@ def test_a_note_in_the_middle_does_not_end_the_table():
         SkippedRow(3, "说明文字“注：以下两项为年中新增项目。”"),
         SkippedRow(6, "说明文字“注：完成时限均为2011年。”"),
         SkippedRow(7, "说明文字“2. 本表由市政府办公室负责解释。”"),
+    ]
+
+
+def test_a_section_title_after_a_note_starts_the_table_again():
+    rows = [
+        TABLE[0],
+        TABLE[1],
+        ["注：以下为生态环境质量项目。"],
+        ["四、环境质量"],
+        [18, "提高环境质量", "空气优良天数达标。", "环保局", "李强", "年底"],
+    ]
+    result = imported(xlsx(rows))
+
+    assert sorted(snapshot(2011)["projects"]) == [16, 18]
+    assert Project.objects.get(number=18).category == Category.ENVIRONMENT
+    assert [str(s) for s in result.skipped] == [
+        "第3行：说明文字“注：以下为生态环境质量项目。”",
+        "第4行：分类标题“四、环境质量”：其下项目的类别为“生态环境质量”",
     ]
 
 
