@@ -6,6 +6,7 @@ import io
 import openpyxl
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -16,6 +17,13 @@ from tests.projects.import_support import simple
 from tests.projects.test_import_targets import clerk_workbook
 
 IMPORT_URL = "admin:projects_project_import"
+
+
+@pytest.fixture(autouse=True)
+def _no_kept_uploads():
+    """Uploads and tables are kept in the shared cache by the file's hash: an
+    earlier test's upload of the same bytes must not be found here."""
+    cache.clear()
 
 
 @pytest.fixture
