@@ -180,6 +180,19 @@ else:
         f"CACHE_BACKEND must be database or locmem, not {CACHE_BACKEND!r} (Redis: set REDIS_URL)"
     )
 
+# Task queue (Celery). The broker is CELERY_BROKER_URL, else REDIS_URL; with neither
+# (`make run`, the tests) every task runs eagerly in the calling process, through the
+# same task code. Task state that users see is kept in the database, not in a result
+# backend, so results are ignored.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or ""
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "Asia/Shanghai"
+
 # Argon2 first (Django's recommendation): memory-hard, and about a third less CPU per
 # sign-in than PBKDF2 here, which matters on the morning sign-in rush (make loadtest).
 # Existing PBKDF2 hashes still verify and are upgraded at the next sign-in.
