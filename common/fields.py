@@ -12,8 +12,13 @@ for Django's validator, which refuses it with a message next to the field.
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
+from django.utils.translation import gettext_lazy as _
 
 from common.text import strip_invisible
+
+# Django's own message reads "不允许是用空字符串" in Chinese: wrong and unclear.
+NUL_REFUSED = _("不能含有空字符（NUL，常见于从其他软件粘贴的内容），请删除后重新填写。")
 
 
 def without_invisible(value: str) -> str:
@@ -22,6 +27,15 @@ def without_invisible(value: str) -> str:
 
 
 class PlainTextField(forms.CharField):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = [
+            ProhibitNullCharactersValidator(message=NUL_REFUSED)
+            if isinstance(v, ProhibitNullCharactersValidator)
+            else v
+            for v in self.validators
+        ]
+
     def to_python(self, value):
         text = super().to_python(value)
         return without_invisible(text) if isinstance(text, str) else text

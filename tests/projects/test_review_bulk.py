@@ -173,7 +173,7 @@ def test_bulk_return_reason_at_the_limit_is_kept_whole(client, frozen, city):
     "reason, message",
     [
         ("数" * 1001, "退回原因最多1000字。"),
-        ("数据\x00有误", "不允许"),  # NUL: PostgreSQL would refuse to store it
+        ("数据\x00有误", "不能含有空字符"),  # NUL: PostgreSQL would refuse to store it
     ],
     ids=["over-the-limit", "nul-byte"],
 )
