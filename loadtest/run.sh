@@ -71,7 +71,17 @@ echo "accounts: $(grep -c ^clerk "$OUT/users.txt") clerks, $(grep -c ^office "$O
 
 PIDS=()
 stop() {
+  # SIGTERM: gunicorn and the worker finish what they are doing; a worker still
+  # rendering a province-size report after 10 s is stopped cold (SIGQUIT): its task
+  # stays in Redis unacknowledged (acks_late), and this Redis db is emptied next run.
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for _ in $(seq 1 20); do
+    alive=0
+    for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.5
+  done
+  for pid in "${PIDS[@]}"; do kill -QUIT "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
 }
 trap stop EXIT
