@@ -96,6 +96,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # GET/HEAD pages read from the replica when there is one (inside the session
+    # middleware, so the session's save is not taken for the user's own write).
+    "zhucheng.routers.ReplicaMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # A NUL in the query string is a 400 here, not a PostgreSQL error in a view.
     "common.middleware.RejectNulInQueryMiddleware",
@@ -141,6 +144,22 @@ DATABASES = {
         conn_max_age=envint("DB_CONN_MAX_AGE", 60),
     )
 }
+# An optional read replica (PostgreSQL streaming replication, set up by the operator):
+# GET/HEAD pages read from it, everything else uses the primary (zhucheng/routers.py,
+# README "Read replica"). Its connection options are the primary's. Without
+# DATABASE_REPLICA_URL the router answers None everywhere: Django's default behaviour.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    _replica = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=envint("DB_CONN_MAX_AGE", 60)
+    )
+    _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), **_replica.get("OPTIONS", {})}
+    # The test run uses the primary's test database through a second connection.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+DATABASE_ROUTERS = ["zhucheng.routers.ReplicaRouter"]
+# After a write, the writer's browser reads from the primary this long (the replica's
+# lag must stay well below it).
+DATABASE_REPLICA_PIN_SECONDS = envint("DATABASE_REPLICA_PIN_SECONDS", 10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache holds rendered PDFs and the lock that makes one worker wait for another's
