@@ -24,6 +24,19 @@ from common.history import history_reason
 BATCH = 500
 
 
+def _rows_per_statement(connection, columns: int, batch_size: int) -> int:
+    """Rows per statement within SQLite's limit on bound variables (Django assumes
+    999; the library's own limit is read from the connection)."""
+    connection.ensure_connection()
+    limit = connection.connection.getlimit(9)  # sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER
+    return max(1, min(batch_size, limit // columns))
+
+
+def _flat(arrays: list[list], rows: int) -> list:
+    """Column arrays as the row-major parameters of a multi-row VALUES."""
+    return [array[i] for i in range(rows) for array in arrays]
+
+
 def history_insert(
     model: type[models.Model],
     pks: Sequence[int],
@@ -86,14 +99,17 @@ def insert_rows(
     return their new keys, in order. Columns not named get their default (an
     ``auto_now``/``auto_now_add`` stamp: now).
 
-    On PostgreSQL one ``INSERT … SELECT FROM unnest(…) RETURNING`` per batch, from
-    the tuples as they are: ``bulk_create`` spends several times the database's
-    time preparing a model instance per row (30,000 item scores: seconds).
-    Elsewhere (SQLite, tests) ``bulk_create`` of instances, in batches."""
+    One statement per batch, from the tuples as they are: ``bulk_create`` spends
+    several times the database's time preparing a model instance per row (30,000
+    item scores: seconds). On PostgreSQL ``INSERT … SELECT FROM unnest(…)`` (one
+    array per column), on SQLite a multi-row ``VALUES``; both ``RETURNING`` the keys."""
     if not rows:
         return []
     using = router.db_for_write(model)
     connection = connections[using]
+    qn = connection.ops.quote_name
+    pk = model._meta.pk
+    assert pk is not None
     named = [model._meta.get_field(name) for name in fields]
     template = model()
     rest = [
@@ -101,32 +117,20 @@ def insert_rows(
         for f in model._meta.concrete_fields
         if not f.primary_key and f.name not in fields and f.attname not in fields
     ]
-    defaults = [f.pre_save(template, add=True) for f in rest]  # type: ignore[arg-type]
-    if connection.vendor != "postgresql":
-        objs = [
-            model(
-                **dict(zip(fields, row, strict=True)),
-                **{f.attname: value for f, value in zip(rest, defaults, strict=True)},
-            )
-            for row in rows
-        ]
-        created = model._default_manager.db_manager(using).bulk_create(  # type: ignore[attr-defined]
-            objs, batch_size=batch_size
-        )
-        return [obj.pk for obj in created]
-    qn = connection.ops.quote_name
-    columns = [*named, *rest]
-    pk = model._meta.pk
-    assert pk is not None
-    head = (
-        f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in columns)}) "
-        "SELECT * FROM unnest("
-        + ", ".join(f"%s::{f.db_type(connection)}[]" for f in columns)  # type: ignore[union-attr]
-        + f") RETURNING {qn(pk.column)}"
-    )
-    prepared_defaults = [
-        f.get_db_prep_save(value, connection) for f, value in zip(rest, defaults, strict=True)
+    defaults = [
+        f.get_db_prep_save(f.pre_save(template, add=True), connection)  # type: ignore[arg-type]
+        for f in rest
     ]
+    columns = [*named, *rest]
+    into = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in columns)}) "  # type: ignore[union-attr]
+    returning = f" RETURNING {qn(pk.column)}"
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        unnest = ", ".join(f"%s::{f.db_type(connection)}[]" for f in columns)  # type: ignore[union-attr]
+        head = f"{into}SELECT * FROM unnest({unnest}){returning}"
+    else:
+        batch_size = _rows_per_statement(connection, len(columns), batch_size)
+        line = "(" + ", ".join(["%s"] * len(columns)) + ")"
     keys: list[int] = []
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch_size):
@@ -135,10 +139,14 @@ def insert_rows(
             for i, field in enumerate(named):
                 values = [row[i] for row in chunk]
                 if not all(isinstance(v, _PLAIN) for v in values):
-                    values = [field.get_db_prep_save(v, connection) for v in values]
+                    values = [field.get_db_prep_save(v, connection) for v in values]  # type: ignore[union-attr]
                 arrays.append(values)
-            arrays += [[value] * len(chunk) for value in prepared_defaults]
-            cursor.execute(head, arrays)
+            arrays += [[value] * len(chunk) for value in defaults]
+            if postgres:
+                cursor.execute(head, arrays)
+            else:
+                values_sql = ", ".join([line] * len(chunk))
+                cursor.execute(f"{into}VALUES {values_sql}{returning}", _flat(arrays, len(chunk)))
             keys += [row[0] for row in cursor.fetchall()]
     return keys
 
@@ -190,31 +198,28 @@ def update_rows(
     """Write ``fields`` of stored rows of ``model``: ``rows`` are tuples of the key
     and then the values of ``fields``, in that order.
 
-    On PostgreSQL one ``UPDATE … FROM (VALUES …)`` per batch: Django's
-    ``bulk_update`` builds a ``CASE WHEN`` expression per row and field, which costs
-    more Python than the database takes to write the rows (3,020 results × 18
-    fields: tens of seconds). Elsewhere (SQLite, tests) Django's ``bulk_update``
-    of instances, in batches."""
+    One ``UPDATE … FROM (VALUES …)`` per batch: Django's ``bulk_update`` builds a
+    ``CASE WHEN`` expression per row and field, which costs more Python than the
+    database takes to write the rows (3,020 results × 18 fields: tens of seconds),
+    and unbatched it is quadratic on PostgreSQL."""
     if not rows:
         return
     using = router.db_for_write(model)
     connection = connections[using]
     pk = model._meta.pk
     assert pk is not None
-    if connection.vendor != "postgresql":
-        objs = [
-            model(**{pk.attname: row[0], **dict(zip(fields, row[1:], strict=True))}) for row in rows
-        ]
-        model._default_manager.db_manager(using).bulk_update(  # type: ignore[attr-defined]
-            objs, fields, batch_size=batch_size
-        )
-        return
     qn = connection.ops.quote_name
     columns = [pk, *(model._meta.get_field(name) for name in fields)]
-    line = "(" + ", ".join(f"CAST(%s AS {f.cast_db_type(connection)})" for f in columns) + ")"  # type: ignore[union-attr]
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        line = "(" + ", ".join(f"CAST(%s AS {f.cast_db_type(connection)})" for f in columns) + ")"  # type: ignore[union-attr]
+    else:  # the columns' own affinity applies, as with Django's writes
+        line = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        batch_size = _rows_per_statement(connection, len(columns), batch_size)
     alias = ", ".join(qn(f.column) for f in columns)  # type: ignore[union-attr]
     sets = ", ".join(f"{qn(f.column)} = v.{qn(f.column)}" for f in columns[1:])  # type: ignore[union-attr]
     table = qn(model._meta.db_table)
+    where = f"WHERE {table}.{qn(pk.column)} = v.{qn(pk.column)}"
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch_size):
             chunk = rows[start : start + batch_size]
@@ -223,11 +228,14 @@ def update_rows(
                 for row in chunk
                 for field, value in zip(columns, row, strict=True)
             ]
-            cursor.execute(
-                f"UPDATE {table} SET {sets} FROM (VALUES {', '.join([line] * len(chunk))}) "
-                f"AS v({alias}) WHERE {table}.{qn(pk.column)} = v.{qn(pk.column)}",
-                params,
-            )
+            values = ", ".join([line] * len(chunk))
+            if postgres:
+                sql = f"UPDATE {table} SET {sets} FROM (VALUES {values}) AS v({alias}) {where}"
+            else:  # SQLite names the columns of a VALUES list only through a CTE
+                sql = (
+                    f"WITH v({alias}) AS (VALUES {values}) UPDATE {table} SET {sets} FROM v {where}"
+                )
+            cursor.execute(sql, params)
 
 
 def update_with_history(
