@@ -13,7 +13,7 @@ from assessment.services import runs
 RETRIES = 2
 
 
-@shared_task(bind=True, max_retries=RETRIES, acks_late=True)
+@shared_task(bind=True, max_retries=RETRIES, acks_late=True)  # type: ignore[untyped-decorator]
 def assessment_compute_run(self, run_id: int) -> None:
     """Compute the scheme of ``ComputeRun`` ``run_id``; on the last failed attempt
     the run is marked failed, with a message in Chinese, for the page to show."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from django.db import connections, models, router
 
@@ -81,7 +82,7 @@ def delete_with_history(
     for start in range(0, len(pks), batch_size):
         chunk = pks[start : start + batch_size]
         history_insert(model, chunk, history_type="-", user=user, reason=reason)
-        model._base_manager.filter(pk__in=chunk)._raw_delete(using)  # type: ignore[attr-defined]
+        model._base_manager.filter(pk__in=chunk)._raw_delete(using)
     return len(pks)
 
 
@@ -110,23 +111,20 @@ def insert_rows(
     qn = connection.ops.quote_name
     pk = model._meta.pk
     assert pk is not None
-    named = [model._meta.get_field(name) for name in fields]
+    named: list[Any] = [model._meta.get_field(name) for name in fields]
     template = model()
-    rest = [
+    rest: list[Any] = [
         f
         for f in model._meta.concrete_fields
         if not f.primary_key and f.name not in fields and f.attname not in fields
     ]
-    defaults = [
-        f.get_db_prep_save(f.pre_save(template, add=True), connection)  # type: ignore[arg-type]
-        for f in rest
-    ]
+    defaults = [f.get_db_prep_save(f.pre_save(template, add=True), connection) for f in rest]
     columns = [*named, *rest]
-    into = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in columns)}) "  # type: ignore[union-attr]
+    into = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in columns)}) "
     returning = f" RETURNING {qn(pk.column)}"
     postgres = connection.vendor == "postgresql"
     if postgres:
-        unnest = ", ".join(f"%s::{f.db_type(connection)}[]" for f in columns)  # type: ignore[union-attr]
+        unnest = ", ".join(f"%s::{f.db_type(connection)}[]" for f in columns)
         head = f"{into}SELECT * FROM unnest({unnest}){returning}"
     else:
         batch_size = _rows_per_statement(connection, len(columns), batch_size)
@@ -139,7 +137,7 @@ def insert_rows(
             for i, field in enumerate(named):
                 values = [row[i] for row in chunk]
                 if not all(isinstance(v, _PLAIN) for v in values):
-                    values = [field.get_db_prep_save(v, connection) for v in values]  # type: ignore[union-attr]
+                    values = [field.get_db_prep_save(v, connection) for v in values]
                 arrays.append(values)
             arrays += [[value] * len(chunk) for value in defaults]
             if postgres:
@@ -209,22 +207,22 @@ def update_rows(
     pk = model._meta.pk
     assert pk is not None
     qn = connection.ops.quote_name
-    columns = [pk, *(model._meta.get_field(name) for name in fields)]
+    columns: list[Any] = [pk, *(model._meta.get_field(name) for name in fields)]
     postgres = connection.vendor == "postgresql"
     if postgres:
-        line = "(" + ", ".join(f"CAST(%s AS {f.cast_db_type(connection)})" for f in columns) + ")"  # type: ignore[union-attr]
+        line = "(" + ", ".join(f"CAST(%s AS {f.cast_db_type(connection)})" for f in columns) + ")"
     else:  # the columns' own affinity applies, as with Django's writes
         line = "(" + ", ".join(["%s"] * len(columns)) + ")"
         batch_size = _rows_per_statement(connection, len(columns), batch_size)
-    alias = ", ".join(qn(f.column) for f in columns)  # type: ignore[union-attr]
-    sets = ", ".join(f"{qn(f.column)} = v.{qn(f.column)}" for f in columns[1:])  # type: ignore[union-attr]
+    alias = ", ".join(qn(f.column) for f in columns)
+    sets = ", ".join(f"{qn(f.column)} = v.{qn(f.column)}" for f in columns[1:])
     table = qn(model._meta.db_table)
     where = f"WHERE {table}.{qn(pk.column)} = v.{qn(pk.column)}"
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch_size):
             chunk = rows[start : start + batch_size]
             params = [
-                value if isinstance(value, _PLAIN) else field.get_db_prep_save(value, connection)  # type: ignore[union-attr]
+                value if isinstance(value, _PLAIN) else field.get_db_prep_save(value, connection)
                 for row in chunk
                 for field, value in zip(columns, row, strict=True)
             ]

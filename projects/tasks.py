@@ -10,7 +10,7 @@ from projects.services.reminders import reminders_send_due
 from projects.services.supervision import supervision_escalate_due
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True)  # type: ignore[untyped-decorator]  # celery ships no types
 def send_reminders() -> dict[str, int]:
     """E-mail each unit's clerks their milestones due soon or overdue (at most one
     reminder per milestone per day; failed e-mails are tried again)."""
@@ -23,7 +23,7 @@ def send_reminders() -> dict[str, int]:
     }
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True)  # type: ignore[untyped-decorator]  # celery ships no types
 def escalate_supervision() -> dict[str, int]:
     """Escalate 督办单 past their deadline and send again the e-mails that failed
     (a second run the same day escalates nothing new)."""
