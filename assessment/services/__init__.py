@@ -357,6 +357,9 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None, step: bool = False)
     problems = scheme.problems()
     if problems:
         raise SchemeInvalid(problems)
+    # One compute of a scheme at a time (a worker's task, a stage move, an entry):
+    # the second waits for the first to commit, then computes from its results.
+    list(AssessmentScheme.objects.select_for_update().filter(pk=scheme.pk).values_list("pk"))
 
     items = list(
         AssessmentItem.objects.for_scheme(scheme)
