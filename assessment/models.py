@@ -586,10 +586,13 @@ class AssessmentEntry(models.Model):
         return f"{self.unit.name} · {self.item.name}：{self.display_value}"
 
     def raw(self) -> scoring.Raw:
+        return self.raw_of(self.value, self.state, self.target)
+
+    @staticmethod
+    def raw_of(value: Decimal | None, state: str, target: Decimal | None) -> scoring.Raw:
+        """The raw value of an entry's columns (the compute reads them as rows)."""
         return scoring.Raw(
-            value=self.value,
-            state=scoring.Completion(self.state) if self.state else None,
-            target=self.target,
+            value=value, state=scoring.Completion(state) if state else None, target=target
         )
 
     @property
@@ -985,10 +988,13 @@ class SelfEntry(models.Model):
         return f"{self.unit.name} · {self.item.name}：{self.display_value}"
 
     def raw(self) -> scoring.Raw:
+        return self.raw_of(self.value, self.state, self.target)
+
+    @staticmethod
+    def raw_of(value: Decimal | None, state: str, target: Decimal | None) -> scoring.Raw:
+        """The raw value of an entry's columns (the compute reads them as rows)."""
         return scoring.Raw(
-            value=self.value,
-            state=scoring.Completion(self.state) if self.state else None,
-            target=self.target,
+            value=value, state=scoring.Completion(state) if state else None, target=target
         )
 
     @property

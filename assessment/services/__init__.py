@@ -368,9 +368,14 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None, step: bool = False)
     )
     units = list(_assessed_units(scheme))
     unit_ids = [u.pk for u in units]
+    # Entered raw values as plain rows (tens of thousands at province size).
     entries = {
-        (e.item_id, e.unit_id): e
-        for e in AssessmentEntry.objects.filter(item__category__scheme=scheme, unit_id__in=unit_ids)
+        (item_id, unit_id): AssessmentEntry.raw_of(value, state, target)
+        for item_id, unit_id, value, state, target in AssessmentEntry.objects.filter(
+            item__category__scheme=scheme
+        )
+        .order_by()
+        .values_list("item_id", "unit_id", "value", "state", "target")
     }
     # Once published (公示, final) the values the system computed stand as they were
     # published: a recompute (an upheld objection, finalising) changes only what was
@@ -408,9 +413,9 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None, step: bool = False)
             new_results.append(result)
         lines, missing = [], 0
         for item in items:
-            entry = entries.get((item.pk, unit.pk))
-            if entry is not None:
-                raw, source = entry.raw(), ItemScore.RawSource.ENTERED
+            entered = entries.get((item.pk, unit.pk))
+            if entered is not None:
+                raw, source = entered, ItemScore.RawSource.ENTERED
             elif (item.pk, unit.pk) in computed:
                 raw, source = computed[(item.pk, unit.pk)], ItemScore.RawSource.COMPUTED
             else:
