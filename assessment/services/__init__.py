@@ -201,10 +201,11 @@ def computed_raws(
         by_unit = unit_figures(scheme) if figures is None else figures
         for item in items:
             if item.source == Source.UNIT_MILESTONES:
+                kind = item.rule().kind
                 for unit_id in unit_ids & by_unit.keys():
                     row = by_unit[unit_id]
                     done = _credited(row.due_on_time, row.late, item.late_credit)
-                    raw = _raw_from_counts(item.rule().kind, done=done, total=row.due)
+                    raw = _raw_from_counts(kind, done=done, total=row.due)
                     if raw:
                         raws[(item.pk, unit_id)] = raw
             elif item.source == Source.UNIT_LATE:
@@ -248,9 +249,10 @@ def computed_raws(
                 met_total[unit_id][0] += 1 if is_met else 0
         for item in items:
             if item.source == Source.UNIT_INDICATORS:
+                kind = item.rule().kind
                 for unit_id in unit_ids & met_total.keys():
                     met, total = met_total[unit_id]
-                    raw = _raw_from_counts(item.rule().kind, done=met, total=total)
+                    raw = _raw_from_counts(kind, done=met, total=total)
                     if raw:
                         raws[(item.pk, unit_id)] = raw
 
@@ -399,28 +401,32 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None, step: bool = False)
             )
         )
     }
-    rules = {item.pk: item.rule() for item in items}
+    # The items as plain tuples for the loop below (units × items iterations).
+    item_rows = [(item.pk, item.rule(), item.category_id, item.is_bonus) for item in items]
     titled_children = _titled_children(scheme, unit_ids)
     reason = _change_reason(scheme, "重新计算考核结果")
 
     new_results, new_scores, changed_scores, totals, result_before = [], [], [], {}, {}
     missing_total = 0
     for unit in units:
-        result = results.get(unit.pk)
+        unit_id = unit.pk
+        result = results.get(unit_id)
         if result is None:
             # Created below with its figures, in one batched INSERT (no UPDATE after).
-            result = results[unit.pk] = AssessmentResult(scheme=scheme, unit=unit)
+            result = results[unit_id] = AssessmentResult(scheme=scheme, unit=unit)
             new_results.append(result)
         lines, missing = [], 0
-        for item in items:
-            entered = entries.get((item.pk, unit.pk))
-            if entered is not None:
-                raw, source = entered, ItemScore.RawSource.ENTERED
-            elif (item.pk, unit.pk) in computed:
-                raw, source = computed[(item.pk, unit.pk)], ItemScore.RawSource.COMPUTED
+        for item_id, rule, category_id, is_bonus in item_rows:
+            key = (item_id, unit_id)
+            raw = entries.get(key)
+            if raw is not None:
+                source = ItemScore.RawSource.ENTERED
             else:
-                raw, source = None, ItemScore.RawSource.MISSING
-            outcome = scoring.score(rules[item.pk], raw)
+                raw = computed.get(key)
+                source = (
+                    ItemScore.RawSource.MISSING if raw is None else ItemScore.RawSource.COMPUTED
+                )
+            outcome = scoring.score(rule, raw)
             missing += outcome.missing
             values = (
                 raw.value if raw else None,
@@ -431,18 +437,18 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None, step: bool = False)
                 outcome.money,
                 outcome.vetoed,
             )
-            stored = scores.get((unit.pk, item.pk))
+            stored = scores.get((unit_id, item_id))
             override_points = override_money = None
             if stored is None:
-                new_scores.append((result, item.pk, values))
+                new_scores.append((result, item_id, values))
             else:
                 pk, before, override_points, override_money = stored
                 if before != values:
                     changed_scores.append((pk, *values))
             lines.append(
                 scoring.Line(
-                    category=item.category_id,
-                    is_bonus=item.is_bonus,
+                    category=category_id,
+                    is_bonus=is_bonus,
                     # An override counts instead of the computed score (ItemScore.points).
                     points=outcome.points if override_points is None else override_points,
                     money=outcome.money if override_money is None else override_money,
