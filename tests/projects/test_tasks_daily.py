@@ -34,7 +34,6 @@ def emails(city):
 
 
 def test_the_beat_schedule_names_registered_tasks_daily():
-    app.loader.import_default_modules()  # autodiscovery, as the worker and beat do
     schedule = settings.CELERY_BEAT_SCHEDULE
     assert {entry["task"] for entry in schedule.values()} == {
         "projects.tasks.send_reminders",
