@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -211,6 +212,20 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Asia/Shanghai"
+# The daily jobs, run by `celery -A zhucheng beat` beside the worker (times are
+# Asia/Shanghai): the same services as `manage.py send_reminders` and
+# `manage.py escalate_supervision`, both safe to run twice a day. Escalation first,
+# so the morning's reminders go out after the 督办单 have moved up a level.
+CELERY_BEAT_SCHEDULE = {
+    "escalate-supervision-daily": {
+        "task": "projects.tasks.escalate_supervision",
+        "schedule": crontab(hour=7, minute=30),
+    },
+    "send-reminders-daily": {
+        "task": "projects.tasks.send_reminders",
+        "schedule": crontab(hour=8, minute=0),
+    },
+}
 
 # Argon2 first (Django's recommendation): memory-hard, and about a third less CPU per
 # sign-in than PBKDF2 here, which matters on the morning sign-in rush (make loadtest).
