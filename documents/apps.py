@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class DocumentsConfig(AppConfig):
     name = "documents"
     verbose_name = _("打印文件")
+
+    def ready(self) -> None:
+        # Registers the PDF kinds with the file store, in web and worker processes alike.
+        from documents import pdfs  # noqa: F401

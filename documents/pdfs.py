@@ -8,9 +8,11 @@ Entry points, shared by the web views and ``manage.py render_report``:
     responsibility_pdf(year)    责任分解表
     bulletin_pdf(as_of)         督查通报
 
-Each returns a :class:`RenderedPdf` (bytes, page count, file name), served
-from the cache while the data behind it is unchanged (see ``cache.py``), and
-raises :class:`ReportNotFound` with a Chinese message for an unknown year.
+Each renders in the calling process and returns a :class:`RenderedPdf` (bytes,
+page count, file name), or raises :class:`ReportNotFound` with a Chinese
+message for an unknown year. The web does not call them: it asks the file store
+(``documents.files``) for the kind registered here with ``*_params(...)``, and
+the build task calls the same builders.
 Permissions are not checked here: callers ask ``projects.access``, which also
 gives the ``portion`` a city-wide document covers for a reader (the whole city,
 or a vice-mayor's portfolio).
@@ -20,12 +22,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
 from common import clock
 from documents import builders as reports
+from documents import files
 from documents.builders import ReportNotFound
-from documents.cache import cached_pdf
 from documents.render import RenderedPdf, template_to_pdf
 from projects.access import WHOLE_CITY, Portion
 from responsibility.models import Unit
@@ -36,6 +39,7 @@ __all__ = [
     "KINDS",
     "RenderedPdf",
     "ReportNotFound",
+    "annual_params",
     "annual_pdf",
     "bulletin_pdf",
     "find_unit",
@@ -52,71 +56,127 @@ def _filename(filename: str, portion: Portion) -> str:
     return _("%(name)s（%(mayor)s分管）") % {"name": stem, "mayor": portion.mayor.name} + ".pdf"
 
 
-def annual_pdf(year: int, portion: Portion = WHOLE_CITY) -> RenderedPdf:
-    params = {
+def _portion(params: dict) -> Portion:
+    """The portion a city-wide document covers, from the reader who asked for it."""
+    reader = params.get("_reader")
+    if reader is None:
+        return WHOLE_CITY
+    user = get_user_model().objects.filter(pk=reader).first()
+    if user is None:
+        raise ReportNotFound(_("请求该报告的用户已不存在，请重新打开报告。"))
+    return Portion(user)
+
+
+def _unit(params: dict) -> Unit:
+    unit = Unit.objects.filter(pk=params["unit"]).first()
+    if unit is None:
+        raise ReportNotFound(_("该责任单位已不存在。"))
+    return unit
+
+
+def _reader(portion: Portion) -> int | None:
+    return portion.user.pk if portion.user is not None else None
+
+
+# --- parameters: what a file is (JSON values; "_reader" is who asked) --------
+
+
+def annual_params(year: int, portion: Portion = WHOLE_CITY) -> dict:
+    return {
         "year": year,
-        "today": clock.today(),
         "window": clock.warning_days(),
         "portion": portion.key,
+        "_reader": _reader(portion),
     }
-    return cached_pdf(
-        "annual",
-        params,
-        year=year,
-        render=lambda: template_to_pdf(
-            "pdf/annual.html",
-            reports.annual_context(year, portion),
-            filename=_filename(_("%(year)s年度绩效考核报告.pdf") % {"year": year}, portion),
-        ),
-    )[0]
+
+
+def unit_params(year: int, unit: Unit) -> dict:
+    return {"year": year, "unit": unit.pk, "window": clock.warning_days()}
+
+
+def responsibility_params(year: int, portion: Portion = WHOLE_CITY) -> dict:
+    return {"year": year, "portion": portion.key, "_reader": _reader(portion)}
+
+
+def bulletin_params(as_of: dt.date, portion: Portion = WHOLE_CITY) -> dict:
+    return {
+        "as_of": as_of.isoformat(),
+        "window": clock.warning_days(),
+        "portion": portion.key,
+        "_reader": _reader(portion),
+    }
+
+
+# --- builders: parameters → PDF (run by the task, or directly) ---------------
+
+
+def _build_annual(params: dict) -> RenderedPdf:
+    year, portion = params["year"], _portion(params)
+    return template_to_pdf(
+        "pdf/annual.html",
+        reports.annual_context(year, portion),
+        filename=_filename(_("%(year)s年度绩效考核报告.pdf") % {"year": year}, portion),
+    )
+
+
+def _build_unit(params: dict) -> RenderedPdf:
+    year, unit = params["year"], _unit(params)
+    return template_to_pdf(
+        "pdf/unit.html",
+        reports.unit_context(year, unit),
+        filename=_("%(year)s年度%(unit)s考核结果通知.pdf") % {"year": year, "unit": unit.name},
+    )
+
+
+def _build_responsibility(params: dict) -> RenderedPdf:
+    year, portion = params["year"], _portion(params)
+    return template_to_pdf(
+        "pdf/responsibility.html",
+        reports.responsibility_context(year, portion),
+        filename=_filename(_("%(year)s年度责任分解表.pdf") % {"year": year}, portion),
+    )
+
+
+def _build_bulletin(params: dict) -> RenderedPdf:
+    as_of, portion = dt.date.fromisoformat(params["as_of"]), _portion(params)
+    return template_to_pdf(
+        "pdf/bulletin.html",
+        reports.bulletin_context(as_of, portion),
+        filename=_filename(_("督查通报（截至%(date)s）.pdf") % {"date": as_of.isoformat()}, portion),
+    )
+
+
+def _year(params: dict) -> int:
+    return params["year"]
+
+
+def _as_of_year(params: dict) -> int:
+    return dt.date.fromisoformat(params["as_of"]).year
+
+
+files.register(files.Kind("annual", _build_annual, _year))
+files.register(files.Kind("unit", _build_unit, _year))
+files.register(files.Kind("responsibility", _build_responsibility, _year))
+files.register(files.Kind("bulletin", _build_bulletin, _as_of_year))
+
+
+# --- rendered now, in this process (render_report, the benchmark) -----------
+
+
+def annual_pdf(year: int, portion: Portion = WHOLE_CITY) -> RenderedPdf:
+    return files.build_now("annual", annual_params(year, portion))
 
 
 def unit_pdf(year: int, unit: Unit) -> RenderedPdf:
-    params = {
-        "year": year,
-        "unit": unit.pk,
-        "today": clock.today(),
-        "window": clock.warning_days(),
-    }
-    return cached_pdf(
-        "unit",
-        params,
-        year=year,
-        render=lambda: template_to_pdf(
-            "pdf/unit.html",
-            reports.unit_context(year, unit),
-            filename=_("%(year)s年度%(unit)s考核结果通知.pdf") % {"year": year, "unit": unit.name},
-        ),
-    )[0]
+    return files.build_now("unit", unit_params(year, unit))
 
 
 def responsibility_pdf(year: int, portion: Portion = WHOLE_CITY) -> RenderedPdf:
-    return cached_pdf(
-        "responsibility",
-        {"year": year, "portion": portion.key},
-        year=year,
-        render=lambda: template_to_pdf(
-            "pdf/responsibility.html",
-            reports.responsibility_context(year, portion),
-            filename=_filename(_("%(year)s年度责任分解表.pdf") % {"year": year}, portion),
-        ),
-    )[0]
+    return files.build_now("responsibility", responsibility_params(year, portion))
 
 
 def bulletin_pdf(as_of: dt.date, portion: Portion = WHOLE_CITY) -> RenderedPdf:
-    params = {"as_of": as_of, "window": clock.warning_days(), "portion": portion.key}
-    return cached_pdf(
-        "bulletin",
-        params,
-        year=as_of.year,
-        render=lambda: template_to_pdf(
-            "pdf/bulletin.html",
-            reports.bulletin_context(as_of, portion),
-            filename=_filename(
-                _("督查通报（截至%(date)s）.pdf") % {"date": as_of.isoformat()}, portion
-            ),
-        ),
-    )[0]
+    return files.build_now("bulletin", bulletin_params(as_of, portion))
 
 
 def find_unit(text: str) -> Unit:

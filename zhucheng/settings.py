@@ -225,6 +225,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "projects.tasks.send_reminders",
         "schedule": crontab(hour=8, minute=0),
     },
+    # Generated files (PDFs) older than ZHUCHENG_FILE_KEEP_DAYS, in the quiet of the night.
+    "expire-generated-files": {
+        "task": "documents.tasks.expire_files",
+        "schedule": crontab(hour=3, minute=0),
+    },
 }
 
 # Argon2 first (Django's recommendation): memory-hard, and about a third less CPU per
@@ -393,6 +398,11 @@ ZHUCHENG_IMPORT_MAX_BYTES = envint("ZHUCHENG_IMPORT_MAX_BYTES", 10 * 1024 * 1024
 
 # Reports go to the unit head (单位负责人) for approval before the mayor's office reviews them.
 ZHUCHENG_HEAD_APPROVAL = envbool("ZHUCHENG_HEAD_APPROVAL", "true")
+
+# Generated files (PDF reports) are kept in MEDIA_ROOT/generated/ this many days
+# after last use; a failed build is retried twice, first after this many seconds.
+ZHUCHENG_FILE_KEEP_DAYS = envint("ZHUCHENG_FILE_KEEP_DAYS", 7)
+ZHUCHENG_FILE_RETRY_BACKOFF = envint("ZHUCHENG_FILE_RETRY_BACKOFF", 10)
 
 # Largest evidence file (佐证材料) a clerk may upload, in bytes.
 ZHUCHENG_EVIDENCE_MAX_BYTES = envint("ZHUCHENG_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)

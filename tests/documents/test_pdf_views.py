@@ -52,7 +52,7 @@ def test_office_and_admin_download_every_pdf(client, city, demo_day, who):
         response = client.get(url)
         assert response.status_code == 200, url
         assert response["Content-Type"] == "application/pdf"
-        assert response.content.startswith(b"%PDF-")
+        assert response.getvalue().startswith(b"%PDF-")
         assert "filename*=utf-8''" in response["Content-Disposition"]
 
 
@@ -61,7 +61,7 @@ def test_clerk_downloads_own_units_card(client, city, demo_day):
     response = client.get(_card(city.zhijian))
 
     assert response.status_code == 200
-    text = pdf_text(response.content)
+    text = pdf_text(response.getvalue())
     assert "质监局" in text and "提高产品质量" in text
     assert "提高服务质量" not in text  # project 2 is 商务局's alone
 
@@ -107,4 +107,4 @@ def test_bulletin_without_a_date_is_as_of_today(client, city, demo_day):
     response = client.get(reverse("pdf_bulletin"))
 
     assert response.status_code == 200
-    assert "截至2010年9月30日" in pdf_text(response.content)
+    assert "截至2010年9月30日" in pdf_text(response.getvalue())
