@@ -28,6 +28,7 @@ import json
 import logging
 from collections.abc import Callable
 
+from celery.exceptions import Retry
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -109,7 +110,9 @@ def file_request(kind: str, params: dict) -> GeneratedFile:
     if created:
         _enqueue(row)
     elif row.pending and row.updated_at < timezone.now() - STALE_AFTER:
-        logger.warning("generated file %s was %s since %s: queued again", row.pk, row.status, row.updated_at)
+        logger.warning(
+            "generated file %s was %s since %s: queued again", row.pk, row.status, row.updated_at
+        )
         if GeneratedFile.objects.filter(pk=row.pk, updated_at=row.updated_at).update(
             status=Status.QUEUED, updated_at=timezone.now()
         ):
@@ -137,8 +140,16 @@ def _enqueue(row: GeneratedFile) -> None:
 
     if build_file.app.conf.task_always_eager:
         # No broker: the task runs here and now, on this database connection, so
-        # it sees the row even inside the caller's transaction.
-        build_file.delay(row.pk)
+        # it sees the row even inside the caller's transaction. An eager task's
+        # retry comes back to its caller as Retry (task_eager_propagates): run
+        # the retry here too, as a worker would (without the wait).
+        signature = build_file.s(row.pk)
+        while True:
+            try:
+                signature.apply()
+                break
+            except Retry as retry:
+                signature = retry.sig
         row.refresh_from_db()
     else:
         # A worker must find the row: send the message once it is committed.
@@ -185,7 +196,9 @@ def build_row(pk: int, *, last_attempt: bool) -> None:
         _fail(row, str(exc))
         return
     except Exception as exc:
-        logger.exception("building generated file %s (%s) failed, attempt %s", pk, row.kind, row.attempts)
+        logger.exception(
+            "building generated file %s (%s) failed, attempt %s", pk, row.kind, row.attempts
+        )
         if not last_attempt:
             GeneratedFile.objects.filter(pk=pk).update(
                 status=Status.QUEUED,
@@ -195,10 +208,7 @@ def build_row(pk: int, *, last_attempt: bool) -> None:
             raise BuildFailed(str(exc)) from exc
         _fail(
             row,
-            _(
-                "文件生成失败（已尝试 %(n)s 次）。请稍后点击“重新生成”；"
-                "如仍失败，请联系系统管理员。"
-            )
+            _("文件生成失败（已尝试 %(n)s 次）。请稍后点击“重新生成”；如仍失败，请联系系统管理员。")
             % {"n": row.attempts},
         )
         return
@@ -207,7 +217,9 @@ def build_row(pk: int, *, last_attempt: bool) -> None:
     row.status = Status.DONE
     row.error = ""
     row.finished_at = timezone.now()
-    row.save(update_fields=["file", "filename", "pages", "status", "error", "finished_at", "updated_at"])
+    row.save(
+        update_fields=["file", "filename", "pages", "status", "error", "finished_at", "updated_at"]
+    )
     _drop_older_versions(row)
 
 

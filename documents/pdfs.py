@@ -142,7 +142,9 @@ def _build_bulletin(params: dict) -> RenderedPdf:
     return template_to_pdf(
         "pdf/bulletin.html",
         reports.bulletin_context(as_of, portion),
-        filename=_filename(_("督查通报（截至%(date)s）.pdf") % {"date": as_of.isoformat()}, portion),
+        filename=_filename(
+            _("督查通报（截至%(date)s）.pdf") % {"date": as_of.isoformat()}, portion
+        ),
     )
 
 

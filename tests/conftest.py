@@ -26,8 +26,15 @@ from responsibility.models import Unit, ViceMayor
 from tests import factories
 
 
+@pytest.fixture(scope="session")
+def _media_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("media")
+
+
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
+def _fast_passwords(settings, _media_root):
+    # Uploads and generated files (PDFs) go to this run's temporary directory.
+    settings.MEDIA_ROOT = _media_root
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.ZHUCHENG_TODAY = ""
     # django-axes refuses authenticate() without a request, which Client.login() makes;

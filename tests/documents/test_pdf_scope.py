@@ -46,7 +46,7 @@ def download(client, user) -> dict[str, tuple[str, str]]:
     for kind, url in documents().items():
         response = client.get(url)
         assert response.status_code == 200, (kind, user)
-        out[kind] = (pdf_text(response.content), unquote(response["Content-Disposition"]))
+        out[kind] = (pdf_text(response.getvalue()), unquote(response["Content-Disposition"]))
     return out
 
 
