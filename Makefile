@@ -8,8 +8,9 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # System packages: CJK fonts and HarfBuzz for WeasyPrint PDFs, poppler for PDF checks,
-# Pango for WeasyPrint, Chromium for browser tests, gettext for translations.
-SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils libpango-1.0-0 libpangoft2-1.0-0 chromium gettext
+# Pango for WeasyPrint, Chromium for browser tests, gettext for translations, Redis as
+# the task queue's broker (`make serve`, the task tests).
+SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils libpango-1.0-0 libpangoft2-1.0-0 chromium gettext redis-server
 
 .PHONY: run test test-fast test-e2e bench lint typecheck format sysdeps venv migrate demo clean serve loadtest
 
@@ -73,9 +74,12 @@ bench: sysdeps $(STAMP)
 	$(PY) -m bench
 
 # Production-like on $(HOST):$(PORT): gunicorn, DJANGO_ENV=production, static files by
-# WhiteNoise, the database cache (REDIS_URL=redis://… to use Redis), errors in errors.log. Plain HTTP here, so HTTPS redirect and secure cookies are off (behind
-# nginx with TLS leave them on; see README). A local SECRET_KEY is generated once into
-# .secret_key when none is given. Uses db.sqlite3 (`make demo` fills it) unless DATABASE_URL.
+# WhiteNoise, Redis (REDIS_URL, default redis://127.0.0.1:6379/0) as the shared cache and
+# the task queue's broker, with a Celery worker (PDFs and other heavy work) and celery
+# beat (daily jobs) started beside gunicorn and stopped with it; errors in errors.log.
+# Plain HTTP here, so HTTPS redirect and secure cookies are off (behind nginx with TLS
+# leave them on; see README). A local SECRET_KEY is generated once into .secret_key when
+# none is given. Uses db.sqlite3 (`make demo` fills it) unless DATABASE_URL.
 serve: sysdeps $(STAMP)
 	test -s .secret_key || $(PY) -c "from django.core.management.utils import get_random_secret_key as k; print(k())" > .secret_key
 	export DJANGO_ENV=production SECRET_KEY="$${SECRET_KEY:-$$(cat .secret_key)}" \
@@ -84,11 +88,15 @@ serve: sysdeps $(STAMP)
 	  SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-false}" \
 	  SESSION_COOKIE_SECURE="$${SESSION_COOKIE_SECURE:-false}" \
 	  CSRF_COOKIE_SECURE="$${CSRF_COOKIE_SECURE:-false}" \
-	  CACHE_BACKEND="$${CACHE_BACKEND:-database}"; \
+	  REDIS_URL="$${REDIS_URL:-redis://127.0.0.1:6379/0}"; \
+	$(PY) -c "import os, redis; redis.Redis.from_url(os.environ['REDIS_URL'], socket_connect_timeout=3).ping()" 2>/dev/null || \
+	  { echo "Redis is not reachable at $$REDIS_URL: start it (sudo systemctl start redis-server, or redis-server --daemonize yes)"; exit 1; }; \
 	$(PY) manage.py collectstatic --noinput -v0 && $(PY) manage.py migrate --noinput -v0 && \
-	$(PY) manage.py createcachetable && \
-	exec $(VENV)/bin/gunicorn zhucheng.wsgi --bind $(HOST):$(PORT) --workers $${WORKERS:-3} \
-	  --access-logfile - --forwarded-allow-ips 127.0.0.1
+	{ $(VENV)/bin/celery -A zhucheng worker --loglevel=INFO --concurrency=$${TASK_WORKERS:-1} --max-tasks-per-child=20 & \
+	  $(VENV)/bin/celery -A zhucheng beat --loglevel=INFO --schedule=$(CURDIR)/.celerybeat-schedule & \
+	  trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT INT TERM; \
+	  $(VENV)/bin/gunicorn zhucheng.wsgi --bind $(HOST):$(PORT) --workers $${WORKERS:-3} \
+	    --access-logfile - --forwarded-allow-ips 127.0.0.1; }
 
 # Load test (not part of `make test`): seed_scale --factor $(FACTOR) on PostgreSQL (150 is
 # province size; LOADTEST_TEMPLATE=db copies an already seeded database instead), two
@@ -99,4 +107,4 @@ loadtest: sysdeps $(STAMP)
 	FACTOR=$(FACTOR) bash loadtest/run.sh
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .mypy_cache test-artifacts
+	rm -rf $(VENV) db.sqlite3 .celerybeat-schedule* staticfiles .pytest_cache .mypy_cache test-artifacts
