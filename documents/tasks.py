@@ -7,13 +7,13 @@ so in Chinese and the user may queue it again (see ``documents.files``).
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import shared_task  # untyped: hence the type: ignore on each task
 from django.conf import settings
 
 from documents import files
 
 
-@shared_task(
+@shared_task(  # type: ignore[untyped-decorator]
     bind=True,
     autoretry_for=(files.BuildFailed,),
     max_retries=2,
@@ -25,7 +25,7 @@ def build_file(self, pk: int) -> None:
     files.build_row(pk, last_attempt=self.request.retries >= self.max_retries)
 
 
-@shared_task
+@shared_task  # type: ignore[untyped-decorator]
 def expire_files() -> int:
     """Daily (celery beat): delete generated files untouched for N days."""
     return files.expire_files(settings.ZHUCHENG_FILE_KEEP_DAYS)

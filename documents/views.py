@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -28,7 +29,7 @@ REFRESH_SECONDS = 3
 get_or_retry = require_http_methods(["GET", "HEAD", "POST"])
 
 
-def _serve(request, kind: str, params: dict, what: str) -> HttpResponse:
+def _serve(request, kind: str, params: dict, what: str) -> HttpResponseBase:
     try:
         row = files.file_request(kind, params)
     except reports.ReportNotFound as exc:
@@ -53,14 +54,14 @@ def _serve(request, kind: str, params: dict, what: str) -> HttpResponse:
         back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         back = ""
-    response = render(
+    page = render(
         request,
         "documents/generating.html",
         {"row": row, "what": what, "refresh": REFRESH_SECONDS, "back": back},
         status=200 if row.status == GeneratedFile.Status.FAILED else 202,
     )
-    response["Cache-Control"] = "no-store"
-    return response
+    page["Cache-Control"] = "no-store"
+    return page
 
 
 @get_or_retry

@@ -146,21 +146,22 @@ def test_a_timeline_written_before_and_after_the_pin_still_shows(client, city, s
     assert "创建进度节点" in page and "申报名牌 → 申报山东名牌" in page
 
 
-def test_a_change_stamped_on_the_pinned_day_still_renews_a_cached_pdf(city, settings):
+def test_a_change_stamped_on_the_pinned_day_still_renews_a_stored_pdf(city, settings, tmp_path):
     """Rows saved on the real date, then an edit on the (earlier) pinned day: the
-    newest updated_at does not move, the PDF must be rendered again all the same."""
-    from django.core.cache import cache
-
+    newest updated_at does not move, the PDF must be built again all the same."""
+    from documents import files
     from documents import pdfs as pdf
     from tests.documents.pdf_support import pdf_text
 
-    cache.clear()
-    assert "提高产品质量" in pdf_text(pdf.responsibility_pdf(2010).data)
+    settings.MEDIA_ROOT = tmp_path
+    before = files.file_request("responsibility", pdf.responsibility_params(2010))
+    assert "提高产品质量" in pdf_text(before.file.read())
     settings.ZHUCHENG_TODAY = "2010-07-15"
     city.project1.name = "提高工业产品质量"
     city.project1.save()
-    assert "提高工业产品质量" in pdf_text(pdf.responsibility_pdf(2010).data)
-    cache.clear()
+    after = files.file_request("responsibility", pdf.responsibility_params(2010))
+    assert after.pk != before.pk
+    assert "提高工业产品质量" in pdf_text(after.file.read())
 
 
 def test_a_story_told_as_of_past_days_keeps_its_days_and_the_audit_keeps_the_write_time(

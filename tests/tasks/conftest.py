@@ -50,7 +50,9 @@ class Worker:
             if predicate():
                 return
             if self.process.poll() is not None:
-                pytest.fail(f"the Celery worker exited while waiting for {what}:\n{self.log_tail()}")
+                pytest.fail(
+                    f"the Celery worker exited while waiting for {what}:\n{self.log_tail()}"
+                )
             time.sleep(0.25)
         pytest.fail(f"timed out waiting for {what}; worker log:\n{self.log_tail()}")
 
@@ -159,11 +161,11 @@ def celery_worker(_database_in_a_file, django_db_blocker, tmp_path_factory):
                 pytest.fail(f"the Celery worker did not start:\n{worker.log_tail()}")
             time.sleep(0.25)
         else:
-            pytest.fail(f"the Celery worker was not ready in {START_SECONDS} s:\n{worker.log_tail()}")
+            pytest.fail(
+                f"the Celery worker was not ready in {START_SECONDS} s:\n{worker.log_tail()}"
+            )
         # This process now sends the tasks to that worker instead of running them.
-        saved = {
-            k: app.conf[k] for k in ("task_always_eager", "broker_url", "task_default_queue")
-        }
+        saved = {k: app.conf[k] for k in ("task_always_eager", "broker_url", "task_default_queue")}
         app.conf.update(task_always_eager=False, broker_url=broker, task_default_queue=queue)
         app.__dict__.pop("amqp", None)  # queues and routes are read from the conf on first use
         app._pool = None
