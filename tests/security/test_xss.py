@@ -90,8 +90,9 @@ def test_pdfs_print_user_text_literally(hostile, client):
     for url in ["/reports/2010/annual.pdf", "/reports/bulletin.pdf?as_of=2010-07-15"]:
         response = client.get(url)
         assert response.status_code == 200, url
-        assert response.getvalue()[:5] == b"%PDF-"
-        text = pdf_text(response.getvalue())
+        data = response.getvalue()  # a FileResponse: its content can be read once
+        assert data[:5] == b"%PDF-"
+        text = pdf_text(data)
         assert "<script>alert(" in text, f"{url}: the payload should print as plain text"
     assert Milestone.objects.get(pk=hostile.ms_zhijian.pk).due_date < dt.date(2010, 7, 15)
 
