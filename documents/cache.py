@@ -1,26 +1,20 @@
-"""Rendered PDFs are kept in Django's cache until the data behind them changes.
+"""The *data version* of a year: a short hash of the latest change times and
+row counts of everything a report prints, read in one query.
 
-The cache key holds the report kind, its parameters and a *data version*: a
-short hash of the latest change times and row counts of everything a report
-prints, read in one query. Any save (``updated_at``, ``auto_now``), any new,
-reviewed or deleted row (counts, history rows) gives a new version, hence a
-new key and a fresh PDF; an unchanged year is served from the cache without
+A generated file's key (``documents.files``) holds the report kind, its
+parameters and this version. Any save (``updated_at``, ``auto_now``), any new,
+reviewed or deleted row (counts, history rows) gives a new version, hence a new
+key and a fresh file; an unchanged year is served from the stored file without
 rendering.
 """
 
 from __future__ import annotations
 
 import hashlib
-import time
-from collections.abc import Callable
 
 from django.apps import apps
-from django.conf import settings
-from django.core.cache import cache
 from django.db.models import F, Func, IntegerField, OuterRef, Subquery
-from django.utils import translation
 
-from documents.render import RenderedPdf
 from projects.models import (
     Indicator,
     Milestone,
@@ -31,16 +25,11 @@ from projects.models import (
     SubItem,
 )
 
-# Bump when the templates or the builders change what a PDF shows, so PDFs
-# cached by an earlier release (in a shared cache such as Redis) are not served.
+# Bump when the templates or the builders change what a PDF shows, so files
+# stored by an earlier release are not served.
 LAYOUT_VERSION = "3"  # 3: the assessment results say their stage (公示中 / 最终结果)
-TIMEOUT = getattr(settings, "ZHUCHENG_PDF_CACHE_SECONDS", 7 * 24 * 3600)
-# While one worker renders a PDF, others asking for the same one wait for it
-# (up to this long) instead of rendering it again in parallel.
-RENDER_WAIT_SECONDS = 60
 # Apps whose every table (org chart, assessment) the reports may print.
 PRINTED_APPS = ("responsibility", "assessment")
-POLL_SECONDS = 0.2
 
 
 def _max(queryset, field: str) -> Subquery:
@@ -102,45 +91,3 @@ def data_version(year: int) -> str | None:
         return None
     text = repr(sorted((key, str(value)) for key, value in row.items()))
     return hashlib.sha1(text.encode()).hexdigest()[:16]
-
-
-def cache_key(kind: str, params: dict, version: str) -> str:
-    shown = "&".join(f"{k}={params[k]}" for k in sorted(params))
-    language = translation.get_language() or settings.LANGUAGE_CODE
-    raw = f"{LAYOUT_VERSION}|{kind}|{shown}|{language}|{version}"
-    return "zhucheng:pdf:" + hashlib.sha1(raw.encode()).hexdigest()
-
-
-def cached_pdf(
-    kind: str, params: dict, *, year: int, render: Callable[[], RenderedPdf]
-) -> tuple[RenderedPdf, bool]:
-    """The report from the cache, or rendered and stored. Returns (pdf, was_cached).
-
-    While another worker renders the same PDF (its lock is in the cache), wait
-    for its result rather than render it a second time.
-    """
-    version = data_version(year)
-    if version is None:
-        return render(), False  # raises ReportNotFound
-    key = cache_key(kind, params, version)
-    pdf = cache.get(key)
-    if pdf is not None:
-        return pdf, True
-    lock = key + ":rendering"
-    owner = cache.add(lock, 1, RENDER_WAIT_SECONDS)
-    if not owner:
-        deadline = time.monotonic() + RENDER_WAIT_SECONDS
-        while time.monotonic() < deadline:
-            time.sleep(POLL_SECONDS)
-            pdf = cache.get(key)
-            if pdf is not None:
-                return pdf, True
-            if cache.get(lock) is None:  # the other render failed or was evicted
-                break
-    try:
-        pdf = render()
-        cache.set(key, pdf, TIMEOUT)
-    finally:
-        if owner:
-            cache.delete(lock)
-    return pdf, False

@@ -163,9 +163,10 @@ DATABASE_ROUTERS = ["zhucheng.routers.ReplicaRouter"]
 DATABASE_REPLICA_PIN_SECONDS = envint("DATABASE_REPLICA_PIN_SECONDS", 10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The cache holds rendered PDFs and the lock that makes one worker wait for another's
-# render, so production needs a cache all workers share: Redis (REDIS_URL, recommended)
-# or the database (CACHE_BACKEND=database, after `manage.py createcachetable`).
+# The cache holds what all workers must share (an uploaded workbook between an
+# import's preview and its confirmation), so production needs a shared cache: Redis
+# (REDIS_URL, recommended) or the database (CACHE_BACKEND=database, after
+# `manage.py createcachetable`).
 # Development and the tests keep the per-process memory cache.
 CACHE_BACKEND = os.environ.get("CACHE_BACKEND", "").strip().lower()
 if os.environ.get("REDIS_URL"):

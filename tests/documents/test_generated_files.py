@@ -220,3 +220,21 @@ def test_each_unit_and_date_has_its_own_pdf(demo_day, city):
 
     assert "质监局：" in zhijian and "商务局：" in shangwu
     assert "截至2010年7月1日" in early and "截至2010年10月1日" in late
+
+
+def test_a_build_lost_with_its_worker_is_queued_again(demo_day, city, settings, tmp_path):
+    """A row left queued or running (its worker died with the message) for longer
+    than STALE_AFTER is built again by the next request for it."""
+    settings.MEDIA_ROOT = tmp_path
+    build_file.app.conf.task_always_eager = False
+    try:
+        lost = files.file_request("responsibility", pdf.responsibility_params(2010))
+    finally:
+        build_file.app.conf.task_always_eager = True
+    GeneratedFile.objects.filter(pk=lost.pk).update(
+        status="running", updated_at=dt.datetime.now(dt.UTC) - files.STALE_AFTER * 2
+    )
+
+    row = files.file_request("responsibility", pdf.responsibility_params(2010))
+
+    assert row.pk == lost.pk and row.status == "done"

@@ -140,6 +140,8 @@ def celery_worker(_database_in_a_file, django_db_blocker, tmp_path_factory):
         ZHUCHENG_TODAY="",
         ZHUCHENG_FILE_RETRY_BACKOFF="1",
         PYTHONUNBUFFERED="1",
+        # This checkout's code, whatever an editable install of the venv points at.
+        PYTHONPATH=os.pathsep.join(filter(None, [str(BASE_DIR), os.environ.get("PYTHONPATH")])),
     )
     log = folder / "worker.log"
     command = [
