@@ -1,6 +1,6 @@
 """The file store: generated files built by a task and kept in the default storage.
 
-    row = file_request(kind, params)   # the file for the current data, or its build
+    row = file_request(kind=..., params=...)   # the file for the current data, or its build
     row.status                         # queued → running → done | failed
 
 A *kind* (see :func:`register`) says how to build a file from its parameters
@@ -87,7 +87,7 @@ def _with_context(params: dict) -> dict:
     }
 
 
-def file_request(kind: str, params: dict) -> GeneratedFile:
+def file_request(*, kind: str, params: dict) -> GeneratedFile:
     """The row of the file of ``kind`` for ``params`` in the current data version:
     done, or queued (its build enqueued once the row is committed), or joined
     while another request's build runs, or failed. ``params`` must be JSON values.
@@ -120,7 +120,7 @@ def file_request(kind: str, params: dict) -> GeneratedFile:
     return row
 
 
-def file_retry(row: GeneratedFile) -> GeneratedFile:
+def file_retry(*, row: GeneratedFile) -> GeneratedFile:
     """Queue a failed file again (the user's 重新生成); a no-op unless it failed."""
     if GeneratedFile.objects.filter(pk=row.pk, status=Status.FAILED).update(
         status=Status.QUEUED, error="", attempts=0, updated_at=timezone.now()
@@ -130,7 +130,7 @@ def file_retry(row: GeneratedFile) -> GeneratedFile:
     return row
 
 
-def file_forget(row: GeneratedFile) -> None:
+def file_forget(*, row: GeneratedFile) -> None:
     """Delete a row whose file has gone from the storage, so it is built again."""
     GeneratedFile.objects.filter(pk=row.pk).delete()
 

@@ -31,17 +31,17 @@ get_or_retry = require_http_methods(["GET", "HEAD", "POST"])
 
 def _serve(request, kind: str, params: dict, what: str) -> HttpResponseBase:
     try:
-        row = files.file_request(kind, params)
+        row = files.file_request(kind=kind, params=params)
     except reports.ReportNotFound as exc:
         raise Http404(str(exc)) from exc
     if request.method == "POST":  # 重新生成
-        files.file_retry(row)
+        files.file_retry(row=row)
         return HttpResponseRedirect(request.get_full_path())
     if row.status == GeneratedFile.Status.DONE:
         try:
             handle = row.file.open("rb")
         except FileNotFoundError:  # removed from the storage meanwhile: build it again
-            files.file_forget(row)
+            files.file_forget(row=row)
             return _serve(request, kind, params, what)
         response = FileResponse(handle, content_type=files.KINDS[kind].content_type)
         response["Content-Disposition"] = (

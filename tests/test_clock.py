@@ -154,12 +154,12 @@ def test_a_change_stamped_on_the_pinned_day_still_renews_a_stored_pdf(city, sett
     from tests.documents.pdf_support import pdf_text
 
     settings.MEDIA_ROOT = tmp_path
-    before = files.file_request("responsibility", pdf.responsibility_params(2010))
+    before = files.file_request(kind="responsibility", params=pdf.responsibility_params(2010))
     assert "提高产品质量" in pdf_text(before.file.read())
     settings.ZHUCHENG_TODAY = "2010-07-15"
     city.project1.name = "提高工业产品质量"
     city.project1.save()
-    after = files.file_request("responsibility", pdf.responsibility_params(2010))
+    after = files.file_request(kind="responsibility", params=pdf.responsibility_params(2010))
     assert after.pk != before.pk
     assert "提高工业产品质量" in pdf_text(after.file.read())
 

@@ -53,8 +53,12 @@ def test_an_identical_request_joins_the_queued_build(
     build_file.app.conf.task_always_eager = False
     try:
         with django_capture_on_commit_callbacks() as sent:
-            first = files.file_request("responsibility", pdf.responsibility_params(2010))
-            again = files.file_request("responsibility", pdf.responsibility_params(2010))
+            first = files.file_request(
+                kind="responsibility", params=pdf.responsibility_params(2010)
+            )
+            again = files.file_request(
+                kind="responsibility", params=pdf.responsibility_params(2010)
+            )
     finally:
         build_file.app.conf.task_always_eager = True
 
@@ -128,8 +132,8 @@ def test_a_file_gone_from_the_storage_is_built_again(demo_day, client, city, set
 
 def test_files_older_than_the_keeping_time_are_deleted(demo_day, city, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    old = files.file_request("responsibility", pdf.responsibility_params(2010))
-    fresh = files.file_request("unit", pdf.unit_params(2010, city.zhijian))
+    old = files.file_request(kind="responsibility", params=pdf.responsibility_params(2010))
+    fresh = files.file_request(kind="unit", params=pdf.unit_params(2010, city.zhijian))
     GeneratedFile.objects.filter(pk=old.pk).update(
         updated_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=8)
     )
@@ -193,7 +197,7 @@ def test_an_assessment_change_gives_a_new_version(demo_day, city):
 
 
 def test_other_years_do_not_invalidate_a_years_pdf(demo_day, city):
-    first = files.file_request("responsibility", pdf.responsibility_params(2010))
+    first = files.file_request(kind="responsibility", params=pdf.responsibility_params(2010))
     plan = factories.PlanYearFactory(year=2011)
     factories.MilestoneFactory(
         project=factories.ProjectFactory(plan=plan, mayor=city.mayor),
@@ -201,7 +205,7 @@ def test_other_years_do_not_invalidate_a_years_pdf(demo_day, city):
         due_date=dt.date(2011, 5, 1),
     )
 
-    again = files.file_request("responsibility", pdf.responsibility_params(2010))
+    again = files.file_request(kind="responsibility", params=pdf.responsibility_params(2010))
 
     assert again.pk == first.pk and again.status == "done"
 
@@ -228,13 +232,13 @@ def test_a_build_lost_with_its_worker_is_queued_again(demo_day, city, settings, 
     settings.MEDIA_ROOT = tmp_path
     build_file.app.conf.task_always_eager = False
     try:
-        lost = files.file_request("responsibility", pdf.responsibility_params(2010))
+        lost = files.file_request(kind="responsibility", params=pdf.responsibility_params(2010))
     finally:
         build_file.app.conf.task_always_eager = True
     GeneratedFile.objects.filter(pk=lost.pk).update(
         status="running", updated_at=dt.datetime.now(dt.UTC) - files.STALE_AFTER * 2
     )
 
-    row = files.file_request("responsibility", pdf.responsibility_params(2010))
+    row = files.file_request(kind="responsibility", params=pdf.responsibility_params(2010))
 
     assert row.pk == lost.pk and row.status == "done"
