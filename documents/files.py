@@ -46,9 +46,10 @@ logger = logging.getLogger(__name__)
 
 Status = GeneratedFile.Status
 
-# A build queued or running for longer than this is taken for lost (its worker
-# died with the message) and queued again by the next request for it.
-STALE_AFTER = dt.timedelta(minutes=30)
+# A build queued or running for longer than this is taken for lost and queued again
+# by the next request for it. (A worker that dies mid-task is covered first by
+# acks_late: Redis hands the message out again after its visibility timeout, 1 h.)
+STALE_AFTER = dt.timedelta(hours=2)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -249,6 +250,6 @@ def _drop_older_versions(row: GeneratedFile) -> None:
 
 
 def expire_files(days: int) -> int:
-    """Delete generated files (and rows) untouched for more than ``days`` days."""
+    """Delete generated files (and rows) last built or changed more than ``days`` days ago."""
     cutoff = timezone.now() - dt.timedelta(days=days)
     return _delete(GeneratedFile.objects.filter(updated_at__lt=cutoff).iterator())

@@ -27,5 +27,5 @@ def build_file(self, pk: int) -> None:
 
 @shared_task  # type: ignore[untyped-decorator]
 def expire_files() -> int:
-    """Daily (celery beat): delete generated files untouched for N days."""
+    """Daily (celery beat): delete generated files older than ZHUCHENG_FILE_KEEP_DAYS."""
     return files.expire_files(settings.ZHUCHENG_FILE_KEEP_DAYS)

@@ -401,7 +401,7 @@ ZHUCHENG_IMPORT_MAX_BYTES = envint("ZHUCHENG_IMPORT_MAX_BYTES", 10 * 1024 * 1024
 ZHUCHENG_HEAD_APPROVAL = envbool("ZHUCHENG_HEAD_APPROVAL", "true")
 
 # Generated files (PDF reports) are kept in MEDIA_ROOT/generated/ this many days
-# after last use; a failed build is retried twice, first after this many seconds.
+# after they are built; a failed build is retried twice, first after this many seconds.
 ZHUCHENG_FILE_KEEP_DAYS = envint("ZHUCHENG_FILE_KEEP_DAYS", 7)
 ZHUCHENG_FILE_RETRY_BACKOFF = envint("ZHUCHENG_FILE_RETRY_BACKOFF", 10)
 
