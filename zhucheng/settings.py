@@ -226,10 +226,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "projects.tasks.send_reminders",
         "schedule": crontab(hour=8, minute=0),
     },
-    # Generated files (PDFs) older than ZHUCHENG_FILE_KEEP_DAYS, in the quiet of the night.
+    # Generated files (PDFs) older than ZHUCHENG_FILE_KEEP_DAYS, before the working day.
     "expire-generated-files": {
         "task": "documents.tasks.expire_files",
-        "schedule": crontab(hour=3, minute=0),
+        "schedule": crontab(hour=6, minute=0),
     },
 }
 

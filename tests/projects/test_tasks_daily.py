@@ -11,6 +11,7 @@ from celery.schedules import crontab
 from django.conf import settings
 from django.core import mail
 
+from documents import tasks as documents_tasks  # noqa: F401 (registers expire_files)
 from projects import tasks
 from projects.models import Reminder, Supervision
 from projects.services import supervision as service
@@ -38,6 +39,7 @@ def test_the_beat_schedule_names_registered_tasks_daily():
     assert {entry["task"] for entry in schedule.values()} == {
         "projects.tasks.send_reminders",
         "projects.tasks.escalate_supervision",
+        "documents.tasks.expire_files",
     }
     for entry in schedule.values():
         assert entry["task"] in app.tasks

@@ -186,3 +186,13 @@ def celery_worker(_database_in_a_file, django_db_blocker, tmp_path_factory):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        _forget_queue(broker, queue)
+
+
+def _forget_queue(url: str, queue: str) -> None:
+    """Remove this run's queue and kombu's bindings of it from Redis."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+    client.close()
