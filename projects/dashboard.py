@@ -51,7 +51,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import RowNumber
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
@@ -64,6 +64,7 @@ from projects.models import (
     Milestone,
     MilestoneQuerySet,
     PlanYear,
+    ProgressMixin,
     ProgressReport,
     Project,
     ProjectUnit,
@@ -417,6 +418,7 @@ def year_figures(
         as_of=as_of,
         lists=False,
         last_year=False,
+        every_project=True,
     )
 
 
@@ -526,9 +528,12 @@ def _dashboard(
     as_of: dt.date | None,
     lists: bool,
     last_year: bool,
+    every_project: bool = False,
 ) -> Dashboard:
     """Build a dashboard. ``user`` None: no permission scoping (documents only);
-    ``last_year``: the headline's figures of the year before too (one query)."""
+    ``last_year``: the headline's figures of the year before too (one query);
+    ``every_project``: ``project_rows`` holds every project in scope (the printed
+    documents), else only the rows shown."""
     today = as_of or clock.today()
     window = clock.warning_days()
     if plan is None:
@@ -558,8 +563,8 @@ def _dashboard(
     projects = Project.objects.filter(plan=plan)
     if user is not None:
         projects = access.visible_projects(user, projects)
-    subitems = SubItem.objects.filter(project=OuterRef("pk"))
-    indicators = Indicator.objects.filter(project=OuterRef("pk"))
+    subitems = SubItem.objects.filter(project__plan=plan)
+    indicators = Indicator.objects.filter(project__plan=plan)
     if unit is not None:
         projects = projects.for_unit(unit)
         subitems = subitems.filter(unit=unit)
@@ -572,7 +577,7 @@ def _dashboard(
         subitems = access.visible_subitems(user, subitems)
         indicators = access.visible_indicators(user, indicators)
 
-    rows = _project_rows(projects, subitems, indicators, milestones, on)
+    rows = _project_counts(projects, subitems, indicators, milestones, on)
     headline, trend, due_by_month = _headline_and_trend(milestones, rows, plan.year, on)
     if last_year:
         before = Milestone.objects.filter(project__plan__year=plan.year - 1)
@@ -593,6 +598,10 @@ def _dashboard(
     shown = rows
     if len(rows) > PROJECT_ROWS:
         shown = sorted(rows, key=lambda p: (-p.colour, p.percent, p.number))[:PROJECT_ROWS]
+    shown_projects = _project_objects(shown, projects)
+    all_projects = shown_projects
+    if every_project and shown is not rows:
+        all_projects = _project_objects(rows, projects)
 
     overdue: list[Milestone] = []
     due_soon: list[Milestone] = []
@@ -611,7 +620,7 @@ def _dashboard(
         today=today,
         plan=plan,
         headline=headline,
-        projects=shown,
+        projects=shown_projects,
         projects_total=len(rows),
         categories=categories,
         trend=trend,
@@ -624,7 +633,7 @@ def _dashboard(
         unit=unit,
         mayor=mayor,
         warning_days=window,
-        project_rows=rows,
+        project_rows=all_projects,
         idle_units=idle_units,
         due_by_month=due_by_month,
     )
@@ -662,45 +671,101 @@ def _last_year(milestones: QuerySet[Milestone], year: int, on: AsOf) -> LastYear
     )
 
 
-def _count(queryset, by: str = "project") -> Coalesce:
-    """A correlated COUNT(*) of ``queryset`` (grouped by ``by``, the column the
-    correlation pins) as an integer column (0 when none)."""
-    return Coalesce(
-        Subquery(
-            queryset.order_by().values(by).annotate(n=Count("pk")).values("n")[:1],
-            output_field=IntegerField(),
-        ),
-        Value(0),
-    )
+@dataclasses.dataclass
+class ProjectCounts(ProgressMixin):
+    """One project's figures in scope, before its row is fetched: the milestone
+    counts (``ms_<count>``, :data:`projects.status.COUNT_NAMES`), its sub-items and
+    indicators (``n_...``) in the same scope."""
+
+    pk: int
+    number: int
+    category: str
+    ms_total: int = 0
+    ms_done: int = 0
+    ms_due: int = 0
+    ms_due_on_time: int = 0
+    ms_red: int = 0
+    ms_amber: int = 0
+    ms_late: int = 0
+    n_subitems: int = 0
+    n_indicators: int = 0
+    n_assessed: int = 0
+    n_met: int = 0
 
 
-def _project_rows(projects, subitems, indicators, milestones, on: AsOf) -> list[Project]:
-    """The projects in scope with the counts of their milestones, sub-items and
-    indicators *in the same scope* (a unit's page counts that unit's part of a
-    shared project, as its headline does)."""
+def _project_counts(projects, subitems, indicators, milestones, on: AsOf) -> list[ProjectCounts]:
+    """The figures of every project in scope, by number: four queries whatever the
+    number of projects (the projects' keys; then milestones, sub-items and
+    indicators each in one GROUP BY project), so a page can count every project
+    and fetch only the rows it shows (:func:`_project_objects`).
+
+    Counts are *in the same scope* as the page: a unit's page counts that unit's
+    part of a shared project, as its headline does."""
+    rows = [
+        ProjectCounts(pk=pk, number=number, category=category)
+        for pk, number, category in projects.order_by("number").values_list(
+            "pk", "number", "category"
+        )
+    ]
+    if not rows:
+        return rows
+    by_pk = {row.pk: row for row in rows}
+    names = [f"ms_{name}" for name in status.COUNT_NAMES]
+    for project, *values in (
+        milestones.order_by()
+        .values("project")
+        .annotate(**milestone_figures(on.date, on.window))
+        .values_list("project", *status.COUNT_NAMES)
+    ):
+        row = by_pk.get(project)
+        if row is not None:
+            for name, value in zip(names, values, strict=True):
+                setattr(row, name, value)
+    for project, n in (
+        subitems.order_by().values("project").annotate(n=Count("pk")).values_list("project", "n")
+    ):
+        if project in by_pk:
+            by_pk[project].n_subitems = n
     met, assessed = status.indicator_met_q(), status.indicator_assessed_q()
-    lead = ProjectUnit.objects.filter(project=OuterRef("pk"), is_lead=True).order_by()
-    # Milestone counts as correlated subqueries rather than with_progress()'s join and
-    # GROUP BY: the grouped plan grows with the milestones and, on PostgreSQL, its
-    # estimated cost triggers JIT compilation (over 100 ms at factor 10).
-    ms = milestones.filter(project=OuterRef("pk")).order_by()
-    counts = {
-        f"ms_{name}": _count(ms if condition is None else ms.filter(condition))
-        for name, condition in status.count_conditions(on.date, on.window).items()
-    }
-    return list(
-        projects.select_related("mayor")
+    for project, total, n_assessed, n_met in (
+        indicators.order_by()
+        .values("project")
         .annotate(
-            **counts,
+            total=Count("pk"),
+            assessed=Count("pk", filter=assessed),
+            met=Count("pk", filter=met),
+        )
+        .values_list("project", "total", "assessed", "met")
+    ):
+        row = by_pk.get(project)
+        if row is not None:
+            row.n_indicators, row.n_assessed, row.n_met = total, n_assessed, n_met
+    return rows
+
+
+def _project_objects(rows: list[ProjectCounts], projects) -> list[Project]:
+    """The projects of ``rows``, in their order, with their figures and lead unit
+    (``lead_unit_id``, ``lead_unit_name``): one query for as many rows as shown."""
+    if not rows:
+        return []
+    lead = ProjectUnit.objects.filter(project=OuterRef("pk"), is_lead=True).order_by()
+    fetched = (
+        projects.filter(pk__in=[row.pk for row in rows])
+        .select_related("mayor")
+        .annotate(
             lead_unit_name=Subquery(lead.values("unit__name")[:1]),
             lead_unit_id=Subquery(lead.values("unit_id")[:1]),
-            n_subitems=_count(subitems),
-            n_indicators=_count(indicators),
-            n_assessed=_count(indicators.filter(assessed)),
-            n_met=_count(indicators.filter(met)),
         )
-        .order_by("number")
+        .in_bulk()
     )
+    objects = []
+    for row in rows:
+        project = fetched[row.pk]
+        for field in dataclasses.fields(ProjectCounts):
+            if field.name.startswith(("ms_", "n_")):
+                setattr(project, field.name, getattr(row, field.name))
+        objects.append(project)
+    return objects
 
 
 def _month_ends(year: int, today: dt.date) -> list[tuple[int, dt.date]]:
@@ -717,7 +782,7 @@ def _month_ends(year: int, today: dt.date) -> list[tuple[int, dt.date]]:
     return ends
 
 
-def _headline_and_trend(milestones, rows, year, on: AsOf):
+def _headline_and_trend(milestones, rows: list[ProjectCounts], year, on: AsOf):
     """Headline figures, the monthly trend up to the date and the planned
     (cumulative due) curve of the whole year, from one aggregate query."""
     ends = _month_ends(year, on.date)
@@ -767,7 +832,7 @@ def _headline_and_trend(milestones, rows, year, on: AsOf):
     return headline, trend, due_by_month
 
 
-def _categories(rows: list[Project]) -> list[GroupRow]:
+def _categories(rows: list[ProjectCounts]) -> list[GroupRow]:
     groups: dict[str, GroupRow] = {}
     for p in rows:
         row = groups.setdefault(p.category, GroupRow(p.category, str(Category(p.category).label)))

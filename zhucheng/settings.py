@@ -141,6 +141,11 @@ DATABASES = {
         conn_max_age=envint("DB_CONN_MAX_AGE", 60),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The pages run short queries whose estimated cost grows with the tables until
+    # PostgreSQL JIT-compiles them: at factor 150 the same SQL takes several times
+    # longer with JIT on than off (`python -m bench pages` prints both).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache holds rendered PDFs and the lock that makes one worker wait for another's
