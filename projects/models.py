@@ -579,11 +579,12 @@ class Milestone(models.Model):
     def status_words(self, today: dt.date | None = None) -> str:
         """:meth:`status_label` with the days late when there are any: 按期完成,
         正常, 临期, 逾期完成 29天, 逾期未完成 3天 (the pages, the admin, the PDFs)."""
-        today = today or clock.today()
-        days = self.days_late(today)
-        if days:
-            return _("%(label)s %(days)s天") % {"label": self.status_label(today), "days": days}
-        return self.status_label(today)
+        return status.milestone_words(
+            due_date=self.due_date,
+            done_date=self.done_date,
+            today=today or clock.today(),
+            window_days=clock.warning_days(),
+        )
 
     @property
     def is_done(self) -> bool:
