@@ -35,8 +35,8 @@ import time
 import tracemalloc
 
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "60"))
-SQL_REPEATS = 30
-WARMUP = 5
+SQL_REPEATS = int(os.environ.get("BENCH_SQL_REPEATS", "30"))
+WARMUP = 3
 EXPORT_REPEATS = 3
 YEARS = {1: 2031, 10: 2032}
 CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN", "COMMIT")

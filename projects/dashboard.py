@@ -78,6 +78,7 @@ LIST_LIMIT = 20  # overdue / due-soon milestones shown; the totals are always ex
 REPORT_LIMIT = 10
 PROJECT_ROWS = 50  # more than this (synthetic data) → the rows needing most attention
 UNIT_ROWS = 30
+MAYOR_CARDS = 12  # more vice-mayors than this (a province): the first cards, and a link to all
 
 
 def plan_years() -> list[int]:
@@ -347,6 +348,10 @@ class Dashboard:
     def units_shown(self) -> list[UnitRow]:
         return (self.units or [])[:UNIT_ROWS]
 
+    @property
+    def mayors_shown(self) -> list[GroupRow]:
+        return (self.mayors or [])[:MAYOR_CARDS]
+
     # Charts, shared with the PDFs.
 
     def status_chart(self) -> SafeString:
@@ -420,6 +425,16 @@ def year_figures(
         last_year=False,
         every_project=True,
     )
+
+
+def mayor_rows(user, *, plan: PlanYear, today: dt.date | None = None) -> list[GroupRow]:
+    """Every vice-mayor's portfolio in ``plan`` as ``user`` may read it, in the org
+    chart's order: the cards of ``/``, all of them (``/mayors/``). One query."""
+    on = AsOf(today or clock.today(), clock.warning_days())
+    milestones = _scoped_milestones(
+        Milestone.objects.filter(project__plan=plan), user=user, unit=None, mayor=None
+    )
+    return _mayors(_groups(milestones, on))
 
 
 def unit_ranking(

@@ -5,16 +5,19 @@ Views only parse input, ask ``projects.access`` for what the user may read and
 call the selectors in ``projects.dashboard`` and ``projects.filters``.
 """
 
+from types import SimpleNamespace
+
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 
 from common import clock
 from projects import access, charts, review, status
-from projects.dashboard import dashboard_for, pick_plan
+from projects.dashboard import dashboard_for, mayor_rows, pick_plan
 from projects.exports import ExportFile, build_milestone_export, build_project_export
 from projects.filters import milestone_filterset, project_filterset
 from projects.models import Indicator, Milestone, ProgressReport, Project, SubItem
@@ -163,6 +166,31 @@ def project_detail(request, pk):
             "reports": reports,
             "indicator_chart": chart,
             "today": today,
+        },
+    )
+
+
+MAYOR_PAGE_SIZE = 50
+
+
+@login_required
+def mayor_list(request):
+    """``/mayors/``: every vice-mayor's portfolio of the year, paged (the dashboard
+    shows the first cards only). For those who read the whole city."""
+    if not access.scope_for(request.user).sees_all:
+        raise PermissionDenied
+    today = clock.today()
+    plan, years = pick_plan(request.GET.get("year"), today)
+    rows = mayor_rows(request.user, plan=plan, today=today) if plan is not None else []
+    page = Paginator(rows, MAYOR_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "projects/mayor_list.html",
+        {
+            "board": SimpleNamespace(year=plan.year if plan else None, today=today, plan=plan),
+            "years": years,
+            "page": page,
+            "query": urlencode({"year": plan.year}) if plan else "",
         },
     )
 
