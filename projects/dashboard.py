@@ -434,7 +434,7 @@ def mayor_rows(user, *, plan: PlanYear, today: dt.date | None = None) -> list[Gr
     milestones = _scoped_milestones(
         Milestone.objects.filter(project__plan=plan), user=user, unit=None, mayor=None
     )
-    return _mayors(_groups(milestones, on))
+    return _mayors(_mayor_groups(milestones, on))
 
 
 def unit_ranking(
@@ -452,7 +452,7 @@ def unit_ranking(
         milestones = Milestone.objects.filter(project__plan=plan)
     if projects is None:
         projects = Project.objects.filter(plan=plan)
-    ranked, idle = _units(_groups(milestones, on), _participation(projects))
+    ranked, idle = _units(_unit_groups(milestones, on), _participation(projects))
     return ranked + idle
 
 
@@ -483,7 +483,7 @@ def milestone_lists(
 ) -> MilestoneLists:
     """The :class:`MilestoneLists` of ``milestones``, in one query. With
     ``limit``, at most that many of each list (the oldest), numbered per list in
-    SQL (``ROW_NUMBER() OVER (PARTITION BY …)``); without, all of them.
+    a subquery (``ROW_NUMBER() OVER (PARTITION BY …)``); without, all of them.
     ``late=False`` leaves the late ones out."""
     on = AsOf(as_of, days)
     red, soon = on.red, on.due_soon(days)
@@ -501,11 +501,23 @@ def milestone_lists(
         .order_by("list_kind", *LIST_ORDER)
     )
     if limit is not None:
-        rows = rows.annotate(
-            place=Window(
-                RowNumber(), partition_by=[kind], order_by=[F(name).asc() for name in LIST_ORDER]
+        # Numbered on the narrow rows (ids and sort keys) in a subquery; only the
+        # rows kept are joined and read (sorting every joined row spilled to disk
+        # at province size).
+        picked = (
+            milestones.filter(wanted)
+            .order_by()
+            .annotate(
+                place=Window(
+                    RowNumber(),
+                    partition_by=[kind],
+                    order_by=[F(name).asc() for name in LIST_ORDER],
+                )
             )
-        ).filter(place__lte=limit)
+            .filter(place__lte=limit)
+            .values("pk")
+        )
+        rows = rows.filter(pk__in=picked)
     lists = MilestoneLists([], [], [])
     for m in rows:
         m.in_review = m.latest_review in review.OPEN_STATES  # type: ignore[attr-defined]  # 待审核 badge
@@ -605,10 +617,9 @@ def _dashboard(
     idle_units: list[UnitRow] = []
     mayors: list[GroupRow] | None = None
     if unit is None:
-        groups = _groups(milestones, on)
-        units, idle_units = _units(groups, _participation(projects))
+        units, idle_units = _units(_unit_groups(milestones, on), _participation(projects))
         if mayor is None and lists:
-            mayors = _mayors(groups)
+            mayors = _mayors(_mayor_groups(milestones, on))
 
     shown = rows
     if len(rows) > PROJECT_ROWS:
@@ -850,7 +861,9 @@ def _headline_and_trend(milestones, rows: list[ProjectCounts], year, on: AsOf):
 def _categories(rows: list[ProjectCounts]) -> list[GroupRow]:
     groups: dict[str, GroupRow] = {}
     for p in rows:
-        row = groups.setdefault(p.category, GroupRow(p.category, str(Category(p.category).label)))
+        row = groups.get(p.category)
+        if row is None:
+            row = groups[p.category] = GroupRow(p.category, str(Category(p.category).label))
         add_counts(row, p)
         row.projects += 1
     order: dict[int | str | None, int] = {value: i for i, value in enumerate(Category.values)}
@@ -870,26 +883,55 @@ def rank_units(rows: list[UnitRow]) -> list[UnitRow]:
     return [row for _rank, row in ranked]
 
 
-def _groups(milestones, on: AsOf) -> list[dict]:
-    """Milestone counts per (unit, project, project's mayor, sub-item's mayor): one
-    grouped query that both the unit ranking and the vice-mayors' portfolios sum."""
+def _unit_groups(milestones, on: AsOf) -> list[dict]:
+    """Milestone counts per unit, with the unit's names and place in the org chart:
+    one query grouped by unit, a row per unit (the ranking ranks them all)."""
     return list(
         milestones.order_by()
-        .values(
-            "unit",
-            "unit__name",
-            "unit__full_name",
-            "unit__order",
-            "project",
-            "project__mayor",
-            "project__mayor__name",
-            "project__mayor__order",
-            "subitem__mayor",
-            "subitem__mayor__name",
-            "subitem__mayor__order",
-        )
+        .values("unit", "unit__name", "unit__full_name", "unit__order")
         .annotate(**milestone_figures(on.date, on.window))
     )
+
+
+def _mayor_groups(milestones, on: AsOf) -> list[dict]:
+    """Milestone counts per vice-mayor, the same reach as ``for_mayor``: each
+    milestone counted for its project's mayor and, when different, for its
+    sub-item's mayor. Two queries grouped by mayor (a row per vice-mayor), with
+    the number of distinct projects (``projects``): the two groupings never share
+    a (mayor, project) pair, so their project counts add up."""
+    figures = milestone_figures(on.date, on.window)
+    by_project = (
+        milestones.order_by()
+        .filter(project__mayor__isnull=False)
+        .values("project__mayor", "project__mayor__name", "project__mayor__order")
+        .annotate(**figures, projects=Count("project", distinct=True))
+    )
+    by_subitem = (
+        milestones.order_by()
+        .filter(subitem__mayor__isnull=False)
+        .exclude(subitem__mayor=F("project__mayor"))
+        .values("subitem__mayor", "subitem__mayor__name", "subitem__mayor__order")
+        .annotate(**figures, projects=Count("project", distinct=True))
+    )
+    rows = [
+        {
+            "mayor": g["project__mayor"],
+            "name": g["project__mayor__name"],
+            "order": g["project__mayor__order"],
+            **g,
+        }
+        for g in by_project
+    ]
+    rows += [
+        {
+            "mayor": g["subitem__mayor"],
+            "name": g["subitem__mayor__name"],
+            "order": g["subitem__mayor__order"],
+            **g,
+        }
+        for g in by_subitem
+    ]
+    return rows
 
 
 UNIT_FIELDS = ("unit", "unit__name", "unit__full_name", "unit__order", "project")
@@ -916,12 +958,16 @@ def _participation(projects) -> list[tuple]:
 
 
 def _units(groups: list[dict], participation: list[tuple]) -> tuple[list[UnitRow], list[UnitRow]]:
-    """Every unit with milestones in ``groups`` or a part in ``participation``:
-    (those with milestones, ranked; those without, in the org chart's order)."""
+    """Every unit with milestones in ``groups`` (:func:`_unit_groups`) or a part in
+    ``participation``: (those with milestones, ranked; those without, in the org
+    chart's order)."""
     rows: dict[int, UnitRow] = {}
 
     def row_of(pk: int, name: str, full_name: str, order: int) -> UnitRow:
-        return rows.setdefault(pk, UnitRow(pk, name, display_name=full_name or name, order=order))
+        row = rows.get(pk)
+        if row is None:
+            row = rows[pk] = UnitRow(pk, name, display_name=full_name or name, order=order)
+        return row
 
     for g in groups:
         row = row_of(g["unit"], g["unit__name"], g["unit__full_name"], g["unit__order"])
@@ -941,27 +987,13 @@ def _units(groups: list[dict], participation: list[tuple]) -> tuple[list[UnitRow
 
 
 def _mayors(groups: list[dict]) -> list[GroupRow]:
-    """Each vice-mayor's portfolio: projects supervised whole or through a sub-item.
-
-    Each group of :func:`_groups` is counted for the project's mayor and, when
-    different, for the sub-item's mayor — the same reach as ``for_mayor``.
-    """
+    """Each vice-mayor's portfolio (:func:`_mayor_groups`): projects supervised
+    whole or through a sub-item, in the org chart's order."""
     mayors: dict[int, GroupRow] = {}
-    projects: dict[int, set] = defaultdict(set)
     order: dict[int, int] = {}
     for g in groups:
-        ids = []
-        if g["project__mayor"]:
-            ids.append((g["project__mayor"], g["project__mayor__name"], g["project__mayor__order"]))
-        if g["subitem__mayor"] and g["subitem__mayor"] != g["project__mayor"]:
-            ids.append((g["subitem__mayor"], g["subitem__mayor__name"], g["subitem__mayor__order"]))
-        for pk, name, place in ids:
-            row = mayors.setdefault(pk, GroupRow(pk, name))
-            order[pk] = place
-            add_counts(row, g)
-            projects[pk].add(g["project"])
-    for pk, row in mayors.items():
-        row.projects = len(projects[pk])
-    return sorted(
-        mayors.values(), key=lambda r: (order[r.pk] if isinstance(r.pk, int) else 0, r.name)
-    )
+        row = mayors.setdefault(g["mayor"], GroupRow(g["mayor"], g["name"]))
+        order[g["mayor"]] = g["order"]
+        add_counts(row, g)
+        row.projects += g["projects"]
+    return sorted(mayors.values(), key=lambda r: (order[r.pk], r.name))
