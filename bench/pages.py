@@ -197,7 +197,7 @@ def _time_export(client, url: str) -> tuple[list[float], int, int]:
         size = len(body)
     tracemalloc.start()
     response = client.get(url)
-    b"".join(response) if response.streaming else response.content  # noqa: B018
+    b"".join(response) if response.streaming else response.content
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return times, size, peak
