@@ -255,7 +255,7 @@ def project_filterset(request, data=None, *, today: dt.date | None = None) -> Pr
     """The bound filter of the project list for this request.
 
     ``filterset.qs`` holds the projects the user may read, filtered and sorted,
-    annotated with ``with_progress()`` and prefetched for a list (``for_list``).
+    annotated with ``with_page_progress()`` and prefetched for a list (``for_list``).
     The year defaults to that of the dashboard (this year if planned, else the
     latest plan); a year without a plan is replaced by that default.
     """
@@ -275,11 +275,12 @@ def project_filterset(request, data=None, *, today: dt.date | None = None) -> Pr
 
 
 def project_list_queryset(user, *, today: dt.date) -> QuerySet:
-    """Projects the user may read, with progress and the sort keys of the list."""
+    """Projects the user may read, with progress (counted for the page's rows only
+    when sorted by number: ``with_page_progress``) and the sort keys of the list."""
     return (
         access.visible_projects(user)
         .for_list()
-        .with_progress(today)
+        .with_page_progress(today)
         .annotate(
             percent_sort=Coalesce(
                 Cast(F("ms_done"), FloatField()) * 100.0 / NullIf(F("ms_total"), 0),

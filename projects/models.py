@@ -126,6 +126,31 @@ class ProjectQuerySet(models.QuerySet):
         """
         return self.annotate(**milestone_counts("milestones", today, window_days))
 
+    def with_page_progress(self, today: dt.date | None = None, window_days: int | None = None):
+        """The counts of :meth:`with_progress` (same names), each as a correlated
+        COUNT per project: PostgreSQL computes them only for the rows a LIMIT
+        keeps (one page of a list sorted by number), where the join and GROUP BY
+        count every project's milestones first. Sorting or filtering on a count
+        still counts every project, as it must."""
+        today = today or clock.today()
+        window_days = clock.warning_days() if window_days is None else window_days
+        milestones = Milestone.objects.filter(project=OuterRef("pk")).order_by()
+        return self.annotate(
+            **{
+                f"ms_{name}": models.functions.Coalesce(
+                    Subquery(
+                        (milestones if condition is None else milestones.filter(condition))
+                        .values("project")
+                        .annotate(n=models.Count("pk"))
+                        .values("n")[:1],
+                        output_field=models.IntegerField(),
+                    ),
+                    models.Value(0),
+                )
+                for name, condition in status.count_conditions(today, window_days).items()
+            }
+        )
+
     def for_list(self):
         """What a list of projects shows: plan, mayor, units and persons, in a fixed
         number of queries."""
