@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db.models import Count, Field, Prefetch, Q, QuerySet, Sum
@@ -170,7 +171,7 @@ def assessment_table(
     scheme: AssessmentScheme | None = None,
     with_last_year: bool = False,
     last_year_public_only: bool = False,
-    results: QuerySet[AssessmentResult] | None = None,
+    results: Iterable[AssessmentResult] | None = None,
 ) -> AssessmentTable | None:
     """The ranking of a year's scheme (bureaus unless ``unit_kind`` says otherwise,
     or ``scheme`` when the caller has it): rank, unit, category subtotals,
@@ -191,10 +192,10 @@ def assessment_table(
         return None
     categories = list(scheme.categories.order_by("order", "pk"))
     paged = results is not None
-    results = list(ranked_results(scheme) if results is None else results)
+    shown = list(ranked_results(scheme) if results is None else results)
     scores = ItemScore.objects.filter(result__scheme=scheme, item__is_bonus=False)
     if paged:
-        scores = scores.filter(result__in=[r.pk for r in results])
+        scores = scores.filter(result__in=[r.pk for r in shown])
     sums = scores.values("result_id", "item__category_id").annotate(computed=Sum("computed_points"))
     overridden = scores.filter(override_points__isnull=False).values(
         "result_id", "item__category_id", "computed_points", "override_points"
@@ -210,15 +211,15 @@ def assessment_table(
     titles: dict[int, list[str]] = defaultdict(list)
     awards = TitleAward.objects.filter(year=year)
     if paged:
-        awards = awards.filter(unit__in=[r.unit_id for r in results])
+        awards = awards.filter(unit__in=[r.unit_id for r in shown])
     for unit_id, name in awards.values_list("unit_id", "name"):
         titles[unit_id].append(name)
-    shown = [c for c in categories if c.max_points > 0]
+    columns = [c for c in categories if c.max_points > 0]
     rows = [
         RankingRow(
             rank=r.rank,
             unit=r.unit,
-            subtotals=[scoring.q(subtotal[(r.pk, c.pk)]) for c in shown],
+            subtotals=[scoring.q(subtotal[(r.pk, c.pk)]) for c in columns],
             base=r.base_points,
             bonus=r.bonus_points,
             title_points=r.title_points,
@@ -230,17 +231,17 @@ def assessment_table(
             vetoed=r.vetoed,
             missing_items=r.missing_items,
         )
-        for r in results
+        for r in shown
     ]
     if with_last_year:
         last = last_year_results(
             scheme,
             public_only=last_year_public_only,
-            units=[r.unit_id for r in results] if paged else None,
+            units=[r.unit_id for r in shown] if paged else None,
         )
         for ranked in rows:
             ranked.last = last.get(ranked.unit.pk)
-    table = AssessmentTable(year=year, scheme=scheme, categories=shown, rows=rows)
+    table = AssessmentTable(year=year, scheme=scheme, categories=columns, rows=rows)
     if paged:
         every = AssessmentResult.objects.filter(scheme=scheme).aggregate(
             n=Count("pk"), money=Sum("money")

@@ -76,7 +76,7 @@ def ranking(request, year: int):
             scheme=scheme,
             with_last_year=True,
             last_year_public_only=not reach.full,
-            results=page.object_list,
+            results=list(page.object_list),
         )
     query = request.GET.copy()
     query.pop("page", None)

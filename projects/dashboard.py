@@ -990,7 +990,7 @@ def _mayors(groups: list[dict]) -> list[GroupRow]:
     """Each vice-mayor's portfolio (:func:`_mayor_groups`): projects supervised
     whole or through a sub-item, in the org chart's order."""
     mayors: dict[int, GroupRow] = {}
-    order: dict[int, int] = {}
+    order: dict[int | str | None, int] = {}
     for g in groups:
         row = mayors.setdefault(g["mayor"], GroupRow(g["mayor"], g["name"]))
         order[g["mayor"]] = g["order"]

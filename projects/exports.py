@@ -102,7 +102,7 @@ def build_project_export(
     today = today or clock.today()
     filterset = project_filterset(_reader(user, params), today=today)
     projects = filterset.qs.prefetch_related(None)
-    year = filterset.data.get("year", "")
+    year = (filterset.data or {}).get("year", "")
     title = _("%(year)s年项目进展一览（导出于%(date)s）") % {
         "year": year,
         "date": today.strftime("%Y-%m-%d"),

@@ -11,6 +11,7 @@ filter is left out; the rest of the page still works.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import django_filters
 from django import forms
@@ -78,7 +79,7 @@ class NamedObjectField(forms.Field):
         self.queryset = queryset
         self.name_fields = tuple(name_fields)
         self.empty_label = empty_label
-        self.resolved: tuple[str, object] | None = None  # (raw value, object) once cleaned
+        self.resolved: tuple[str, Any] | None = None  # (raw value, object) once cleaned
 
     def to_python(self, value):
         raw = str(value or "").strip()
@@ -142,6 +143,9 @@ class NamedObjectFilter(django_filters.filters.QuerySetRequestMixin, django_filt
 
     field_class = NamedObjectField
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
 
 def _year_and_scope_choices(filterset: django_filters.FilterSet, years: list[int]) -> None:
     """The year choices; for the unit and vice-mayor filters, a ``<select>`` of the
@@ -152,6 +156,7 @@ def _year_and_scope_choices(filterset: django_filters.FilterSet, years: list[int
         field = filterset.form.fields[name]
         assert isinstance(field, NamedObjectField)
         first = list(field.queryset[: SELECT_LIMIT + 1])
+        widget: forms.Widget
         if len(first) <= SELECT_LIMIT:
             widget = FastSelect()
             widget.choices = [("", field.empty_label)] + [(obj.pk, str(obj)) for obj in first]

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -137,7 +138,7 @@ class ProjectQuerySet(models.QuerySet):
         milestones = Milestone.objects.filter(project=OuterRef("pk")).order_by()
         return self.annotate(
             **{
-                f"ms_{name}": models.functions.Coalesce(
+                f"ms_{name}": Coalesce(
                     Subquery(
                         (milestones if condition is None else milestones.filter(condition))
                         .values("project")
