@@ -35,7 +35,11 @@ def home(request):
     today = clock.today()
     plan, years = pick_plan(request.GET.get("year"), today)
     board = dashboard_for(request.user, plan=plan, today=today)
-    return render(request, "projects/home.html", {"board": board, "years": years})
+    return render(
+        request,
+        "projects/home.html",
+        {"board": board, "years": years, "mayor_list": scope.sees_all},
+    )
 
 
 @login_required
