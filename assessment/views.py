@@ -48,7 +48,7 @@ def index(request):
     return redirect("assessment_ranking", year=scheme.year)
 
 
-RANKING_PAGE_SIZE = 100
+RANKING_PAGE_SIZE = 50
 
 
 @login_required
