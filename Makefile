@@ -90,10 +90,13 @@ serve: sysdeps $(STAMP)
 	exec $(VENV)/bin/gunicorn zhucheng.wsgi --bind $(HOST):$(PORT) --workers $${WORKERS:-3} \
 	  --access-logfile - --forwarded-allow-ips 127.0.0.1
 
-# Load test (not part of `make test`): seed_scale --factor 10 on PostgreSQL, gunicorn on
-# 127.0.0.1, locust headless for 60 s with 50 users. Prints requests/s, p95 and errors.
+# Load test (not part of `make test`): seed_scale --factor $(FACTOR) on PostgreSQL (150 is
+# province size; LOADTEST_TEMPLATE=db copies an already seeded database instead), two
+# gunicorn instances sharing it and Redis, a Celery worker, locust headless for 60 s
+# with 50 users on both. Prints requests/s, median/p95 per request kind, errors, load.
+FACTOR ?= 10
 loadtest: sysdeps $(STAMP)
-	bash loadtest/run.sh
+	FACTOR=$(FACTOR) bash loadtest/run.sh
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .mypy_cache test-artifacts

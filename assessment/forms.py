@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from assessment import procedure, scoring
 from assessment.models import AssessmentItem
 from common.evidence import EvidenceRejected, sniff
+from common.fields import PlainTextField
 
 DECIMAL_ERRORS = {"invalid": _("请输入数字。"), "required": _("请填写此项。")}
 
@@ -59,12 +60,12 @@ class RawEntryForm(forms.Form):
         error_messages=DECIMAL_ERRORS,
         help_text=_("留空则用考核项目的统一目标值。"),
     )
-    reason = forms.CharField(
+    reason = PlainTextField(
         label=_("依据说明"),
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("请填写依据说明（如检查记录、文件）。")},
     )
-    evidence_ref = forms.CharField(label=_("佐证出处"), required=False, max_length=200)
+    evidence_ref = PlainTextField(label=_("佐证出处"), required=False, max_length=200)
     evidence = forms.FileField(label=_("佐证材料"), required=False)
 
     def __init__(self, *args, item: AssessmentItem, **kwargs):
@@ -122,7 +123,7 @@ class OverrideForm(forms.Form):
         decimal_places=2,
         error_messages=DECIMAL_ERRORS,
     )
-    reason = forms.CharField(
+    reason = PlainTextField(
         label=_("调整理由"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     clear = forms.BooleanField(label=_("取消调整，恢复计算得分"), required=False)
@@ -187,6 +188,7 @@ class AssessmentItemForm(forms.ModelForm):
             "indicators",
             "milestones",
         ]
+        field_classes = {"name": PlainTextField, "method": PlainTextField}
 
 
 class CategoryFormSet(forms.BaseInlineFormSet):
@@ -222,7 +224,7 @@ class StageMoveForm(forms.Form):
         label=_("我已核对以上情况，确认进行此操作"),
         error_messages={"required": _("请勾选确认后再操作。")},
     )
-    reason = forms.CharField(
+    reason = PlainTextField(
         label=_("理由"),
         required=False,
         max_length=TEXT_MAX,
@@ -286,7 +288,7 @@ class VerifyForm(RawEntryForm):
 class ObjectionForm(forms.Form):
     """复核申请: why the unit objects to an item's score, with evidence."""
 
-    reason = forms.CharField(
+    reason = PlainTextField(
         label=_("申请理由"),
         max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": str(TEXT_MAX)}),

@@ -586,10 +586,13 @@ class AssessmentEntry(models.Model):
         return f"{self.unit.name} · {self.item.name}：{self.display_value}"
 
     def raw(self) -> scoring.Raw:
+        return self.raw_of(self.value, self.state, self.target)
+
+    @staticmethod
+    def raw_of(value: Decimal | None, state: str, target: Decimal | None) -> scoring.Raw:
+        """The raw value of an entry's columns (the compute reads them as rows)."""
         return scoring.Raw(
-            value=self.value,
-            state=scoring.Completion(self.state) if self.state else None,
-            target=self.target,
+            value=value, state=scoring.Completion(state) if state else None, target=target
         )
 
     @property
@@ -985,10 +988,13 @@ class SelfEntry(models.Model):
         return f"{self.unit.name} · {self.item.name}：{self.display_value}"
 
     def raw(self) -> scoring.Raw:
+        return self.raw_of(self.value, self.state, self.target)
+
+    @staticmethod
+    def raw_of(value: Decimal | None, state: str, target: Decimal | None) -> scoring.Raw:
+        """The raw value of an entry's columns (the compute reads them as rows)."""
         return scoring.Raw(
-            value=self.value,
-            state=scoring.Completion(self.state) if self.state else None,
-            target=self.target,
+            value=value, state=scoring.Completion(state) if state else None, target=target
         )
 
     @property
@@ -1085,3 +1091,65 @@ class Objection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit.name} · {self.item.name}（{self.get_state_display()}）"
+
+
+# --- Computing as a task ----------------------------------------------------------------
+
+
+class ComputeRun(models.Model):
+    """One request to compute a scheme's results, run as a task (``assessment.tasks``):
+    what the page that says 计算中 reads. While one is queued or running, a second
+    request for the same scheme joins it instead of starting another."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("计算中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    scheme = models.ForeignKey(
+        AssessmentScheme,
+        verbose_name=_("考核办法"),
+        on_delete=models.CASCADE,
+        related_name="compute_runs",
+    )
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    error = models.TextField(_("失败原因"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发起人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    units = models.PositiveIntegerField(_("计算单位数"), null=True, blank=True)
+    missing = models.PositiveIntegerField(_("待录入项数"), null=True, blank=True)
+    requested_at = ClockDateTimeField(_("发起时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("考核计算任务")
+        verbose_name_plural = _("考核计算任务")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            # One queued or running compute per scheme: a second request joins it.
+            models.UniqueConstraint(
+                fields=["scheme"],
+                condition=Q(status__in=["queued", "running"]),
+                name="compute_run_one_active_per_scheme",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme} {self.get_status_display()}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE

@@ -7,6 +7,11 @@ urlpatterns = [
     path("assessment/<int:year>/", views.ranking, name="assessment_ranking"),
     path("assessment/<int:year>/stage/", views.stage, name="assessment_stage"),
     path("assessment/<int:year>/compute/", views.compute, name="assessment_compute"),
+    path(
+        "assessment/<int:year>/compute/<int:run_id>/",
+        views.compute_run,
+        name="assessment_compute_run",
+    ),
     path("assessment/<int:year>/units/<int:unit_id>/", views.unit_detail, name="assessment_unit"),
     path(
         "assessment/<int:year>/units/<int:unit_id>/items/<int:item_id>/",

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from assessment import access, procedure, selectors, services
+from assessment import access, procedure, selectors, services, tasks
 from assessment.forms import (
     AnswerForm,
     ObjectionForm,
@@ -28,11 +28,12 @@ from assessment.models import (
     AssessmentEntry,
     AssessmentItem,
     AssessmentScheme,
+    ComputeRun,
     ItemScore,
     Objection,
     SelfEntry,
 )
-from assessment.services import steps
+from assessment.services import runs, steps
 from common import clock
 from common.evidence import FORMATS, extension
 from common.params import BadParameter, int_param
@@ -588,19 +589,50 @@ def stage(request, year: int):
 @login_required
 @require_POST
 def compute(request, year: int):
+    """Recompute the scheme's results as a task and answer at once with its page
+    (计算中). A compute already queued or running for the scheme is joined. With no
+    broker the task runs here, before the answer, through the same code."""
     scheme = _scheme_from_post(request, year)
     access.require_edit(request.user, scheme)
-    try:
-        summary = services.assessment_compute(scheme=scheme, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, _("考核办法有误，未能计算：") + "；".join(exc.messages))
-    else:
+    run, created = runs.compute_run_request(scheme=scheme, by=request.user)
+    if created:
+        tasks.assessment_compute_run.delay(run.pk)
+    return redirect("assessment_compute_run", year=scheme.year, run_id=run.pk)
+
+
+@login_required
+def compute_run(request, year: int, run_id: int):
+    """A compute's page: 计算中 (refreshing itself every few seconds, no script)
+    until done, then the ranking with its summary; a failure in Chinese, with a
+    button to try again. For whoever asked for it and whoever may compute the
+    scheme; 404 for anyone else."""
+    run = get_object_or_404(
+        ComputeRun.objects.select_related("scheme"), pk=run_id, scheme__year=year
+    )
+    if run.requested_by_id != request.user.pk and not access.can_edit(request.user, run.scheme):
+        raise Http404
+    if run.status == ComputeRun.Status.DONE:
         messages.success(
             request,
             _("已重新计算 %(units)s 个单位的考核结果，待录入 %(missing)s 项。")
-            % {"units": summary.units, "missing": summary.missing},
+            % {"units": run.units, "missing": run.missing},
         )
-    return redirect(_ranking_url(scheme))
+        return redirect(_ranking_url(run.scheme))
+    return render(
+        request,
+        "assessment/compute_run.html",
+        {
+            "year": year,
+            "run": run,
+            "refresh_seconds": COMPUTE_REFRESH_SECONDS,
+            "can_retry": access.can_edit(request.user, run.scheme),
+            "ranking_url": _ranking_url(run.scheme),
+        },
+    )
+
+
+# How often the 计算中 page reloads itself (meta refresh: the CSP allows no script).
+COMPUTE_REFRESH_SECONDS = 3
 
 
 def _ranking_url(scheme: AssessmentScheme) -> str:

@@ -1,7 +1,14 @@
-"""A deadline day: bureau clerks reporting, the mayor's office watching the dashboards.
+"""A deadline day: bureau clerks reporting, the mayor's office and vice-mayors watching
+the dashboards, downloading PDFs and exports.
 
 Every simulated user signs in through the login form (with its CSRF token) once, then
-loops over weighted tasks. Run by loadtest/run.sh; users come from loadtest/out/users.txt.
+loops over weighted tasks. Each request goes to one of $LOADTEST_HOSTS at random (the app
+servers behind one database and Redis, as behind a load balancer without sticky sessions),
+so a session, a CSRF token and a form made on one server are used on the other.
+Run by loadtest/run.sh; users come from loadtest/out/users.txt.
+
+A PDF request succeeds with 200 (the file) or 202 (生成中: a worker renders it);
+anything else is an error.
 """
 
 import itertools
@@ -14,20 +21,22 @@ from urllib.parse import urlencode
 from locust import FastHttpUser, between, events, task
 
 PASSWORD = os.environ.get("LOADTEST_PASSWORD", "")
+YEAR = os.environ.get("LOADTEST_YEAR", "")
+HOSTS = [h.strip().rstrip("/") for h in os.environ.get("LOADTEST_HOSTS", "").split(",") if h]
 USERS_FILE = Path(__file__).resolve().parent / "out" / "users.txt"
-_accounts = {"clerk": [], "office": []}
+_accounts: dict[str, list[tuple[str, str]]] = {"clerk": [], "office": [], "mayor": []}
 for line in USERS_FILE.read_text(encoding="utf-8").split("\n") if USERS_FILE.exists() else []:
     if line.strip():
-        kind, name = line.split()
-        _accounts[kind].append(name)
+        kind, name, extra = line.split()
+        _accounts[kind].append((name, extra))
 _next = {kind: itertools.cycle(names) for kind, names in _accounts.items() if names}
+UNIT_IDS = [extra for _name, extra in _accounts["clerk"]] or [""]
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 SEEN = re.compile(r'name="seen_report"(?: value="(\d*)")?')
 REPORT_LINK = re.compile(r'href="/milestones/(\d+)/report/"')
 MILESTONE_LINK = re.compile(r'href="/milestones/(\d+)/"')
 PROJECT_LINK = re.compile(r'href="/projects/(\d+)/"')
-UNIT_OPTION = re.compile(r'<option value="(\d+)"')
 
 
 def csrf_of(html: str) -> str:
@@ -40,11 +49,31 @@ class Staff(FastHttpUser):
     kind = ""
     wait_time = between(1, 3)
 
+    def at(self, path: str) -> str:
+        """``path`` on one of the app servers, chosen afresh for every request."""
+        return f"{random.choice(HOSTS)}{path}" if HOSTS else path
+
+    def get(self, path: str, name: str):
+        return self.client.get(self.at(path), name=name)
+
+    def download(self, path: str, name: str, ok=(200,)):
+        """A PDF (200 or 202 生成中) or an export (200): read whole, any other status fails."""
+        with self.client.get(
+            self.at(path), name=name, allow_redirects=False, catch_response=True
+        ) as response:
+            if response.status_code in ok:
+                response.success()
+            else:
+                response.failure(f"{name}: HTTP {response.status_code}")
+
+    def pdf(self, path: str, name: str):
+        self.download(path, name, ok=(200, 202))
+
     def on_start(self):
-        self.username = next(_next[self.kind])
-        page = self.client.get("/accounts/login/", name="login form")
+        self.username, self.extra = next(_next[self.kind])
+        page = self.get("/accounts/login/", name="login form")
         with self.client.post(
-            "/accounts/login/",
+            self.at("/accounts/login/"),
             {
                 "username": self.username,
                 "password": PASSWORD,
@@ -66,26 +95,26 @@ class Clerk(Staff):
 
     def on_start(self):
         super().on_start()
-        page = self.client.get("/my/", name="/my/")
+        page = self.get("/my/", name="/my/")
         self.report_ids = sorted(set(REPORT_LINK.findall(page.text)))
         self.milestone_ids = sorted(set(MILESTONE_LINK.findall(page.text)))
 
     @task(4)
     def my_work(self):
-        self.client.get("/my/", name="/my/")
+        self.get("/my/", name="/my/")
 
     @task(3)
     def milestone(self):
         if self.milestone_ids:
             pk = random.choice(self.milestone_ids)
-            self.client.get(f"/milestones/{pk}/", name="/milestones/[id]/")
+            self.get(f"/milestones/{pk}/", name="/milestones/[id]/")
 
     @task(2)
     def report(self):
         if not self.report_ids:
             return
         pk = random.choice(self.report_ids)
-        form = self.client.get(f"/milestones/{pk}/report/", name="/milestones/[id]/report/ (form)")
+        form = self.get(f"/milestones/{pk}/report/", name="/milestones/[id]/report/ (form)")
         seen = SEEN.search(form.text)
         data = {
             "csrfmiddlewaretoken": csrf_of(form.text),
@@ -96,7 +125,7 @@ class Clerk(Staff):
             "seen_report": (seen.group(1) or "") if seen else "",
         }
         with self.client.post(
-            f"/milestones/{pk}/report/",
+            self.at(f"/milestones/{pk}/report/"),
             data,
             allow_redirects=False,
             name="/milestones/[id]/report/ (submit)",
@@ -107,7 +136,11 @@ class Clerk(Staff):
 
     @task(1)
     def projects(self):
-        self.client.get("/projects/", name="/projects/")
+        self.get("/projects/", name="/projects/")
+
+    @task(1)
+    def unit_pdf(self):
+        self.pdf(f"/reports/{YEAR}/units/{self.extra}.pdf", name="PDF unit card")
 
 
 class Office(Staff):
@@ -118,13 +151,12 @@ class Office(Staff):
 
     def on_start(self):
         super().on_start()
-        page = self.client.get("/projects/", name="/projects/")
-        self.unit_ids = UNIT_OPTION.findall(page.text)[:200] or [""]
+        page = self.get("/projects/", name="/projects/")
         self.project_ids = sorted(set(PROJECT_LINK.findall(page.text))) or []
 
     @task(4)
     def dashboard(self):
-        self.client.get("/", name="/ (dashboard)")
+        self.get("/", name="/ (dashboard)")
 
     @task(3)
     def filtered_list(self):
@@ -132,22 +164,73 @@ class Office(Staff):
             [
                 {"colour": "red"},
                 {"overdue": "on", "sort": "-percent"},
-                {"unit": random.choice(self.unit_ids)},
+                {"unit": random.choice(UNIT_IDS)},
                 {"q": "测试项目01"},
                 {"category": "service", "sort": "-colour"},
             ]
         )
-        self.client.get(f"/projects/?{urlencode(params)}", name="/projects/?filters")
+        self.get(f"/projects/?{urlencode(params)}", name="/projects/?filters")
 
     @task(2)
     def project(self):
         if self.project_ids:
             pk = random.choice(self.project_ids)
-            self.client.get(f"/projects/{pk}/", name="/projects/[id]/")
+            self.get(f"/projects/{pk}/", name="/projects/[id]/")
 
     @task(1)
     def review(self):
-        self.client.get("/review/", name="/review/")
+        self.get("/review/", name="/review/")
+
+    @task(1)
+    def export(self):
+        path, name = random.choice(
+            [
+                ("/projects/export.xlsx", "export /projects/export.xlsx"),
+                ("/milestones/export.xlsx", "export /milestones/export.xlsx"),
+            ]
+        )
+        self.download(path, name=name)
+
+    @task(1)
+    def city_pdf(self):
+        path, name = random.choice(
+            [
+                (f"/reports/{YEAR}/annual.pdf", "PDF annual"),
+                ("/reports/bulletin.pdf", "PDF bulletin"),
+                (f"/reports/{YEAR}/responsibility.pdf", "PDF responsibility"),
+            ]
+        )
+        self.pdf(path, name=name)
+
+
+class Mayor(Staff):
+    """A vice-mayor: the dashboard of their portfolio, their page, their projects, the PDFs."""
+
+    kind = "mayor"
+    weight = 1
+
+    def on_start(self):
+        super().on_start()
+        page = self.get(f"/mayors/{self.extra}/", name="/mayors/[id]/")
+        self.project_ids = sorted(set(PROJECT_LINK.findall(page.text))) or []
+
+    @task(3)
+    def dashboard(self):
+        self.get("/", name="/ (dashboard)")
+
+    @task(2)
+    def mine(self):
+        self.get(f"/mayors/{self.extra}/", name="/mayors/[id]/")
+
+    @task(2)
+    def project(self):
+        if self.project_ids:
+            pk = random.choice(self.project_ids)
+            self.get(f"/projects/{pk}/", name="/projects/[id]/")
+
+    @task(1)
+    def annual_pdf(self):
+        self.pdf(f"/reports/{YEAR}/annual.pdf", name="PDF annual")
 
 
 _samples: list[tuple[float, str, str, float, int]] = []
@@ -171,5 +254,5 @@ def _dump(environment, **kwargs):
 
 @events.test_start.add_listener
 def _check_accounts(environment, **kwargs):
-    if not _accounts["clerk"] or not _accounts["office"]:
+    if not _accounts["clerk"] or not _accounts["office"] or not _accounts["mayor"]:
         raise SystemExit(f"no load-test accounts in {USERS_FILE}; run loadtest/run.sh")

@@ -1,8 +1,10 @@
-"""Accounts for the load test: clerks of the seeded units and mayor's office reviewers,
-all with the password in $LOADTEST_PASSWORD. Run by loadtest/run.sh after seed_scale.
+"""Accounts for the load test: clerks of different seeded units, mayor's office reviewers
+and vice-mayors (each given a seeded vice-mayor with projects this year), all with the
+password in $LOADTEST_PASSWORD. Run by loadtest/run.sh after the database is ready.
 
-Prints one line per account kind: ``clerk NAME`` / ``office NAME`` (read by the locustfile
-through loadtest/out/users.txt).
+Usage: prepare.py YEAR [CLERKS [OFFICES [MAYORS]]]. Prints one line per account, read by
+the locustfile through loadtest/out/users.txt: ``clerk NAME UNIT_ID``, ``office NAME -``,
+``mayor NAME VICE_MAYOR_ID``.
 """
 
 import os
@@ -18,13 +20,14 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
 
-from projects.models import Milestone  # noqa: E402
+from projects.models import Milestone, Project  # noqa: E402
 from responsibility import roles  # noqa: E402
-from responsibility.models import Membership, Unit  # noqa: E402
+from responsibility.models import Membership, Unit, ViceMayor  # noqa: E402
 
 year = int(sys.argv[1])
 clerks = int(sys.argv[2]) if len(sys.argv) > 2 else 40
 offices = int(sys.argv[3]) if len(sys.argv) > 3 else 10
+mayors = int(sys.argv[4]) if len(sys.argv) > 4 else 5
 password = make_password(os.environ["LOADTEST_PASSWORD"])  # hashed once, reused
 User = get_user_model()
 
@@ -34,18 +37,31 @@ units = list(
     )[:clerks]
 )
 office_unit = Unit.objects.filter(kind=Unit.Kind.OFFICE).first() or units[0]
+vice_mayors = list(
+    ViceMayor.objects.active()
+    .filter(pk__in=Project.objects.filter(plan__year=year).values("mayor_id"))
+    .order_by("order", "pk")[:mayors]
+)
 lines = []
-for role, count, unit_for in (
-    (roles.CLERK, len(units), lambda i: units[i]),
-    (roles.REVIEWER, offices, lambda i: office_unit),
+for kind, role, count, unit_for in (
+    ("clerk", roles.CLERK, len(units), lambda i: units[i]),
+    ("office", roles.REVIEWER, offices, lambda i: office_unit),
+    ("mayor", roles.VICE_MAYOR, len(vice_mayors), lambda i: office_unit),
 ):
     group = Group.objects.get(name=role)
-    kind = "clerk" if role == roles.CLERK else "office"
     for i in range(count):
         user, _ = User.objects.update_or_create(
             username=f"load_{kind}_{i:03d}", defaults={"password": password, "is_active": True}
         )
         user.groups.set([group])
         Membership.objects.update_or_create(user=user, defaults={"unit": unit_for(i)})
-        lines.append(f"{kind} {user.username}")
+        extra = "-"
+        if kind == "clerk":
+            extra = str(units[i].pk)
+        elif kind == "mayor":
+            ViceMayor.objects.filter(user=user).exclude(pk=vice_mayors[i].pk).update(user=None)
+            vice_mayors[i].user = user
+            vice_mayors[i].save(update_fields=["user"])
+            extra = str(vice_mayors[i].pk)
+        lines.append(f"{kind} {user.username} {extra}")
 print("\n".join(lines))

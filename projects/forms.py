@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from common import clock, evidence
+from common.fields import PlainTextField
 from projects import supervision
 from projects.models import Indicator, Milestone, SupervisionLevel
 
@@ -91,7 +92,7 @@ class ProgressReportForm(forms.Form):
             "max_value": _("完成进度不能大于100。"),
         },
     )
-    narrative = forms.CharField(
+    narrative = PlainTextField(
         label=_("进展情况"),
         max_length=NARRATIVE_MAX,
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -218,7 +219,7 @@ class BulkReviewForm(forms.Form):
         error_messages={"required": _("请先勾选要处理的填报。")},
     )
     verdict = forms.ChoiceField(choices=[("pass", _("批量通过")), ("return", _("批量退回"))])
-    reason = forms.CharField(
+    reason = PlainTextField(
         label=_("退回原因（批量退回时必填，对所选各份填报相同）"),
         max_length=REASON_MAX,
         required=False,
@@ -235,7 +236,7 @@ class BulkReviewForm(forms.Form):
 
 
 class ReturnForm(forms.Form):
-    reason = forms.CharField(
+    reason = PlainTextField(
         label=_("退回原因"),
         max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -279,7 +280,7 @@ class SupervisionSendForm(forms.Form):
             "invalid_choice": _("督办级别无效或已停用。"),
         },
     )
-    text = forms.CharField(
+    text = PlainTextField(
         label=_("督办要求"),
         max_length=supervision.TEXT_MAX,
         required=False,
@@ -314,7 +315,7 @@ class SupervisionSendForm(forms.Form):
 class SupervisionAnswerForm(forms.Form):
     """反馈: what the unit did, with evidence."""
 
-    answer = forms.CharField(
+    answer = PlainTextField(
         label=_("反馈内容"),
         max_length=supervision.TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -348,7 +349,7 @@ class SupervisionAnswerForm(forms.Form):
 class SupervisionCloseForm(forms.Form):
     """办结/销号, with an optional note."""
 
-    note = forms.CharField(
+    note = PlainTextField(
         label=_("办结说明"),
         max_length=supervision.NOTE_MAX,
         required=False,
@@ -360,14 +361,14 @@ class SupervisionCloseForm(forms.Form):
 class SupervisionEscalateForm(forms.Form):
     """升级 to the next level, with why and the new text."""
 
-    note = forms.CharField(
+    note = PlainTextField(
         label=_("升级理由"),
         max_length=supervision.NOTE_MAX,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"max_length": _("说明最多%(limit_value)d字。")},
     )
-    text = forms.CharField(
+    text = PlainTextField(
         label=_("新的督办要求"),
         max_length=supervision.TEXT_MAX,
         required=False,
@@ -395,7 +396,7 @@ class ExtensionRequestForm(forms.Form):
             "invalid": _("请按 年-月-日 格式填写日期，如 2010-07-31。"),
         },
     )
-    reason = forms.CharField(
+    reason = PlainTextField(
         label=_("延期理由"),
         max_length=_extensions.REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -405,7 +406,7 @@ class ExtensionRequestForm(forms.Form):
             "max_length": _("延期理由最多%(limit_value)d字（现有%(show_value)d字）。"),
         },
     )
-    progress = forms.CharField(
+    progress = PlainTextField(
         label=_("目前进展"),
         max_length=_extensions.PROGRESS_MAX,
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -430,7 +431,7 @@ class ExtensionRequestForm(forms.Form):
 
 
 class ExtensionRefuseForm(forms.Form):
-    reason = forms.CharField(
+    reason = PlainTextField(
         label=_("不予批准理由"),
         max_length=_extensions.REFUSAL_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -453,6 +454,7 @@ class SupervisionLevelForm(forms.ModelForm):
     class Meta:
         model = SupervisionLevel
         fields = ["rank", "name", "tone", "ack_days", "answer_days", "auto_escalate", "is_active"]
+        field_classes = {"name": PlainTextField}
         error_messages = {
             "name": {"required": _("请填写级别名称。"), "unique": _("已有同名的督办级别。")},
             "rank": {

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -96,6 +97,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # GET/HEAD pages read from the replica when there is one (inside the session
+    # middleware, so the session's save is not taken for the user's own write).
+    "zhucheng.routers.ReplicaMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # A NUL in the query string is a 400 here, not a PostgreSQL error in a view.
     "common.middleware.RejectNulInQueryMiddleware",
@@ -144,8 +148,25 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The pages run short queries whose estimated cost grows with the tables until
     # PostgreSQL JIT-compiles them: at factor 150 the same SQL takes several times
-    # longer with JIT on than off (`python -m bench pages` prints both).
+    # longer with JIT on than off (`python -m bench pages` prints both). Set before
+    # the replica below, which takes the primary's options.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# An optional read replica (PostgreSQL streaming replication, set up by the operator):
+# GET/HEAD pages read from it, everything else uses the primary (zhucheng/routers.py,
+# README "Read replica"). Its connection options are the primary's. Without
+# DATABASE_REPLICA_URL the router answers None everywhere: Django's default behaviour.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    _replica = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=envint("DB_CONN_MAX_AGE", 60)
+    )
+    _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), **_replica.get("OPTIONS", {})}
+    # The test run uses the primary's test database through a second connection.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+DATABASE_ROUTERS = ["zhucheng.routers.ReplicaRouter"]
+# After a write, the writer's browser reads from the primary this long (the replica's
+# lag must stay well below it).
+DATABASE_REPLICA_PIN_SECONDS = envint("DATABASE_REPLICA_PIN_SECONDS", 10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache holds rendered PDFs and the lock that makes one worker wait for another's
@@ -197,6 +218,20 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Asia/Shanghai"
+# The daily jobs, run by `celery -A zhucheng beat` beside the worker (times are
+# Asia/Shanghai): the same services as `manage.py send_reminders` and
+# `manage.py escalate_supervision`, both safe to run twice a day. Escalation first,
+# so the morning's reminders go out after the 督办单 have moved up a level.
+CELERY_BEAT_SCHEDULE = {
+    "escalate-supervision-daily": {
+        "task": "projects.tasks.escalate_supervision",
+        "schedule": crontab(hour=7, minute=30),
+    },
+    "send-reminders-daily": {
+        "task": "projects.tasks.send_reminders",
+        "schedule": crontab(hour=8, minute=0),
+    },
+}
 
 # Argon2 first (Django's recommendation): memory-hard, and about a third less CPU per
 # sign-in than PBKDF2 here, which matters on the morning sign-in rush (make loadtest).

@@ -15,9 +15,8 @@ from typing import TypedDict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from assessment import access, procedure, scoring
 from assessment.models import (
@@ -29,12 +28,12 @@ from assessment.models import (
     ItemScore,
     TitleAward,
 )
-from common import clock
+from common import bulk, clock
 from common.history import history_reason
 from common.writes import touch, touch_fields
 from projects import status, supervision
 from projects.dashboard import UnitRow, unit_ranking
-from projects.models import Indicator, PlanYear, Supervision
+from projects.models import Indicator, PlanYear, Project, ProjectUnit, Supervision
 from responsibility.models import Unit
 
 
@@ -75,17 +74,28 @@ def _change_reason(scheme: AssessmentScheme, text: str) -> str:
 # --- Raw values computed from what was reported and accepted -------------------------
 
 
-def _indicator_units(indicators) -> dict[int, list[int]]:
-    """Indicator id → units answerable for it: the sub-item's unit, or the
-    project's units for a project-level indicator. Uses the ``project__assignments``
-    prefetch."""
-    mapping = {}
-    for indicator in indicators:
-        if indicator.subitem_id:
-            mapping[indicator.pk] = [indicator.subitem.unit_id]
-        else:
-            mapping[indicator.pk] = [a.unit_id for a in indicator.project.assignments.all()]
+def _project_units(projects: QuerySet | list[int]) -> dict[int, list[int]]:
+    """Project id → its units (lead first), in one query."""
+    mapping: dict[int, list[int]] = defaultdict(list)
+    rows = (
+        ProjectUnit.objects.filter(project__in=projects)
+        .order_by("project_id", "order")
+        .values_list("project_id", "unit_id")
+    )
+    for project_id, unit_id in rows:
+        mapping[project_id].append(unit_id)
     return mapping
+
+
+def _indicator_units(indicators, project_units: dict[int, list[int]]) -> list[list[int]]:
+    """The units answerable for each indicator: the sub-item's unit, or the
+    project's units for a project-level indicator (``project_units``)."""
+    return [
+        [indicator.subitem.unit_id]
+        if indicator.subitem_id
+        else project_units.get(indicator.project_id, [])
+        for indicator in indicators
+    ]
 
 
 def _raw_from_counts(
@@ -191,10 +201,11 @@ def computed_raws(
         by_unit = unit_figures(scheme) if figures is None else figures
         for item in items:
             if item.source == Source.UNIT_MILESTONES:
+                kind = item.rule().kind
                 for unit_id in unit_ids & by_unit.keys():
                     row = by_unit[unit_id]
                     done = _credited(row.due_on_time, row.late, item.late_credit)
-                    raw = _raw_from_counts(item.rule().kind, done=done, total=row.due)
+                    raw = _raw_from_counts(kind, done=done, total=row.due)
                     if raw:
                         raws[(item.pk, unit_id)] = raw
             elif item.source == Source.UNIT_LATE:
@@ -221,21 +232,27 @@ def computed_raws(
                     raws[(item.pk, unit_id)] = scoring.Raw(value=Decimal(late_acks.get(unit_id, 0)))
 
     if Source.UNIT_INDICATORS in sources:
-        indicators = list(
+        # Plain rows, not model instances: a province has thousands of indicators.
+        year_projects = Project.objects.filter(plan__year=scheme.year)
+        project_units = _project_units(year_projects)
+        rows = (
             Indicator.objects.for_year(scheme.year)
-            .select_related("subitem")
-            .prefetch_related("project__assignments")
+            .order_by()
+            .values_list("project_id", "subitem__unit_id", "direction", "target", "actual")
         )
         met_total: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-        for indicator, units in zip(indicators, _indicator_units(indicators).values(), strict=True):
+        for project_id, subitem_unit, direction, target, actual in rows:
+            is_met = status.indicator_met(direction=direction, target=target, actual=actual)
+            units = [subitem_unit] if subitem_unit else project_units.get(project_id, [])
             for unit_id in units:
                 met_total[unit_id][1] += 1
-                met_total[unit_id][0] += 1 if indicator.is_met else 0
+                met_total[unit_id][0] += 1 if is_met else 0
         for item in items:
             if item.source == Source.UNIT_INDICATORS:
+                kind = item.rule().kind
                 for unit_id in unit_ids & met_total.keys():
                     met, total = met_total[unit_id]
-                    raw = _raw_from_counts(item.rule().kind, done=met, total=total)
+                    raw = _raw_from_counts(kind, done=met, total=total)
                     if raw:
                         raws[(item.pk, unit_id)] = raw
 
@@ -264,10 +281,13 @@ def computed_raws(
                     raws[(item.pk, unit_id)] = raw
             continue
         indicators = list(item.indicators.all())
+        project_units = _project_units([i.project_id for i in indicators if not i.subitem_id])
         agg: dict[int, _Amounts] = defaultdict(
             lambda: {"actual": Decimal(0), "target": Decimal(0), "met": 0, "total": 0}
         )
-        for indicator, units in zip(indicators, _indicator_units(indicators).values(), strict=True):
+        for indicator, units in zip(
+            indicators, _indicator_units(indicators, project_units), strict=True
+        ):
             for unit_id in units:
                 a = agg[unit_id]
                 a["actual"] += indicator.actual or 0
@@ -314,6 +334,8 @@ RESULT_FIELDS = [
 # Written with the figures, but a new date alone does not make a result "changed":
 # unchanged figures are as true on the earlier date as on today.
 RESULT_WRITTEN = [*RESULT_FIELDS, "milestones_as_of"]
+# What a new result row is inserted with (computed_at: now).
+RESULT_COLUMNS = ["scheme_id", "unit_id", *RESULT_WRITTEN]
 
 
 def _values(obj, fields) -> tuple:
@@ -337,17 +359,25 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None, step: bool = False)
     problems = scheme.problems()
     if problems:
         raise SchemeInvalid(problems)
+    # One compute of a scheme at a time (a worker's task, a stage move, an entry):
+    # the second waits for the first to commit, then computes from its results.
+    list(AssessmentScheme.objects.select_for_update().filter(pk=scheme.pk).values_list("pk"))
 
     items = list(
         AssessmentItem.objects.for_scheme(scheme)
         .in_order()
-        .prefetch_related("indicators__project__assignments", "indicators__subitem", "milestones")
+        .prefetch_related("indicators__subitem", "milestones")
     )
     units = list(_assessed_units(scheme))
     unit_ids = [u.pk for u in units]
+    # Entered raw values as plain rows (tens of thousands at province size).
     entries = {
-        (e.item_id, e.unit_id): e
-        for e in AssessmentEntry.objects.filter(item__category__scheme=scheme, unit_id__in=unit_ids)
+        (item_id, unit_id): AssessmentEntry.raw_of(value, state, target)
+        for item_id, unit_id, value, state, target in AssessmentEntry.objects.filter(
+            item__category__scheme=scheme
+        )
+        .order_by()
+        .values_list("item_id", "unit_id", "value", "state", "target")
     }
     # Once published (公示, final) the values the system computed stand as they were
     # published: a recompute (an upheld objection, finalising) changes only what was
@@ -358,68 +388,70 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None, step: bool = False)
         _published_raws(scheme) if frozen else computed_raws(scheme, items, unit_ids, figures)
     )
     results = {r.unit_id: r for r in AssessmentResult.objects.filter(scheme=scheme)}
+    # The stored scores as plain rows (a province has tens of thousands): a model
+    # instance is made only for a score that is new or changed.
+    unit_of = {r.pk: r.unit_id for r in results.values()}
     scores = {
-        (s.result.unit_id, s.item_id): s
-        for s in ItemScore.objects.filter(result__scheme=scheme).select_related("result")
+        (unit_of[result_id], item_id): (pk, tuple(values), override_points, override_money)
+        for pk, result_id, item_id, *values, override_points, override_money in (
+            ItemScore.objects.filter(result__scheme=scheme)
+            .order_by()
+            .values_list(
+                "pk", "result_id", "item_id", *SCORE_FIELDS, "override_points", "override_money"
+            )
+        )
     }
+    # The items as plain tuples for the loop below (units × items iterations).
+    item_rows = [(item.pk, item.rule(), item.category_id, item.is_bonus) for item in items]
     titled_children = _titled_children(scheme, unit_ids)
     reason = _change_reason(scheme, "重新计算考核结果")
 
-    new_results = [AssessmentResult(scheme=scheme, unit=u) for u in units if u.pk not in results]
-    if new_results:
-        bulk_create_with_history(
-            new_results,
-            AssessmentResult,
-            default_user=by,
-            default_change_reason=reason,
-            default_date=clock.recorded_now(),
-        )
-        results.update(
-            {
-                r.unit_id: r
-                for r in AssessmentResult.objects.filter(
-                    scheme=scheme, unit_id__in=[r.unit_id for r in new_results]
-                )
-            }
-        )
-
-    new_scores, changed_scores, totals, result_before = [], [], {}, {}
+    new_results, new_scores, changed_scores, totals, result_before = [], [], [], {}, {}
     missing_total = 0
     for unit in units:
-        result = results[unit.pk]
+        unit_id = unit.pk
+        result = results.get(unit_id)
+        if result is None:
+            # Created below with its figures, in one batched INSERT (no UPDATE after).
+            result = results[unit_id] = AssessmentResult(scheme=scheme, unit=unit)
+            new_results.append(result)
         lines, missing = [], 0
-        for item in items:
-            entry = entries.get((item.pk, unit.pk))
-            if entry is not None:
-                raw, source = entry.raw(), ItemScore.RawSource.ENTERED
-            elif (item.pk, unit.pk) in computed:
-                raw, source = computed[(item.pk, unit.pk)], ItemScore.RawSource.COMPUTED
+        for item_id, rule, category_id, is_bonus in item_rows:
+            key = (item_id, unit_id)
+            raw = entries.get(key)
+            if raw is not None:
+                source = ItemScore.RawSource.ENTERED
             else:
-                raw, source = None, ItemScore.RawSource.MISSING
-            outcome = scoring.score(item.rule(), raw)
+                raw = computed.get(key)
+                source = (
+                    ItemScore.RawSource.MISSING if raw is None else ItemScore.RawSource.COMPUTED
+                )
+            outcome = scoring.score(rule, raw)
             missing += outcome.missing
-            score = scores.get((unit.pk, item.pk))
-            if score is None:
-                score = ItemScore(result=result, item=item)
-                new_scores.append(score)
-                before = None
+            values = (
+                raw.value if raw else None,
+                raw.state.value if raw and raw.state else "",
+                raw.target if raw else None,
+                source,
+                outcome.points,
+                outcome.money,
+                outcome.vetoed,
+            )
+            stored = scores.get((unit_id, item_id))
+            override_points = override_money = None
+            if stored is None:
+                new_scores.append((result, item_id, values))
             else:
-                before = _values(score, SCORE_FIELDS)
-            score.raw_value = raw.value if raw else None
-            score.raw_state = raw.state.value if raw and raw.state else ""
-            score.raw_target = raw.target if raw else None
-            score.raw_source = source
-            score.computed_points = outcome.points
-            score.computed_money = outcome.money
-            score.vetoed = outcome.vetoed
-            if before is not None and before != _values(score, SCORE_FIELDS):
-                changed_scores.append(score)
+                pk, before, override_points, override_money = stored
+                if before != values:
+                    changed_scores.append((pk, *values))
             lines.append(
                 scoring.Line(
-                    category=item.category_id,
-                    is_bonus=item.is_bonus,
-                    points=score.points,
-                    money=score.money,
+                    category=category_id,
+                    is_bonus=is_bonus,
+                    # An override counts instead of the computed score (ItemScore.points).
+                    points=outcome.points if override_points is None else override_points,
+                    money=outcome.money if override_money is None else override_money,
                     vetoed=outcome.vetoed,
                 )
             )
@@ -430,7 +462,8 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None, step: bool = False)
                 titled_children.get(unit.pk, 0), per_title=scheme.child_title_points
             ),
         )
-        result_before[unit.pk] = _values(result, RESULT_FIELDS)
+        if result.pk is not None:
+            result_before[unit.pk] = _values(result, RESULT_FIELDS)
         result.base_points, result.bonus_points = t.base, t.bonus
         result.title_points, result.total, result.money = t.title_points, t.total, t.money
         result.vetoed, result.missing_items = t.vetoed, missing
@@ -450,36 +483,40 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None, step: bool = False)
     for unit_id, position in scoring.rank(totals, vetoed).items():
         results[unit_id].rank = position
 
-    if new_scores:
-        bulk_create_with_history(
-            new_scores,
-            ItemScore,
-            default_user=by,
-            default_change_reason=reason,
-            default_date=clock.recorded_now(),
-        )
-    if changed_scores:
-        bulk_update_with_history(
-            changed_scores,
-            ItemScore,
-            SCORE_FIELDS,
-            default_user=by,
-            default_change_reason=reason,
-            default_date=clock.recorded_now(),
-        )
+    # Batched writes (common.bulk): a fixed number of statements per 500 rows, and
+    # history rows copied by INSERT … SELECT, whatever the number of units.
+    bulk.create_with_history(new_results, RESULT_COLUMNS, user=by, reason=reason)
+    bulk.insert_with_history(
+        ItemScore,
+        ["result_id", "item_id", *SCORE_FIELDS],
+        [(result.pk, item_id, *values) for result, item_id, values in new_scores],
+        user=by,
+        reason=reason,
+    )
+    bulk.update_with_history(ItemScore, SCORE_FIELDS, changed_scores, user=by, reason=reason)
     current = [results[u] for u in unit_ids]
     # Only rows whose figures moved are written (and get a history row).
-    changed_results = [r for r in current if _values(r, RESULT_FIELDS) != result_before[r.unit_id]]
-    if changed_results:
-        bulk_update_with_history(
-            changed_results,
-            AssessmentResult,
-            touch(changed_results, RESULT_WRITTEN),  # and computed_at
-            default_user=by,
-            default_change_reason=reason,
-            default_date=clock.recorded_now(),
+    changed_results = [
+        r
+        for r in current
+        if r.unit_id in result_before and _values(r, RESULT_FIELDS) != result_before[r.unit_id]
+    ]
+    bulk.save_with_history(
+        changed_results,
+        touch(changed_results, RESULT_WRITTEN),  # and computed_at
+        user=by,
+        reason=reason,
+    )
+    # Results of units no longer assessed (made inactive, of another kind): their
+    # item scores first (nothing cascades in a batched delete).
+    assessed = set(unit_ids)
+    gone = [r.pk for unit_id, r in results.items() if unit_id not in assessed]
+    if gone:
+        scores_gone = ItemScore.objects.filter(result_id__in=gone)
+        bulk.delete_with_history(scores_gone, user=by, reason=reason)
+        bulk.delete_with_history(
+            AssessmentResult.objects.filter(pk__in=gone), user=by, reason=reason
         )
-    AssessmentResult.objects.filter(scheme=scheme).exclude(unit_id__in=unit_ids).delete()
 
     titles = _award_titles(scheme, current, by=by, reason=reason)
     scheme.computed_at = clock.now()
@@ -532,29 +569,56 @@ def _titled_children(scheme: AssessmentScheme, unit_ids) -> dict[int, int]:
 
 def _award_titles(scheme: AssessmentScheme, results, *, by, reason: str) -> int:
     """Give the scheme's title to units at or over its line (never to a vetoed unit).
-    Titles given by hand (no scheme) are left alone."""
-    TitleAward.objects.filter(scheme=scheme).delete()
+    Titles given by hand (no scheme) are left alone. Only what changed is written:
+    awards that no longer hold are deleted, new ones created, kept ones get their
+    new reason (the total may have moved), each in batches with their history."""
+    awarded = {a.unit_id: a for a in TitleAward.objects.filter(scheme=scheme)}
     if not scheme.title_name or scheme.title_from is None:
+        bulk.delete_with_history(TitleAward.objects.filter(scheme=scheme), user=by, reason=reason)
         return 0
     winners = [r for r in results if r.total >= scheme.title_from and not r.vetoed]
     manual = set(
         TitleAward.objects.filter(
             year=scheme.year, name=scheme.title_name, unit_id__in=[r.unit_id for r in winners]
-        ).values_list("unit_id", flat=True)
-    )
-    awards = [
-        TitleAward(
-            year=scheme.year,
-            unit_id=r.unit_id,
-            name=scheme.title_name,
-            scheme=scheme,
-            reason=f"考核得分{r.total}分，达到{scheme.title_from}分",
         )
+        .exclude(scheme=scheme)
+        .values_list("unit_id", flat=True)
+    )
+    wanted = {
+        r.unit_id: f"考核得分{r.total}分，达到{scheme.title_from}分"
         for r in winners
         if r.unit_id not in manual
+    }
+    stale = [
+        a.pk
+        for unit_id, a in awarded.items()
+        if unit_id not in wanted or a.name != scheme.title_name or a.year != scheme.year
     ]
-    bulk_create_with_history(awards, TitleAward, default_user=by, default_change_reason=reason)
-    return len(awards) + len(manual)
+    bulk.delete_with_history(TitleAward.objects.filter(pk__in=stale), user=by, reason=reason)
+    kept = {unit_id: a for unit_id, a in awarded.items() if a.pk not in stale}
+    changed = []
+    for unit_id, award in kept.items():
+        if award.reason != wanted[unit_id]:
+            award.reason = wanted[unit_id]
+            changed.append(award)
+    bulk.save_with_history(changed, ["reason"], user=by, reason=reason)
+    bulk.create_with_history(
+        [
+            TitleAward(
+                year=scheme.year,
+                unit_id=unit_id,
+                name=scheme.title_name,
+                scheme=scheme,
+                reason=text,
+            )
+            for unit_id, text in wanted.items()
+            if unit_id not in kept
+        ],
+        ["year", "unit_id", "name", "scheme_id", "reason"],
+        user=by,
+        reason=reason,
+    )
+    return len(wanted) + len(manual)
 
 
 @transaction.atomic

@@ -31,6 +31,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common import clock
+from common.fields import PlainTextField
 from projects.importing.columns import ALIASES, KEY_LABELS
 from projects.importing.results import (
     INTERNAL_ERROR,
@@ -72,10 +73,11 @@ class UploadForm(forms.Form):
         help_text=_("“6月底前”这类不带年份的完成时限按此年度计算。"),
     )
     import_file = forms.FileField(label=_("Excel 文件"))
-    sheet = forms.CharField(
+    sheet = PlainTextField(
         label=_("工作表名称"),
         required=False,
         max_length=31,  # Excel's own limit
+        error_messages={"max_length": _("工作表名称最多%(limit_value)d个字。")},
         help_text=_(
             "通常留空：系统会找出表头最完整的工作表。文件中有几张同样的表时，填写要导入的那一张的名称。"
         ),
@@ -113,7 +115,7 @@ class ReviewForm(forms.Form):
         widget=forms.HiddenInput, min_value=YEAR_RANGE.start, max_value=YEAR_RANGE.stop - 1
     )
     previewed = forms.CharField(widget=forms.HiddenInput, required=False)
-    sheet = forms.CharField(widget=forms.HiddenInput, required=False, max_length=31)
+    sheet = PlainTextField(widget=forms.HiddenInput, required=False, max_length=31)
 
     def __init__(self, *args, columns: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)

@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common import clock, evidence
+from common.bulk import BATCH
 from projects import access, review
 from projects.models import Evidence, Indicator, IndicatorValue, Milestone, ProgressReport
 
@@ -154,8 +155,11 @@ def progress_report_submit(
             report._history_user = author
             report.save()
             IndicatorValue.objects.bulk_create(
-                IndicatorValue(report=report, indicator_id=pk, value=value)
-                for pk, value in indicator_values.items()
+                (
+                    IndicatorValue(report=report, indicator_id=pk, value=value)
+                    for pk, value in indicator_values.items()
+                ),
+                batch_size=BATCH,
             )
             for upload, name, content_type in checked:
                 item = Evidence(

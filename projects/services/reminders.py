@@ -24,6 +24,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from common import clock
+from common.bulk import BATCH
 from common.writes import auto_now_fields
 from projects import mail, status
 from projects.models import MailDelivery, Milestone, Reminder
@@ -162,15 +163,18 @@ def reminders_send_due(*, today: dt.date | None = None) -> ReminderRun:
             # Recorded before sending, so that a run in parallel skips this unit.
             with transaction.atomic():
                 rows = Reminder.objects.bulk_create(
-                    Reminder(
-                        milestone=m,
-                        sent_to=item.unit,
-                        kind=Reminder.Kind.AUTO,
-                        sent_on=today,
-                        recipients=", ".join(item.recipients),
-                        message=body,
-                    )
-                    for m in milestones
+                    (
+                        Reminder(
+                            milestone=m,
+                            sent_to=item.unit,
+                            kind=Reminder.Kind.AUTO,
+                            sent_on=today,
+                            recipients=", ".join(item.recipients),
+                            message=body,
+                        )
+                        for m in milestones
+                    ),
+                    batch_size=BATCH,
                 )
         except IntegrityError:
             # Another run reminded this unit today meanwhile: nothing to add.

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from common.bulk import BATCH
 from projects.models import (
     Category,
     Indicator,
@@ -75,31 +76,41 @@ def scale_seed(
     )
 
     units = Unit.objects.bulk_create(
-        Unit(name=f"{prefix}单位{i:04d}", full_name=f"测试单位{i:04d}", order=i)
-        for i in range(1, UNITS_PER_FACTOR * factor + 1)
+        (
+            Unit(name=f"{prefix}单位{i:04d}", full_name=f"测试单位{i:04d}", order=i)
+            for i in range(1, UNITS_PER_FACTOR * factor + 1)
+        ),
+        batch_size=BATCH,
     )
     persons = Person.objects.bulk_create(
-        Person(name=f"责任人{i:04d}", title="局长", unit=unit) for i, unit in enumerate(units, 1)
+        (Person(name=f"责任人{i:04d}", title="局长", unit=unit) for i, unit in enumerate(units, 1)),
+        batch_size=BATCH,
     )
     person_of = {p.unit_id: p for p in persons}
     mayors = ViceMayor.objects.bulk_create(
-        ViceMayor(name=f"{prefix}副市长{i:03d}", portfolio="测试分管领域", order=i)
-        for i in range(1, MAYORS_PER_FACTOR * factor + 1)
+        (
+            ViceMayor(name=f"{prefix}副市长{i:03d}", portfolio="测试分管领域", order=i)
+            for i in range(1, MAYORS_PER_FACTOR * factor + 1)
+        ),
+        batch_size=BATCH,
     )
     categories = [c.value for c in Category]
 
     projects = Project.objects.bulk_create(
-        Project(
-            plan=plan,
-            number=i,
-            name=f"测试项目{i:04d}",
-            category=rng.choice(categories),
-            target=f"完成测试项目{i:04d}的年度目标任务。",
-            measures="分解任务，落实责任，按月调度。",
-            mayor=rng.choice(mayors),
-            is_sample=True,
-        )
-        for i in range(1, PROJECTS_PER_FACTOR * factor + 1)
+        (
+            Project(
+                plan=plan,
+                number=i,
+                name=f"测试项目{i:04d}",
+                category=rng.choice(categories),
+                target=f"完成测试项目{i:04d}的年度目标任务。",
+                measures="分解任务，落实责任，按月调度。",
+                mayor=rng.choice(mayors),
+                is_sample=True,
+            )
+            for i in range(1, PROJECTS_PER_FACTOR * factor + 1)
+        ),
+        batch_size=BATCH,
     )
 
     assignments, project_units = [], {}
@@ -110,19 +121,22 @@ def scale_seed(
             ProjectUnit(project=project, unit=u, person=person_of[u.pk], is_lead=o == 0, order=o)
             for o, u in enumerate(chosen)
         ]
-    ProjectUnit.objects.bulk_create(assignments)
+    ProjectUnit.objects.bulk_create(assignments, batch_size=BATCH)
 
     subitems = SubItem.objects.bulk_create(
-        SubItem(
-            project=project,
-            number=n,
-            name=f"{project.name}小项{n}",
-            unit=(unit := rng.choice(project_units[project.pk])),
-            person=person_of[unit.pk],
-            mayor=project.mayor,
-        )
-        for project in projects
-        for n in range(1, rng.randint(1, 3) + 1)
+        (
+            SubItem(
+                project=project,
+                number=n,
+                name=f"{project.name}小项{n}",
+                unit=(unit := rng.choice(project_units[project.pk])),
+                person=person_of[unit.pk],
+                mayor=project.mayor,
+            )
+            for project in projects
+            for n in range(1, rng.randint(1, 3) + 1)
+        ),
+        batch_size=BATCH,
     )
 
     start = dt.date(year, 1, 1)
@@ -148,36 +162,42 @@ def scale_seed(
                     percent=100 if done else rng.choice([0, 20, 50, 80]),
                 )
             )
-    milestones = Milestone.objects.bulk_create(milestones)
+    milestones = Milestone.objects.bulk_create(milestones, batch_size=BATCH)
 
     Indicator.objects.bulk_create(
-        Indicator(
-            project=project,
-            name=f"{project.name}量化指标",
-            measure="个",
-            baseline=Decimal(rng.randint(0, 20)),
-            target=Decimal(rng.randint(20, 40)),
-            actual=Decimal(rng.randint(0, 45)),
-        )
-        for project in projects
+        (
+            Indicator(
+                project=project,
+                name=f"{project.name}量化指标",
+                measure="个",
+                baseline=Decimal(rng.randint(0, 20)),
+                target=Decimal(rng.randint(20, 40)),
+                actual=Decimal(rng.randint(0, 45)),
+            )
+            for project in projects
+        ),
+        batch_size=BATCH,
     )
 
     author = _scale_clerk(units[0], prefix)
     reports = ProgressReport.objects.bulk_create(
-        ProgressReport(
-            milestone=m,
-            author=author,
-            status=m.status,
-            percent=m.percent,
-            narrative=f"{m.name}进展情况说明。",
-            done_date=m.done_date,
-            review_state=rng.choice(list(ProgressReport.Review.values))
-            if m.done_date is None
-            else ProgressReport.Review.ACCEPTED,
-            return_reason="材料不全，请补充。",
-        )
-        for m in milestones
-        if m.done_date or rng.random() < 0.2
+        (
+            ProgressReport(
+                milestone=m,
+                author=author,
+                status=m.status,
+                percent=m.percent,
+                narrative=f"{m.name}进展情况说明。",
+                done_date=m.done_date,
+                review_state=rng.choice(list(ProgressReport.Review.values))
+                if m.done_date is None
+                else ProgressReport.Review.ACCEPTED,
+                return_reason="材料不全，请补充。",
+            )
+            for m in milestones
+            if m.done_date or rng.random() < 0.2
+        ),
+        batch_size=BATCH,
     )
     # Spread report dates over the year (auto_now_add set them all to now).
     for report in reports:
@@ -185,7 +205,7 @@ def scale_seed(
         report.created_at = timezone.make_aware(
             dt.datetime.combine(m.done_date or m.due_date - dt.timedelta(days=3), dt.time(10))
         )
-    ProgressReport.objects.bulk_update(reports, ["created_at"], batch_size=1000)
+    ProgressReport.objects.bulk_update(reports, ["created_at"], batch_size=BATCH)
 
     return ScaleSummary(
         year=year,

@@ -57,3 +57,35 @@ def figures(html: str) -> dict[str, tuple[str, str]]:
             r"<dt>(.*?)</dt><dd>(.*?)</dd>(?:<dd class=\"dash-note\">(.*?)</dd>)?", html, re.S
         )
     }
+
+
+def page_as(client, user, url: str) -> str:
+    """The HTML of ``url`` as ``user`` sees it (signed in through the test client)."""
+    client.force_login(user)
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+def dashboard_units(html: str) -> list[dict]:
+    """The rows of the dashboard's unit ranking, as printed."""
+    rows = []
+    for cells in table_rows(section(html, "dash-units-title")):
+        if not cells[0].isdigit():
+            continue  # the header row
+        done, total = cells[3].split("/")
+        rows.append(
+            {
+                "rank": int(cells[0]),
+                "name": cells[1],
+                "projects": int(cells[2]),
+                "done": int(done),
+                "total": int(total),
+                "percent": int(cells[4].rstrip("%")),
+                "on_time": cells[5],  # "67%", or "—" with nothing due
+                "red": int(cells[6]),
+                "amber": int(cells[7]),
+                "late": int(cells[8]),
+            }
+        )
+    return rows

@@ -11,6 +11,8 @@ import pytest
 import time_machine
 from django.core.cache import cache
 
+from projects.models import ProjectUnit, SubItem
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEMO_DAY = dt.datetime(2010, 9, 30, 10, 0, tzinfo=SHANGHAI)
 
@@ -76,3 +78,22 @@ def _empty_pdf_cache():
 def demo_day():
     with time_machine.travel(DEMO_DAY, tick=True) as traveller:
         yield traveller
+
+
+def units_of_year(year: int) -> set[str]:
+    """Every unit the year's projects and sub-items name."""
+    return set(
+        ProjectUnit.objects.filter(project__plan__year=year).values_list("unit__name", flat=True)
+    ) | set(SubItem.objects.filter(project__plan__year=year).values_list("unit__name", flat=True))
+
+
+def assert_official_pdf(data: bytes, *, min_pages: int, max_pages: int) -> str:
+    """A numbered PDF in an embedded CJK font, of a plausible length; its text."""
+    assert data.startswith(b"%PDF-")
+    assert embedded_cjk_fonts(data), "no embedded Noto CJK font"
+    pages = pdf_pages(data)
+    assert min_pages <= pages <= max_pages
+    text = pdf_text(data)
+    assert "第1页/共" in text
+    assert f"第{pages}页/共{pages}页" in text
+    return text

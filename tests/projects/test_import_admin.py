@@ -301,3 +301,30 @@ def test_staff_without_project_permissions_cannot_import(client, city):
     assert client.get(reverse("admin:projects_project_export_targets")).status_code == 200
     body = _body(client.get(reverse("admin:projects_project_changelist")))
     assert reverse(IMPORT_URL) not in body
+
+
+@pytest.mark.parametrize(
+    "sheet, message",
+    [
+        ("表" * 32, "工作表名称最多31个字。"),
+        ("2011\x00年", "不能含有空字符"),
+        ("没有这张表", "文件中没有名为“没有这张表”的工作表。"),
+    ],
+    ids=["longer-than-excel-allows", "nul-byte", "unknown-sheet"],
+)
+def test_a_sheet_name_that_cannot_be_read_is_refused_next_to_the_field(
+    admin_client_, sheet, message
+):
+    before = (Project.objects.count(), Milestone.objects.count(), Unit.objects.count())
+    response = admin_client_.post(
+        reverse(IMPORT_URL),
+        {
+            "year": 2011,
+            "sheet": sheet,
+            "import_file": SimpleUploadedFile("附件.xlsx", simple(ONE_PROJECT)),
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert message in _body(response)
+    assert (Project.objects.count(), Milestone.objects.count(), Unit.objects.count()) == before

@@ -133,3 +133,13 @@ def test_two_equal_sheets_are_refused_and_sheet_chooses_one(tmp_path, known):
     out, _err = _run(tmp_path, _two_sheets(), "--sheet", "2012年")
     assert "读取工作表“2012年”。" in out
     assert list(Project.objects.values_list("name", flat=True)) == ["提高服务质量"]
+
+
+def test_an_unknown_sheet_is_refused_naming_it(tmp_path, known):
+    path = tmp_path / "annex.xlsx"
+    path.write_bytes(_two_sheets())
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_targets", str(path), "--year", "2011", "--sheet", "2013年", stderr=err)
+    assert "文件中没有名为“2013年”的工作表。" in err.getvalue()
+    assert not Project.objects.exists()

@@ -156,3 +156,49 @@ def test_review_page_offers_the_bulk_form(client, frozen, city):
     body = client.get(reverse("review")).content.decode()
     assert f'name="report" value="{report.pk}"' in body
     assert "批量通过" in body and "批量退回" in body
+
+
+def test_bulk_return_reason_at_the_limit_is_kept_whole(client, frozen, city):
+    from projects.forms import REASON_MAX
+
+    reports = [factories.make_report(city.ms_zhijian, city.alice) for _ in range(2)]
+    reason = "数" * REASON_MAX
+    client.force_login(city.helen)
+    client.post(BULK, {"report": [r.pk for r in reports], "verdict": "return", "reason": reason})
+    assert states(*reports) == [Review.RETURNED, Review.RETURNED]
+    assert all(r.return_reason == reason for r in reports)
+
+
+@pytest.mark.parametrize(
+    "reason, message",
+    [
+        ("数" * 1001, "退回原因最多1000字。"),
+        ("数据\x00有误", "不能含有空字符"),  # NUL: PostgreSQL would refuse to store it
+    ],
+    ids=["over-the-limit", "nul-byte"],
+)
+def test_bulk_return_reason_refused_next_to_the_field_and_nothing_changes(
+    client, frozen, city, reason, message
+):
+    reports = [factories.make_report(city.ms_zhijian, city.alice) for _ in range(2)]
+    client.force_login(city.helen)
+    response = client.post(
+        BULK, {"report": [r.pk for r in reports], "verdict": "return", "reason": reason}
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'id="id_reason_error"' in body and message in body
+    assert states(*reports) == [Review.SUBMITTED, Review.SUBMITTED]
+    assert all(r.history.count() == 1 for r in reports)
+
+
+def test_bulk_return_reason_keeps_other_control_characters_out(client, frozen, city):
+    """A BEL or escape pasted from another program is stored as the clerk sees it
+    (without the invisible character), never as bytes that break exports."""
+    reports = [factories.make_report(city.ms_zhijian, city.alice)]
+    client.force_login(city.helen)
+    client.post(
+        BULK, {"report": [r.pk for r in reports], "verdict": "return", "reason": "数据\x07有误\x1b"}
+    )
+    assert states(*reports) == [Review.RETURNED]
+    assert "\x07" not in reports[0].return_reason and "\x1b" not in reports[0].return_reason
