@@ -11,7 +11,7 @@ from django.urls import reverse
 from assessment.models import AssessmentScheme
 from documents import pdfs as pdf
 from documents import render
-from documents.cache import cache_key, data_version
+from documents.cache import cache_key, data_version, report_version
 from projects.models import Milestone
 from tests import factories
 from tests.documents.pdf_support import _empty_pdf_cache, demo_day, pdf_text  # noqa: F401
@@ -35,7 +35,8 @@ def test_repeat_download_is_served_from_the_cache(demo_day, client, city):
 def test_a_pdf_being_rendered_elsewhere_is_waited_for_not_rendered_twice(demo_day, city):
     rendered = pdf.responsibility_pdf(2010)
     cache.clear()
-    key = cache_key("responsibility", {"year": 2010, "portion": "city"}, data_version(2010))
+    params = {"year": 2010, "portion": "city"}
+    key = cache_key("responsibility", params, report_version("responsibility", params))
     cache.add(key + ":rendering", 1, 30)  # another worker is rendering it
     renders = render.render_count
     other_worker = threading.Timer(0.3, lambda: cache.set(key, rendered))
