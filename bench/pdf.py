@@ -6,7 +6,8 @@ piece (WeasyPrint alone: the baseline, as before issue 18) and in parts
 Each render runs in a child process of a fresh helper process, which reads the
 child's peak memory with ``getrusage(RUSAGE_CHILDREN).ru_maxrss``, so one
 render's peak is not hidden by another's. Printed: pages, seconds, pages per
-second, peak memory. Aim: the annual report in parts within 1 GB at ≥ 8 pages/s.
+second (wall time, and per CPU second: the machine may be shared), peak
+memory. Aim: the annual report in parts within 1 GB at ≥ 8 pages/s.
 
 ``BENCH_REUSE=postgres://…/db`` renders from that database, already seeded
 (e.g. a copy of ``zhucheng_x150``), instead of seeding the benchmark's own.
@@ -49,7 +50,9 @@ def _render_child(kind: str, in_parts: bool) -> None:
     with open(os.devnull, "wb") as sink:
         pages = render.html_to_file(html, sink, in_parts=in_parts)
     seconds = time.perf_counter() - started
-    print(json.dumps({"pages": pages, "seconds": seconds, "parts": html.count(render.CHUNK_MARK) + 1}))
+    print(
+        json.dumps({"pages": pages, "seconds": seconds, "parts": html.count(render.CHUNK_MARK) + 1})
+    )
 
 
 def _measure(kind: str, in_parts: bool) -> None:
@@ -64,7 +67,9 @@ def _measure(kind: str, in_parts: bool) -> None:
         print(json.dumps({"error": child.stderr[-2000:]}))
         return
     figures = json.loads(child.stdout.strip().splitlines()[-1])
-    figures["peak_kib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    figures["peak_kib"] = usage.ru_maxrss
+    figures["cpu"] = usage.ru_utime + usage.ru_stime
     print(json.dumps(figures))
 
 
@@ -74,7 +79,8 @@ def _line(label: str, figures: dict) -> str:
     return (
         f"{label:<32} {figures['pages']:>5} pages  {figures['seconds']:7.1f} s  "
         f"{figures['pages'] / figures['seconds']:5.1f} pages/s  "
-        f"peak {figures['peak_kib'] / 1024:6.0f} MiB  ({figures['parts']} parts)"
+        f"(CPU {figures['cpu']:6.1f} s, {figures['pages'] / figures['cpu']:5.1f} pages/CPU-s)  "
+        f"peak {figures['peak_kib'] / 1024:6.0f} MiB  {figures['parts']} part(s)"
     )
 
 
