@@ -306,6 +306,12 @@ class ResponsibilityRow:
     milestones: list[Milestone]
 
 
+def _block_rows(block: dict) -> int:
+    """Lines one project prints in the responsibility table: a line per milestone
+    of each of its rows (at least one)."""
+    return sum(max(len(row.milestones), 1) for row in block["rows"])
+
+
 def responsibility_context(year: int, portion: Portion = WHOLE_CITY) -> dict:
     """责任分解表: the red-header document's annex, one line per sub-item (for a
     vice-mayor, those of their portfolio)."""
@@ -363,7 +369,13 @@ def responsibility_context(year: int, portion: Portion = WHOLE_CITY) -> dict:
                 "span": len(rows),
             }
         )
-    return {**_portion_context(portion), "plan": plan, "blocks": blocks}
+    return {
+        **_portion_context(portion),
+        "plan": plan,
+        "blocks": blocks,
+        "block_parts": parts(blocks, _block_rows),
+        "chunk_mark": CHUNK_MARK,
+    }
 
 
 def bulletin_context(as_of: dt.date, portion: Portion = WHOLE_CITY) -> dict:

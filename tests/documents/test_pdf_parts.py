@@ -61,8 +61,12 @@ def _in_parts(monkeypatch, rows: int) -> None:
 
 @pytest.mark.parametrize(
     "report",
-    [lambda: pdf.annual_pdf(2010), lambda: pdf.bulletin_pdf(dt.date(2010, 9, 30))],
-    ids=["annual", "bulletin"],
+    [
+        lambda: pdf.annual_pdf(2010),
+        lambda: pdf.bulletin_pdf(dt.date(2010, 9, 30)),
+        lambda: pdf.responsibility_pdf(2010),
+    ],
+    ids=["annual", "bulletin", "responsibility"],
 )
 def test_a_report_in_parts_prints_the_same_with_continuous_page_numbers(demo, monkeypatch, report):
     whole = report()
