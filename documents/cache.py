@@ -6,6 +6,11 @@ prints, read in one query. Any save (``updated_at``, ``auto_now``), any new,
 reviewed or deleted row (counts, history rows) gives a new version, hence a
 new key and a fresh PDF; an unchanged year is served from the cache without
 rendering.
+
+The PDFs are keyed by :func:`report_version`, the same read cut to what one
+report prints (its kind, year, unit or vice-mayor's portfolio), so a clerk's
+submission elsewhere does not throw a cached report away. :func:`data_version`
+(everything of the year) stays for callers that want the whole year.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from projects.models import (
 
 # Bump when the templates or the builders change what a PDF shows, so PDFs
 # cached by an earlier release (in a shared cache such as Redis) are not served.
-LAYOUT_VERSION = "3"  # 3: the assessment results say their stage (公示中 / 最终结果)
+LAYOUT_VERSION = "4"  # 4: long reports laid out in parts (a part starts a new page)
 TIMEOUT = getattr(settings, "ZHUCHENG_PDF_CACHE_SECONDS", 7 * 24 * 3600)
 # While one worker renders a PDF, others asking for the same one wait for it
 # (up to this long) instead of rendering it again in parallel.
