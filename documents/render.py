@@ -252,16 +252,12 @@ def html_to_file(html: str, target, *, in_parts: bool = True) -> int:
 
 
 def html_to_pdf(html: str, *, filename: str, in_parts: bool = True) -> RenderedPdf:
+    """The PDF of ``html`` in memory (a report in parts goes through a temporary file)."""
     if in_parts and CHUNK_MARK in html:
         with tempfile.NamedTemporaryFile(suffix=".pdf") as out:
             pages = html_to_file(html, out.name)
             return RenderedPdf(data=Path(out.name).read_bytes(), pages=pages, filename=filename)
-    root = static_root()
-    document = HTML(
-        string=html,
-        base_url=path2url(str(root)) + "/",
-        url_fetcher=LocalOnlyFetcher([root]),
-    ).render()
+    document = _html(html).render()
     data = document.write_pdf()
     _counted()
     return RenderedPdf(data=data, pages=len(document.pages), filename=filename)
