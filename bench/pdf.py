@@ -9,6 +9,7 @@ render's peak is not hidden by another's. Printed: pages, seconds, pages per
 second (wall time, and per CPU second: the machine may be shared), peak
 memory. Aim: the annual report in parts within 1 GB at ≥ 8 pages/s.
 
+``BENCH_REPORTS=bulletin`` measures only the reports named (comma-separated).
 ``BENCH_REUSE=postgres://…/db`` renders from that database, already seeded
 (e.g. a copy of ``zhucheng_x150``), instead of seeding the benchmark's own.
 """
@@ -103,7 +104,7 @@ def run() -> None:
         env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (wall time)")
     # Parts first: a one-piece render of the same report is the baseline.
-    for kind in REPORTS:
+    for kind in os.environ.get("BENCH_REPORTS", ",".join(REPORTS)).split(","):
         for in_parts in (True, False):
             helper = subprocess.run(
                 [sys.executable, "-m", "bench.pdf", "measure", kind, str(int(in_parts))],
