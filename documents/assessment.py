@@ -19,6 +19,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from assessment import procedure, selectors
+from documents.render import parts
 from responsibility.models import Unit
 
 
@@ -61,6 +62,11 @@ class Ranking:
     def rows(self) -> list[tuple[Any, Decimal]]:
         """(row, bonus points including title points), so the columns add up to the total."""
         return [(r, r.bonus + r.title_points) for r in self.table.rows]
+
+    @property
+    def row_groups(self) -> list[list[tuple[Any, Decimal]]]:
+        """:attr:`rows` in groups laid out one at a time when the table is long."""
+        return parts(self.rows)
 
     @property
     def rewards(self) -> Decimal:

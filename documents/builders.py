@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from common import clock
 from documents import assessment
+from documents.render import CHUNK_MARK, parts
 from projects import charts
 from projects.access import WHOLE_CITY, Portion
 from projects.dashboard import (
@@ -179,6 +180,25 @@ def _portion_context(portion: Portion) -> dict:
     return {"mayor": portion.mayor}
 
 
+def _annex_rows(block: dict) -> int:
+    """Rows one unit prints in the annual report's annex: its heading, its
+    work items (or the note that it has none) and one line per listed milestone."""
+    listed = len(block["overdue"]) + len(block["due_soon"]) + len(block["late"])
+    return 1 + max(len(block["items"]), 1) + listed
+
+
+def _section_rows(section: dict) -> int:
+    """Rows one unit's section of the bulletin prints (heading, table header, milestones)."""
+    return 2 + sum(len(section.get(key, ())) for key in ("overdue", "due_soon", "late"))
+
+
+def _mark_parts(sections: list[dict]) -> None:
+    """Flag the sections that start a new part (``new_part``), at most
+    ``PART_ROWS`` printed rows apart; none when they all fit in one."""
+    for group in parts(sections, _section_rows)[1:]:
+        group[0]["new_part"] = True
+
+
 def annual_context(year: int, portion: Portion = WHOLE_CITY) -> dict:
     """年度绩效考核报告: cover, summary, projects, ranking, charts, annex per unit;
     for a vice-mayor, their portfolio (the figures of their dashboard)."""
@@ -193,14 +213,16 @@ def annual_context(year: int, portion: Portion = WHOLE_CITY) -> dict:
     late_by_unit = _by_unit(lists.late)
     annex = [
         {
+            "number": number,
             "row": row,
             "items": items.get(row.pk, []),
             "overdue": overdue_by_unit.get(row.pk, []),
             "due_soon": due_soon_by_unit.get(row.pk, []),
             "late": late_by_unit.get(row.pk, []),
         }
-        for row in sorted(ranked + board.idle_units, key=_org_order)
+        for number, row in enumerate(sorted(ranked + board.idle_units, key=_org_order), start=1)
     ]
+    ranking = ranked + board.idle_units
     return {
         **_portion_context(portion),
         "plan": plan,
@@ -209,10 +231,14 @@ def annual_context(year: int, portion: Portion = WHOLE_CITY) -> dict:
         "board": board,
         "headline": board.headline,
         "projects": board.project_rows,
+        "project_parts": parts(board.project_rows),
         "units": len(ranked) + len(board.idle_units),
-        "ranking": ranked + board.idle_units,
+        "ranking": ranking,
+        "ranking_parts": parts(ranking),
         "annex": annex,
+        "annex_parts": parts(annex, _annex_rows),
         "rankings": assessment.rankings(year),
+        "chunk_mark": CHUNK_MARK,
         "charts": _charts(board) if board.project_rows else None,
     }
 
@@ -280,6 +306,12 @@ class ResponsibilityRow:
     milestones: list[Milestone]
 
 
+def _block_rows(block: dict) -> int:
+    """Lines one project prints in the responsibility table: a line per milestone
+    of each of its rows (at least one)."""
+    return sum(max(len(row.milestones), 1) for row in block["rows"])
+
+
 def responsibility_context(year: int, portion: Portion = WHOLE_CITY) -> dict:
     """责任分解表: the red-header document's annex, one line per sub-item (for a
     vice-mayor, those of their portfolio)."""
@@ -337,7 +369,13 @@ def responsibility_context(year: int, portion: Portion = WHOLE_CITY) -> dict:
                 "span": len(rows),
             }
         )
-    return {**_portion_context(portion), "plan": plan, "blocks": blocks}
+    return {
+        **_portion_context(portion),
+        "plan": plan,
+        "blocks": blocks,
+        "block_parts": parts(blocks, _block_rows),
+        "chunk_mark": CHUNK_MARK,
+    }
 
 
 def bulletin_context(as_of: dt.date, portion: Portion = WHOLE_CITY) -> dict:
@@ -371,6 +409,8 @@ def bulletin_context(as_of: dt.date, portion: Portion = WHOLE_CITY) -> dict:
     late_sections = [
         {"row": row, "late": late_by_unit[row.pk]} for row in unit_rows if late_by_unit.get(row.pk)
     ]
+    _mark_parts(sections)
+    _mark_parts(late_sections)
     return {
         **_portion_context(portion),
         "plan": plan,
@@ -378,6 +418,7 @@ def bulletin_context(as_of: dt.date, portion: Portion = WHOLE_CITY) -> dict:
         "window": window,
         "window_end": as_of + dt.timedelta(days=window),
         "unit_rows": unit_rows,
+        "unit_parts": parts(list(enumerate(unit_rows, start=1))),
         "sections": sections,
         "total": _total(unit_rows),
         "overdue_count": len(overdue),
@@ -386,4 +427,5 @@ def bulletin_context(as_of: dt.date, portion: Portion = WHOLE_CITY) -> dict:
         "late_count": len(late),
         # Praised: nothing overdue, nothing due soon and nothing finished late.
         "clean_units": [r for r in unit_rows if not r.red and not r.amber and not r.late],
+        "chunk_mark": CHUNK_MARK,
     }

@@ -1,19 +1,26 @@
-"""The *data version* of a year: a short hash of the latest change times and
-row counts of everything a report prints, read in one query.
+"""Data versions: short hashes of the latest change times and row counts of
+what a report prints, read in one query.
 
 A generated file's key (``documents.files``) holds the report kind, its
-parameters and this version. Any save (``updated_at``, ``auto_now``), any new,
-reviewed or deleted row (counts, history rows) gives a new version, hence a new
-key and a fresh file; an unchanged year is served from the stored file without
-rendering.
+parameters and the report's version. Any save (``updated_at``, ``auto_now``),
+any new, reviewed or deleted row (counts, history rows) gives a new version,
+hence a new key and a fresh file; an unchanged report is served from the stored
+file without rendering.
+
+The PDFs are keyed by :func:`report_version`, the same read cut to what one
+report prints (its kind, year, unit or vice-mayor's portfolio), so a clerk's
+submission elsewhere does not throw a cached report away. :func:`data_version`
+(everything of the year) stays for callers that want the whole year.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+from typing import Any
 
 from django.apps import apps
-from django.db.models import F, Func, IntegerField, OuterRef, Subquery
+from django.db.models import F, Func, IntegerField, OuterRef, Q, Subquery
 
 from projects.models import (
     Indicator,
@@ -27,7 +34,7 @@ from projects.models import (
 
 # Bump when the templates or the builders change what a PDF shows, so files
 # stored by an earlier release are not served.
-LAYOUT_VERSION = "3"  # 3: the assessment results say their stage (公示中 / 最终结果)
+LAYOUT_VERSION = "4"  # 4: long reports laid out in parts (a part starts a new page)
 # Apps whose every table (org chart, assessment) the reports may print.
 PRINTED_APPS = ("responsibility", "assessment")
 
@@ -90,4 +97,143 @@ def data_version(year: int) -> str | None:
     if row is None:
         return None
     text = repr(sorted((key, str(value)) for key, value in row.items()))
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+# --- Versions at the grain of a report -------------------------------------------
+#
+# What each report prints (see ``builders``): "plan" rows are the year's
+# projects, sub-items, milestones, indicators and project–unit assignments,
+# cut to a vice-mayor's portfolio or a unit where the report is. Progress
+# reports are never printed: a milestone changes (and so the version) when its
+# report is accepted, not while it waits for review.
+PRINTS: dict[str, tuple[str, ...]] = {
+    "annual": ("project", "subitem", "milestone", "indicator", "assignment", "assessment"),
+    "bulletin": ("project", "subitem", "milestone"),
+    "responsibility": ("project", "subitem", "milestone", "assignment"),
+    "unit": ("project", "subitem", "milestone", "indicator", "assignment", "assessment"),
+}
+# Printed by every report: unit names, persons, vice-mayors.
+ORG_APP = "responsibility"
+
+
+def _history(model) -> Any:
+    return model.history.model._default_manager
+
+
+def _mayor_of(params: dict) -> int | None:
+    """The vice-mayor whose portfolio ``params["portion"]`` names (``mayor:<pk>``)."""
+    reach, _, owner = str(params.get("portion", "city")).partition(":")
+    return int(owner) if reach == "mayor" and owner.isdigit() else None
+
+
+def _plan_scopes(kind: str, params: dict, plan: OuterRef) -> dict[str, tuple[Any, Any]]:
+    """Per printed table, (current rows, history rows) the report reads.
+
+    A portfolio's report reads the rows of its vice-mayor (as
+    ``Milestone.objects.for_mayor``). A unit card reads that unit's own rows,
+    and every milestone of the year: its rank (完成率排序) depends on every
+    unit's figures. History rows are matched through the current project and
+    sub-item, so deleted rows still count.
+    """
+    mayor = _mayor_of(params)
+    unit = params.get("unit") if kind == "unit" else None
+    projects = Project.objects.filter(plan=plan)
+    project_history = _history(Project).filter(plan=plan)
+    subitems = SubItem.objects.filter(project__plan=plan)
+    subitem_history = _history(SubItem).filter(project__plan=plan)
+    milestones = Milestone.objects.filter(project__plan=plan)
+    milestone_history = _history(Milestone).filter(project__plan=plan)
+    indicators = Indicator.objects.filter(project__plan=plan)
+    indicator_history = _history(Indicator).filter(project__plan=plan)
+    assignments = ProjectUnit.objects.filter(project__plan=plan)
+    assignment_history = _history(ProjectUnit).filter(project__plan=plan)
+    if mayor is not None:
+        in_portfolio = Q(project__mayor=mayor) | Q(subitem__mayor=mayor)
+        mayors_projects = Project.objects.filter(Q(mayor=mayor) | Q(subitems__mayor=mayor)).values(
+            "pk"
+        )
+        projects = projects.filter(pk__in=mayors_projects)
+        project_history = project_history.filter(id__in=mayors_projects)
+        subitems = subitems.filter(Q(mayor=mayor) | Q(project__mayor=mayor))
+        subitem_history = subitem_history.filter(Q(mayor=mayor) | Q(project__mayor=mayor))
+        milestones = milestones.filter(in_portfolio)
+        milestone_history = milestone_history.filter(in_portfolio)
+        indicators = indicators.filter(in_portfolio)
+        indicator_history = indicator_history.filter(in_portfolio)
+        assignments = assignments.filter(project__in=mayors_projects)
+        assignment_history = assignment_history.filter(project__in=mayors_projects)
+    if unit is not None:
+        units_projects = Project.objects.filter(
+            Q(assignments__unit=unit) | Q(subitems__unit=unit) | Q(milestones__unit=unit)
+        ).values("pk")
+        projects = projects.filter(pk__in=units_projects)
+        project_history = project_history.filter(id__in=units_projects)
+        subitems = subitems.filter(unit=unit)
+        subitem_history = subitem_history.filter(unit=unit)
+        own = Q(subitem__unit=unit) | Q(subitem__isnull=True, project__in=units_projects)
+        indicators = indicators.filter(own)
+        indicator_history = indicator_history.filter(own)
+        assignments = assignments.filter(unit=unit)
+        assignment_history = assignment_history.filter(unit=unit)
+    return {
+        "project": (projects, project_history),
+        "subitem": (subitems, subitem_history),
+        "milestone": (milestones, milestone_history),
+        "indicator": (indicators, indicator_history),
+        "assignment": (assignments, assignment_history),
+    }
+
+
+def _app_parts(app_label: str) -> dict[str, Subquery]:
+    """Latest change of every table of ``app_label`` (few rows, indexed history)."""
+    parts: dict[str, Subquery] = {}
+    for model in apps.get_app_config(app_label).get_models():
+        label = model._meta.label
+        if model.__name__.startswith("Historical"):
+            parts[f"h_{label}"] = _max(model._default_manager.all(), "history_date")
+            parts[f"hid_{label}"] = _max(model._default_manager.all(), "history_id")
+        elif any(f.name == "updated_at" for f in model._meta.fields):
+            parts[f"u_{label}"] = _max(model._default_manager.all(), "updated_at")
+    return parts
+
+
+def _year(params: dict) -> int:
+    if "year" in params:
+        return int(params["year"])
+    as_of = params["as_of"]  # a date, or its ISO form as the file store keeps it
+    return as_of.year if isinstance(as_of, dt.date) else dt.date.fromisoformat(as_of).year
+
+
+def report_version(kind: str, params: dict) -> str | None:
+    """A short key that changes when what the report ``kind`` with ``params``
+    (the dict ``documents.pdfs`` builds: year or as_of, unit, portion…) prints
+    changes, and not otherwise: not on a progress report waiting for review,
+    not on another unit's sub-items or indicators for a unit card, not on
+    milestones outside a vice-mayor's portfolio for that portfolio's reports.
+
+    One query. None when the year has no plan.
+    """
+    plan = OuterRef("pk")
+    printed = PRINTS[kind]
+    parts: dict[str, Any] = {}
+    for name, (current, history) in _plan_scopes(kind, params, plan).items():
+        if name not in printed:
+            continue
+        if name != "assignment":  # project–unit rows have no updated_at
+            parts[f"{name}_changed"] = _max(current, "updated_at")
+        parts[f"{name}_count"] = _count(current)
+        parts[f"{name}_history"] = _max(history, "history_id")
+    parts.update(_app_parts(ORG_APP))
+    if "assessment" in printed:
+        parts.update(_app_parts("assessment"))
+    row = (
+        PlanYear.objects.filter(year=_year(params))
+        .values("pk", "updated_at")
+        .annotate(**parts)
+        .first()
+    )
+    if row is None:
+        return None
+    text = repr((kind, sorted((key, str(value)) for key, value in row.items())))
     return hashlib.sha1(text.encode()).hexdigest()[:16]

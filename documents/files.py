@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 
 from common import clock
 from documents.builders import ReportNotFound
-from documents.cache import LAYOUT_VERSION, data_version
+from documents.cache import LAYOUT_VERSION, PRINTS, data_version, report_version
 from documents.models import GeneratedFile
 from documents.render import RenderedPdf
 
@@ -72,6 +72,8 @@ def register(kind: Kind) -> Kind:
 def current_version(kind: str, params: dict) -> str | None:
     """The data version a file of ``kind`` for ``params`` must carry; None when
     its year has no plan. The ONE place the data version is computed."""
+    if kind in PRINTS:  # the PDFs: only what that report prints
+        return report_version(kind, params)
     return data_version(KINDS[kind].year(params))
 
 
