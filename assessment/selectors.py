@@ -11,9 +11,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db.models import Field, Prefetch, Q, Sum
+from django.db.models import Count, Field, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from assessment import procedure, scoring
@@ -87,7 +88,10 @@ class AssessmentTable:
     year: int
     scheme: AssessmentScheme
     categories: list[AssessmentCategory]  # non-bonus categories, in order
-    rows: list[RankingRow]
+    rows: list[RankingRow]  # every unit's, or one page of them (``results``)
+    # Of every unit, when ``rows`` is one page: their number and money (one aggregate).
+    units_total: int | None = None
+    money_sum: Decimal | None = None
 
     @property
     def scheme_name(self) -> str:
@@ -98,7 +102,13 @@ class AssessmentTable:
         return self.scheme.is_published
 
     @property
+    def units(self) -> int:
+        return len(self.rows) if self.units_total is None else self.units_total
+
+    @property
     def money_total(self) -> Decimal:
+        if self.money_sum is not None:
+            return self.money_sum
         return sum((r.money for r in self.rows), Decimal(0))
 
     def grade_counts(self) -> dict[str, int]:
@@ -123,11 +133,15 @@ def scheme_for(year: int, unit_kind: str | None = None) -> AssessmentScheme | No
 
 
 def last_year_results(
-    scheme: AssessmentScheme, *, public_only: bool, unit: Unit | None = None
+    scheme: AssessmentScheme,
+    *,
+    public_only: bool,
+    unit: Unit | None = None,
+    units: list[int] | None = None,
 ) -> dict[int, LastYear]:
     """Unit id → its result in the scheme of the same kind of unit the year
-    before (only ``unit``'s when given); with ``public_only``, only when that
-    year's results are public. One query."""
+    before (only ``unit``'s, or those of the ids in ``units``, when given); with
+    ``public_only``, only when that year's results are public. One query."""
     results = AssessmentResult.objects.filter(
         scheme__year=scheme.year - 1, scheme__unit_kind=scheme.unit_kind
     )
@@ -135,6 +149,8 @@ def last_year_results(
         results = results.filter(scheme__stage__in=PUBLIC_STAGES)
     if unit is not None:
         results = results.filter(unit=unit)
+    if units is not None:
+        results = results.filter(unit__in=units)
     labels = dict(AssessmentResult.GradeChoice.choices)
     return {
         unit_id: LastYear(
@@ -155,11 +171,17 @@ def assessment_table(
     scheme: AssessmentScheme | None = None,
     with_last_year: bool = False,
     last_year_public_only: bool = False,
+    results: Iterable[AssessmentResult] | None = None,
 ) -> AssessmentTable | None:
     """The ranking of a year's scheme (bureaus unless ``unit_kind`` says otherwise,
     or ``scheme`` when the caller has it): rank, unit, category subtotals,
     total, grade, money and titles per row; with ``with_last_year``, each
     unit's result of the year before (:func:`last_year_results`).
+
+    ``results``: only these of the scheme's results (a page of
+    :func:`ranked_results`); the subtotals, titles and last year's results are
+    then fetched for those units only, and ``units_total`` and ``money_total``
+    still count every unit (one more query).
 
     Five queries (six with last year) whatever the number of units. None when
     the year has no scheme.
@@ -169,15 +191,15 @@ def assessment_table(
     if scheme is None:
         return None
     categories = list(scheme.categories.order_by("order", "pk"))
-    results = list(AssessmentResult.objects.filter(scheme=scheme).ranked())
-    sums = (
-        ItemScore.objects.filter(result__scheme=scheme, item__is_bonus=False)
-        .values("result_id", "item__category_id")
-        .annotate(computed=Sum("computed_points"))
+    paged = results is not None
+    shown = list(ranked_results(scheme) if results is None else results)
+    scores = ItemScore.objects.filter(result__scheme=scheme, item__is_bonus=False)
+    if paged:
+        scores = scores.filter(result__in=[r.pk for r in shown])
+    sums = scores.values("result_id", "item__category_id").annotate(computed=Sum("computed_points"))
+    overridden = scores.filter(override_points__isnull=False).values(
+        "result_id", "item__category_id", "computed_points", "override_points"
     )
-    overridden = ItemScore.objects.filter(
-        result__scheme=scheme, item__is_bonus=False, override_points__isnull=False
-    ).values("result_id", "item__category_id", "computed_points", "override_points")
     subtotal: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
     for row in sums:
         subtotal[(row["result_id"], row["item__category_id"])] += row["computed"] or 0
@@ -187,14 +209,17 @@ def assessment_table(
                 over["override_points"] - over["computed_points"]
             )
     titles: dict[int, list[str]] = defaultdict(list)
-    for unit_id, name in TitleAward.objects.filter(year=year).values_list("unit_id", "name"):
+    awards = TitleAward.objects.filter(year=year)
+    if paged:
+        awards = awards.filter(unit__in=[r.unit_id for r in shown])
+    for unit_id, name in awards.values_list("unit_id", "name"):
         titles[unit_id].append(name)
-    shown = [c for c in categories if c.max_points > 0]
+    columns = [c for c in categories if c.max_points > 0]
     rows = [
         RankingRow(
             rank=r.rank,
             unit=r.unit,
-            subtotals=[scoring.q(subtotal[(r.pk, c.pk)]) for c in shown],
+            subtotals=[scoring.q(subtotal[(r.pk, c.pk)]) for c in columns],
             base=r.base_points,
             bonus=r.bonus_points,
             title_points=r.title_points,
@@ -206,13 +231,29 @@ def assessment_table(
             vetoed=r.vetoed,
             missing_items=r.missing_items,
         )
-        for r in results
+        for r in shown
     ]
     if with_last_year:
-        last = last_year_results(scheme, public_only=last_year_public_only)
+        last = last_year_results(
+            scheme,
+            public_only=last_year_public_only,
+            units=[r.unit_id for r in shown] if paged else None,
+        )
         for ranked in rows:
             ranked.last = last.get(ranked.unit.pk)
-    return AssessmentTable(year=year, scheme=scheme, categories=shown, rows=rows)
+    table = AssessmentTable(year=year, scheme=scheme, categories=columns, rows=rows)
+    if paged:
+        every = AssessmentResult.objects.filter(scheme=scheme).aggregate(
+            n=Count("pk"), money=Sum("money")
+        )
+        table.units_total, table.money_sum = every["n"], every["money"] or Decimal(0)
+    return table
+
+
+def ranked_results(scheme: AssessmentScheme) -> QuerySet[AssessmentResult]:
+    """The scheme's results, best first: what the ranking lists (page it with a
+    ``Paginator`` and pass the page to :func:`assessment_table`)."""
+    return AssessmentResult.objects.filter(scheme=scheme).ranked()
 
 
 @dataclasses.dataclass

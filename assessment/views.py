@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -48,6 +49,9 @@ def index(request):
     return redirect("assessment_ranking", year=scheme.year)
 
 
+RANKING_PAGE_SIZE = 50
+
+
 @login_required
 def ranking(request, year: int):
     """The year's ranking: in full for the office and vice-mayors; once public
@@ -63,19 +67,28 @@ def ranking(request, year: int):
         raise PermissionDenied
     if scheme is None and kind:
         raise Http404
-    table = (
-        selectors.assessment_table(
-            year, scheme=scheme, with_last_year=True, last_year_public_only=not reach.full
+    table = page = None
+    if scheme is not None:
+        page = Paginator(selectors.ranked_results(scheme), RANKING_PAGE_SIZE).get_page(
+            request.GET.get("page")
         )
-        if scheme
-        else None
-    )
+        table = selectors.assessment_table(
+            year,
+            scheme=scheme,
+            with_last_year=True,
+            last_year_public_only=not reach.full,
+            results=list(page.object_list),
+        )
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "assessment/ranking.html",
         {
             "year": year,
             "table": table,
+            "page": page,
+            "query": query.urlencode(),
             "reach": reach,
             "schemes": access.readable_rankings(request.user, schemes),
             "changes": selectors.scheme_changes(table.scheme) if table else [],

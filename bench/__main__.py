@@ -20,7 +20,10 @@ def _fresh_database(url: str) -> None:
 
 def main(argv: list[str]) -> int:
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
-    _fresh_database(url)
+    # BENCH_REUSE=1: keep the database (and the years a benchmark seeded in it) to
+    # save the seeding time, e.g. on a copy of a `seed_scale --factor 150` database.
+    if os.environ.get("BENCH_REUSE") != "1":
+        _fresh_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhucheng.settings")
     os.environ["ZHUCHENG_TODAY"] = ""

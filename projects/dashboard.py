@@ -51,7 +51,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import RowNumber
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
@@ -64,6 +64,7 @@ from projects.models import (
     Milestone,
     MilestoneQuerySet,
     PlanYear,
+    ProgressMixin,
     ProgressReport,
     Project,
     ProjectUnit,
@@ -77,6 +78,7 @@ LIST_LIMIT = 20  # overdue / due-soon milestones shown; the totals are always ex
 REPORT_LIMIT = 10
 PROJECT_ROWS = 50  # more than this (synthetic data) → the rows needing most attention
 UNIT_ROWS = 30
+MAYOR_CARDS = 12  # more vice-mayors than this (a province): the first cards, and a link to all
 
 
 def plan_years() -> list[int]:
@@ -346,6 +348,10 @@ class Dashboard:
     def units_shown(self) -> list[UnitRow]:
         return (self.units or [])[:UNIT_ROWS]
 
+    @property
+    def mayors_shown(self) -> list[GroupRow]:
+        return (self.mayors or [])[:MAYOR_CARDS]
+
     # Charts, shared with the PDFs.
 
     def status_chart(self) -> SafeString:
@@ -417,7 +423,18 @@ def year_figures(
         as_of=as_of,
         lists=False,
         last_year=False,
+        every_project=True,
     )
+
+
+def mayor_rows(user, *, plan: PlanYear, today: dt.date | None = None) -> list[GroupRow]:
+    """Every vice-mayor's portfolio in ``plan`` as ``user`` may read it, in the org
+    chart's order: the cards of ``/``, all of them (``/mayors/``). One query."""
+    on = AsOf(today or clock.today(), clock.warning_days())
+    milestones = _scoped_milestones(
+        Milestone.objects.filter(project__plan=plan), user=user, unit=None, mayor=None
+    )
+    return _mayors(_mayor_groups(milestones, on))
 
 
 def unit_ranking(
@@ -435,7 +452,7 @@ def unit_ranking(
         milestones = Milestone.objects.filter(project__plan=plan)
     if projects is None:
         projects = Project.objects.filter(plan=plan)
-    ranked, idle = _units(_groups(milestones, on), _participation(projects))
+    ranked, idle = _units(_unit_groups(milestones, on), _participation(projects))
     return ranked + idle
 
 
@@ -466,7 +483,7 @@ def milestone_lists(
 ) -> MilestoneLists:
     """The :class:`MilestoneLists` of ``milestones``, in one query. With
     ``limit``, at most that many of each list (the oldest), numbered per list in
-    SQL (``ROW_NUMBER() OVER (PARTITION BY …)``); without, all of them.
+    a subquery (``ROW_NUMBER() OVER (PARTITION BY …)``); without, all of them.
     ``late=False`` leaves the late ones out."""
     on = AsOf(as_of, days)
     red, soon = on.red, on.due_soon(days)
@@ -484,11 +501,23 @@ def milestone_lists(
         .order_by("list_kind", *LIST_ORDER)
     )
     if limit is not None:
-        rows = rows.annotate(
-            place=Window(
-                RowNumber(), partition_by=[kind], order_by=[F(name).asc() for name in LIST_ORDER]
+        # Numbered on the narrow rows (ids and sort keys) in a subquery; only the
+        # rows kept are joined and read (sorting every joined row spilled to disk
+        # at province size).
+        picked = (
+            milestones.filter(wanted)
+            .order_by()
+            .annotate(
+                place=Window(
+                    RowNumber(),
+                    partition_by=[kind],
+                    order_by=[F(name).asc() for name in LIST_ORDER],
+                )
             )
-        ).filter(place__lte=limit)
+            .filter(place__lte=limit)
+            .values("pk")
+        )
+        rows = rows.filter(pk__in=picked)
     lists = MilestoneLists([], [], [])
     for m in rows:
         m.in_review = m.latest_review in review.OPEN_STATES  # type: ignore[attr-defined]  # 待审核 badge
@@ -526,9 +555,12 @@ def _dashboard(
     as_of: dt.date | None,
     lists: bool,
     last_year: bool,
+    every_project: bool = False,
 ) -> Dashboard:
     """Build a dashboard. ``user`` None: no permission scoping (documents only);
-    ``last_year``: the headline's figures of the year before too (one query)."""
+    ``last_year``: the headline's figures of the year before too (one query);
+    ``every_project``: ``project_rows`` holds every project in scope (the printed
+    documents), else only the rows shown."""
     today = as_of or clock.today()
     window = clock.warning_days()
     if plan is None:
@@ -558,8 +590,8 @@ def _dashboard(
     projects = Project.objects.filter(plan=plan)
     if user is not None:
         projects = access.visible_projects(user, projects)
-    subitems = SubItem.objects.filter(project=OuterRef("pk"))
-    indicators = Indicator.objects.filter(project=OuterRef("pk"))
+    subitems = SubItem.objects.filter(project__plan=plan)
+    indicators = Indicator.objects.filter(project__plan=plan)
     if unit is not None:
         projects = projects.for_unit(unit)
         subitems = subitems.filter(unit=unit)
@@ -572,7 +604,7 @@ def _dashboard(
         subitems = access.visible_subitems(user, subitems)
         indicators = access.visible_indicators(user, indicators)
 
-    rows = _project_rows(projects, subitems, indicators, milestones, on)
+    rows = _project_counts(projects, subitems, indicators, milestones, on)
     headline, trend, due_by_month = _headline_and_trend(milestones, rows, plan.year, on)
     if last_year:
         before = Milestone.objects.filter(project__plan__year=plan.year - 1)
@@ -585,14 +617,17 @@ def _dashboard(
     idle_units: list[UnitRow] = []
     mayors: list[GroupRow] | None = None
     if unit is None:
-        groups = _groups(milestones, on)
-        units, idle_units = _units(groups, _participation(projects))
+        units, idle_units = _units(_unit_groups(milestones, on), _participation(projects))
         if mayor is None and lists:
-            mayors = _mayors(groups)
+            mayors = _mayors(_mayor_groups(milestones, on))
 
     shown = rows
     if len(rows) > PROJECT_ROWS:
         shown = sorted(rows, key=lambda p: (-p.colour, p.percent, p.number))[:PROJECT_ROWS]
+    shown_projects = _project_objects(shown, projects)
+    all_projects = shown_projects
+    if every_project and shown is not rows:
+        all_projects = _project_objects(rows, projects)
 
     overdue: list[Milestone] = []
     due_soon: list[Milestone] = []
@@ -611,7 +646,7 @@ def _dashboard(
         today=today,
         plan=plan,
         headline=headline,
-        projects=shown,
+        projects=shown_projects,
         projects_total=len(rows),
         categories=categories,
         trend=trend,
@@ -624,7 +659,7 @@ def _dashboard(
         unit=unit,
         mayor=mayor,
         warning_days=window,
-        project_rows=rows,
+        project_rows=all_projects,
         idle_units=idle_units,
         due_by_month=due_by_month,
     )
@@ -662,45 +697,101 @@ def _last_year(milestones: QuerySet[Milestone], year: int, on: AsOf) -> LastYear
     )
 
 
-def _count(queryset, by: str = "project") -> Coalesce:
-    """A correlated COUNT(*) of ``queryset`` (grouped by ``by``, the column the
-    correlation pins) as an integer column (0 when none)."""
-    return Coalesce(
-        Subquery(
-            queryset.order_by().values(by).annotate(n=Count("pk")).values("n")[:1],
-            output_field=IntegerField(),
-        ),
-        Value(0),
-    )
+@dataclasses.dataclass
+class ProjectCounts(ProgressMixin):
+    """One project's figures in scope, before its row is fetched: the milestone
+    counts (``ms_<count>``, :data:`projects.status.COUNT_NAMES`), its sub-items and
+    indicators (``n_...``) in the same scope."""
+
+    pk: int
+    number: int
+    category: str
+    ms_total: int = 0
+    ms_done: int = 0
+    ms_due: int = 0
+    ms_due_on_time: int = 0
+    ms_red: int = 0
+    ms_amber: int = 0
+    ms_late: int = 0
+    n_subitems: int = 0
+    n_indicators: int = 0
+    n_assessed: int = 0
+    n_met: int = 0
 
 
-def _project_rows(projects, subitems, indicators, milestones, on: AsOf) -> list[Project]:
-    """The projects in scope with the counts of their milestones, sub-items and
-    indicators *in the same scope* (a unit's page counts that unit's part of a
-    shared project, as its headline does)."""
+def _project_counts(projects, subitems, indicators, milestones, on: AsOf) -> list[ProjectCounts]:
+    """The figures of every project in scope, by number: four queries whatever the
+    number of projects (the projects' keys; then milestones, sub-items and
+    indicators each in one GROUP BY project), so a page can count every project
+    and fetch only the rows it shows (:func:`_project_objects`).
+
+    Counts are *in the same scope* as the page: a unit's page counts that unit's
+    part of a shared project, as its headline does."""
+    rows = [
+        ProjectCounts(pk=pk, number=number, category=category)
+        for pk, number, category in projects.order_by("number").values_list(
+            "pk", "number", "category"
+        )
+    ]
+    if not rows:
+        return rows
+    by_pk = {row.pk: row for row in rows}
+    names = [f"ms_{name}" for name in status.COUNT_NAMES]
+    for project, *values in (
+        milestones.order_by()
+        .values("project")
+        .annotate(**milestone_figures(on.date, on.window))
+        .values_list("project", *status.COUNT_NAMES)
+    ):
+        row = by_pk.get(project)
+        if row is not None:
+            for name, value in zip(names, values, strict=True):
+                setattr(row, name, value)
+    for project, n in (
+        subitems.order_by().values("project").annotate(n=Count("pk")).values_list("project", "n")
+    ):
+        if project in by_pk:
+            by_pk[project].n_subitems = n
     met, assessed = status.indicator_met_q(), status.indicator_assessed_q()
-    lead = ProjectUnit.objects.filter(project=OuterRef("pk"), is_lead=True).order_by()
-    # Milestone counts as correlated subqueries rather than with_progress()'s join and
-    # GROUP BY: the grouped plan grows with the milestones and, on PostgreSQL, its
-    # estimated cost triggers JIT compilation (over 100 ms at factor 10).
-    ms = milestones.filter(project=OuterRef("pk")).order_by()
-    counts = {
-        f"ms_{name}": _count(ms if condition is None else ms.filter(condition))
-        for name, condition in status.count_conditions(on.date, on.window).items()
-    }
-    return list(
-        projects.select_related("mayor")
+    for project, total, n_assessed, n_met in (
+        indicators.order_by()
+        .values("project")
         .annotate(
-            **counts,
+            total=Count("pk"),
+            assessed=Count("pk", filter=assessed),
+            met=Count("pk", filter=met),
+        )
+        .values_list("project", "total", "assessed", "met")
+    ):
+        row = by_pk.get(project)
+        if row is not None:
+            row.n_indicators, row.n_assessed, row.n_met = total, n_assessed, n_met
+    return rows
+
+
+def _project_objects(rows: list[ProjectCounts], projects) -> list[Project]:
+    """The projects of ``rows``, in their order, with their figures and lead unit
+    (``lead_unit_id``, ``lead_unit_name``): one query for as many rows as shown."""
+    if not rows:
+        return []
+    lead = ProjectUnit.objects.filter(project=OuterRef("pk"), is_lead=True).order_by()
+    fetched = (
+        projects.filter(pk__in=[row.pk for row in rows])
+        .select_related("mayor")
+        .annotate(
             lead_unit_name=Subquery(lead.values("unit__name")[:1]),
             lead_unit_id=Subquery(lead.values("unit_id")[:1]),
-            n_subitems=_count(subitems),
-            n_indicators=_count(indicators),
-            n_assessed=_count(indicators.filter(assessed)),
-            n_met=_count(indicators.filter(met)),
         )
-        .order_by("number")
+        .in_bulk()
     )
+    objects = []
+    for row in rows:
+        project = fetched[row.pk]
+        for field in dataclasses.fields(ProjectCounts):
+            if field.name.startswith(("ms_", "n_")):
+                setattr(project, field.name, getattr(row, field.name))
+        objects.append(project)
+    return objects
 
 
 def _month_ends(year: int, today: dt.date) -> list[tuple[int, dt.date]]:
@@ -717,7 +808,7 @@ def _month_ends(year: int, today: dt.date) -> list[tuple[int, dt.date]]:
     return ends
 
 
-def _headline_and_trend(milestones, rows, year, on: AsOf):
+def _headline_and_trend(milestones, rows: list[ProjectCounts], year, on: AsOf):
     """Headline figures, the monthly trend up to the date and the planned
     (cumulative due) curve of the whole year, from one aggregate query."""
     ends = _month_ends(year, on.date)
@@ -767,10 +858,12 @@ def _headline_and_trend(milestones, rows, year, on: AsOf):
     return headline, trend, due_by_month
 
 
-def _categories(rows: list[Project]) -> list[GroupRow]:
+def _categories(rows: list[ProjectCounts]) -> list[GroupRow]:
     groups: dict[str, GroupRow] = {}
     for p in rows:
-        row = groups.setdefault(p.category, GroupRow(p.category, str(Category(p.category).label)))
+        row = groups.get(p.category)
+        if row is None:
+            row = groups[p.category] = GroupRow(p.category, str(Category(p.category).label))
         add_counts(row, p)
         row.projects += 1
     order: dict[int | str | None, int] = {value: i for i, value in enumerate(Category.values)}
@@ -790,26 +883,55 @@ def rank_units(rows: list[UnitRow]) -> list[UnitRow]:
     return [row for _rank, row in ranked]
 
 
-def _groups(milestones, on: AsOf) -> list[dict]:
-    """Milestone counts per (unit, project, project's mayor, sub-item's mayor): one
-    grouped query that both the unit ranking and the vice-mayors' portfolios sum."""
+def _unit_groups(milestones, on: AsOf) -> list[dict]:
+    """Milestone counts per unit, with the unit's names and place in the org chart:
+    one query grouped by unit, a row per unit (the ranking ranks them all)."""
     return list(
         milestones.order_by()
-        .values(
-            "unit",
-            "unit__name",
-            "unit__full_name",
-            "unit__order",
-            "project",
-            "project__mayor",
-            "project__mayor__name",
-            "project__mayor__order",
-            "subitem__mayor",
-            "subitem__mayor__name",
-            "subitem__mayor__order",
-        )
+        .values("unit", "unit__name", "unit__full_name", "unit__order")
         .annotate(**milestone_figures(on.date, on.window))
     )
+
+
+def _mayor_groups(milestones, on: AsOf) -> list[dict]:
+    """Milestone counts per vice-mayor, the same reach as ``for_mayor``: each
+    milestone counted for its project's mayor and, when different, for its
+    sub-item's mayor. Two queries grouped by mayor (a row per vice-mayor), with
+    the number of distinct projects (``projects``): the two groupings never share
+    a (mayor, project) pair, so their project counts add up."""
+    figures = milestone_figures(on.date, on.window)
+    by_project = (
+        milestones.order_by()
+        .filter(project__mayor__isnull=False)
+        .values("project__mayor", "project__mayor__name", "project__mayor__order")
+        .annotate(**figures, projects=Count("project", distinct=True))
+    )
+    by_subitem = (
+        milestones.order_by()
+        .filter(subitem__mayor__isnull=False)
+        .exclude(subitem__mayor=F("project__mayor"))
+        .values("subitem__mayor", "subitem__mayor__name", "subitem__mayor__order")
+        .annotate(**figures, projects=Count("project", distinct=True))
+    )
+    rows = [
+        {
+            "mayor": g["project__mayor"],
+            "name": g["project__mayor__name"],
+            "order": g["project__mayor__order"],
+            **g,
+        }
+        for g in by_project
+    ]
+    rows += [
+        {
+            "mayor": g["subitem__mayor"],
+            "name": g["subitem__mayor__name"],
+            "order": g["subitem__mayor__order"],
+            **g,
+        }
+        for g in by_subitem
+    ]
+    return rows
 
 
 UNIT_FIELDS = ("unit", "unit__name", "unit__full_name", "unit__order", "project")
@@ -836,12 +958,16 @@ def _participation(projects) -> list[tuple]:
 
 
 def _units(groups: list[dict], participation: list[tuple]) -> tuple[list[UnitRow], list[UnitRow]]:
-    """Every unit with milestones in ``groups`` or a part in ``participation``:
-    (those with milestones, ranked; those without, in the org chart's order)."""
+    """Every unit with milestones in ``groups`` (:func:`_unit_groups`) or a part in
+    ``participation``: (those with milestones, ranked; those without, in the org
+    chart's order)."""
     rows: dict[int, UnitRow] = {}
 
     def row_of(pk: int, name: str, full_name: str, order: int) -> UnitRow:
-        return rows.setdefault(pk, UnitRow(pk, name, display_name=full_name or name, order=order))
+        row = rows.get(pk)
+        if row is None:
+            row = rows[pk] = UnitRow(pk, name, display_name=full_name or name, order=order)
+        return row
 
     for g in groups:
         row = row_of(g["unit"], g["unit__name"], g["unit__full_name"], g["unit__order"])
@@ -861,27 +987,13 @@ def _units(groups: list[dict], participation: list[tuple]) -> tuple[list[UnitRow
 
 
 def _mayors(groups: list[dict]) -> list[GroupRow]:
-    """Each vice-mayor's portfolio: projects supervised whole or through a sub-item.
-
-    Each group of :func:`_groups` is counted for the project's mayor and, when
-    different, for the sub-item's mayor — the same reach as ``for_mayor``.
-    """
+    """Each vice-mayor's portfolio (:func:`_mayor_groups`): projects supervised
+    whole or through a sub-item, in the org chart's order."""
     mayors: dict[int, GroupRow] = {}
-    projects: dict[int, set] = defaultdict(set)
-    order: dict[int, int] = {}
+    order: dict[int | str | None, int] = {}
     for g in groups:
-        ids = []
-        if g["project__mayor"]:
-            ids.append((g["project__mayor"], g["project__mayor__name"], g["project__mayor__order"]))
-        if g["subitem__mayor"] and g["subitem__mayor"] != g["project__mayor"]:
-            ids.append((g["subitem__mayor"], g["subitem__mayor__name"], g["subitem__mayor__order"]))
-        for pk, name, place in ids:
-            row = mayors.setdefault(pk, GroupRow(pk, name))
-            order[pk] = place
-            add_counts(row, g)
-            projects[pk].add(g["project"])
-    for pk, row in mayors.items():
-        row.projects = len(projects[pk])
-    return sorted(
-        mayors.values(), key=lambda r: (order[r.pk] if isinstance(r.pk, int) else 0, r.name)
-    )
+        row = mayors.setdefault(g["mayor"], GroupRow(g["mayor"], g["name"]))
+        order[g["mayor"]] = g["order"]
+        add_counts(row, g)
+        row.projects += g["projects"]
+    return sorted(mayors.values(), key=lambda r: (order[r.pk], r.name))

@@ -11,10 +11,11 @@ filter is left out; the rest of the page still works.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import F, FloatField, QuerySet, Value
+from django.db.models import Case, F, FloatField, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.forms.utils import flatatt
 from django.utils.functional import lazy
@@ -57,18 +58,118 @@ class SortFilter(django_filters.OrderingFilter):
         return qs
 
 
+SELECT_LIMIT = 50  # more units or vice-mayors than this: a text box instead of a <select>
+SUGGESTIONS = 5  # names listed when a typed name matches several
+
+
+class NamedObjectField(forms.Field):
+    """One object of ``queryset``, given by id (the dashboards' links:
+    ``?unit=12``) or by name as typed (``?unit=质监局``, read with the text
+    search's parser, ``projects.search``): its exact name, else the only one
+    whose names contain every word typed. Unknown or ambiguous → a message in
+    Chinese next to the field, and the filter is left out.
+
+    Rendered as a ``<select>`` while the choices are few (:data:`SELECT_LIMIT`),
+    else as a text box: no page carries thousands of ``<option>``s, and it needs
+    no JavaScript."""
+
+    def __init__(self, *, queryset, name_fields=("name",), empty_label="", **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.queryset = queryset
+        self.name_fields = tuple(name_fields)
+        self.empty_label = empty_label
+        self.resolved: tuple[str, Any] | None = None  # (raw value, object) once cleaned
+
+    def to_python(self, value):
+        raw = str(value or "").strip()
+        if not raw:
+            return None
+        found = self._resolve(raw)
+        self.resolved = (raw, found)
+        return found
+
+    def _resolve(self, raw: str):
+        if raw.isdigit():
+            found = self.queryset.filter(pk=int(raw)).first()
+            if found is None:
+                raise forms.ValidationError(
+                    gettext("找不到编号为 %(value)s 的%(noun)s（或无权查看），已忽略此条件。")
+                    % {"value": raw, "noun": self.label},
+                    code="unknown",
+                )
+            return found
+        query = search.parse(raw)
+        if query is None:
+            return None
+        exact = Q()
+        for field in self.name_fields:
+            exact |= Q(**{field: query.text})
+        candidates = list(
+            self.queryset.filter(exact | search.matches(query, self.name_fields))
+            .annotate(is_exact=Case(When(exact, then=1), default=0, output_field=IntegerField()))
+            .order_by("-is_exact", *self.queryset.query.order_by)[: SUGGESTIONS + 1]
+        )
+        if candidates and (candidates[0].is_exact or len(candidates) == 1):
+            return candidates[0]
+        if not candidates:
+            raise forms.ValidationError(
+                gettext("找不到名称含“%(value)s”的%(noun)s（或无权查看），已忽略此条件。")
+                % {"value": query.text, "noun": self.label},
+                code="unknown",
+            )
+        names = "、".join(str(c) for c in candidates[:SUGGESTIONS])
+        more = "……" if len(candidates) > SUGGESTIONS else ""
+        raise forms.ValidationError(
+            gettext(
+                "“%(value)s”对应多个%(noun)s：%(names)s%(more)s，请输入完整名称。已忽略此条件。"
+            )
+            % {"value": query.text, "noun": self.label, "names": names, "more": more},
+            code="ambiguous",
+        )
+
+    def prepare_value(self, value):
+        """What the widget shows: the chosen object's id in a ``<select>``, its
+        name in the text box."""
+        if self.resolved is not None and self.resolved[1] is not None:
+            raw, found = self.resolved
+            if str(value).strip() == raw:
+                return found.pk if isinstance(self.widget, forms.Select) else str(found)
+        return value
+
+
+class NamedObjectFilter(django_filters.filters.QuerySetRequestMixin, django_filters.Filter):
+    """A filter on one unit or vice-mayor, by id or by name (:class:`NamedObjectField`)."""
+
+    field_class = NamedObjectField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
 def _year_and_scope_choices(filterset: django_filters.FilterSet, years: list[int]) -> None:
-    """The year choices, and the unit and vice-mayor choices fetched with one plain
-    query each: rendering a ModelChoiceField iterates its queryset with
-    .iterator(), which on PostgreSQL is a server-side cursor (DECLARE / FETCH /
-    CLOSE round trips)."""
+    """The year choices; for the unit and vice-mayor filters, a ``<select>`` of the
+    readable ones while there are at most :data:`SELECT_LIMIT` (one plain query
+    each, capped), else a text box where a name is typed."""
     filterset.filters["year"].extra["choices"] = [(str(y), _("%(y)s年") % {"y": y}) for y in years]
     for name in ("unit", "mayor"):
         field = filterset.form.fields[name]
-        assert isinstance(field, forms.ModelChoiceField) and field.queryset is not None
-        field.widget.choices = [("", field.empty_label)] + [
-            (obj.pk, field.label_from_instance(obj)) for obj in field.queryset
-        ]
+        assert isinstance(field, NamedObjectField)
+        first = list(field.queryset[: SELECT_LIMIT + 1])
+        widget: forms.Widget
+        if len(first) <= SELECT_LIMIT:
+            widget = FastSelect()
+            widget.choices = [("", field.empty_label)] + [(obj.pk, str(obj)) for obj in first]
+        else:
+            widget = forms.TextInput(
+                attrs={
+                    "type": "search",
+                    "placeholder": gettext("输入名称，如“%(example)s”")
+                    % {"example": str(first[0])},
+                    "maxlength": search.MAX_LENGTH,
+                }
+            )
+        field.widget = widget
 
 
 class ProjectFilter(django_filters.FilterSet):
@@ -81,19 +182,18 @@ class ProjectFilter(django_filters.FilterSet):
     category = django_filters.ChoiceFilter(
         label=_("类别"), choices=Category.choices, empty_label=_("全部类别"), widget=FastSelect
     )
-    unit = django_filters.ModelChoiceFilter(
+    unit = NamedObjectFilter(
         label=_("责任单位"),
-        queryset=lambda request: access.visible_units(request.user).order_by("order", "name"),  # type: ignore[arg-type]  # django-filter takes a callable(request); its stub does not
+        queryset=lambda request: access.visible_units(request.user).order_by("order", "name"),
+        name_fields=("name", "full_name"),
         method="filter_unit",
         empty_label=_("全部单位"),
-        widget=FastSelect,
     )
-    mayor = django_filters.ModelChoiceFilter(
+    mayor = NamedObjectFilter(
         label=_("分管市长"),
-        queryset=lambda request: access.visible_mayors(request.user),  # type: ignore[arg-type]  # django-filter takes a callable(request); its stub does not
+        queryset=lambda request: access.visible_mayors(request.user).order_by("order", "name"),
         method="filter_mayor",
         empty_label=_("全部分管市长"),
-        widget=FastSelect,
     )
     colour = django_filters.ChoiceFilter(
         label=_("状态"),
@@ -160,7 +260,7 @@ def project_filterset(request, data=None, *, today: dt.date | None = None) -> Pr
     """The bound filter of the project list for this request.
 
     ``filterset.qs`` holds the projects the user may read, filtered and sorted,
-    annotated with ``with_progress()`` and prefetched for a list (``for_list``).
+    annotated with ``with_page_progress()`` and prefetched for a list (``for_list``).
     The year defaults to that of the dashboard (this year if planned, else the
     latest plan); a year without a plan is replaced by that default.
     """
@@ -180,11 +280,12 @@ def project_filterset(request, data=None, *, today: dt.date | None = None) -> Pr
 
 
 def project_list_queryset(user, *, today: dt.date) -> QuerySet:
-    """Projects the user may read, with progress and the sort keys of the list."""
+    """Projects the user may read, with progress (counted for the page's rows only
+    when sorted by number: ``with_page_progress``) and the sort keys of the list."""
     return (
         access.visible_projects(user)
         .for_list()
-        .with_progress(today)
+        .with_page_progress(today)
         .annotate(
             percent_sort=Coalesce(
                 Cast(F("ms_done"), FloatField()) * 100.0 / NullIf(F("ms_total"), 0),
@@ -220,19 +321,18 @@ class MilestoneFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("搜索"), method="filter_text", widget=forms.TextInput(attrs={"type": "search"})
     )
-    unit = django_filters.ModelChoiceFilter(
+    unit = NamedObjectFilter(
         label=_("责任单位"),
-        queryset=lambda request: access.milestone_units(request.user).order_by("order", "name"),  # type: ignore[arg-type]  # django-filter takes a callable(request); its stub does not
+        queryset=lambda request: access.milestone_units(request.user).order_by("order", "name"),
+        name_fields=("name", "full_name"),
         field_name="unit",
         empty_label=_("全部单位"),
-        widget=FastSelect,
     )
-    mayor = django_filters.ModelChoiceFilter(
+    mayor = NamedObjectFilter(
         label=_("分管市长"),
-        queryset=lambda request: access.milestone_mayors(request.user),  # type: ignore[arg-type]  # django-filter takes a callable(request); its stub does not
+        queryset=lambda request: access.milestone_mayors(request.user).order_by("order", "name"),
         method="filter_mayor",
         empty_label=_("全部分管市长"),
-        widget=FastSelect,
     )
     colour = django_filters.ChoiceFilter(
         label=_("状态"),

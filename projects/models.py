@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -125,6 +126,31 @@ class ProjectQuerySet(models.QuerySet):
         ``Project.on_time_percent`` read them.
         """
         return self.annotate(**milestone_counts("milestones", today, window_days))
+
+    def with_page_progress(self, today: dt.date | None = None, window_days: int | None = None):
+        """The counts of :meth:`with_progress` (same names), each as a correlated
+        COUNT per project: PostgreSQL computes them only for the rows a LIMIT
+        keeps (one page of a list sorted by number), where the join and GROUP BY
+        count every project's milestones first. Sorting or filtering on a count
+        still counts every project, as it must."""
+        today = today or clock.today()
+        window_days = clock.warning_days() if window_days is None else window_days
+        milestones = Milestone.objects.filter(project=OuterRef("pk")).order_by()
+        return self.annotate(
+            **{
+                f"ms_{name}": Coalesce(
+                    Subquery(
+                        (milestones if condition is None else milestones.filter(condition))
+                        .values("project")
+                        .annotate(n=models.Count("pk"))
+                        .values("n")[:1],
+                        output_field=models.IntegerField(),
+                    ),
+                    models.Value(0),
+                )
+                for name, condition in status.count_conditions(today, window_days).items()
+            }
+        )
 
     def for_list(self):
         """What a list of projects shows: plan, mayor, units and persons, in a fixed
@@ -579,11 +605,12 @@ class Milestone(models.Model):
     def status_words(self, today: dt.date | None = None) -> str:
         """:meth:`status_label` with the days late when there are any: 按期完成,
         正常, 临期, 逾期完成 29天, 逾期未完成 3天 (the pages, the admin, the PDFs)."""
-        today = today or clock.today()
-        days = self.days_late(today)
-        if days:
-            return _("%(label)s %(days)s天") % {"label": self.status_label(today), "days": days}
-        return self.status_label(today)
+        return status.milestone_words(
+            due_date=self.due_date,
+            done_date=self.done_date,
+            today=today or clock.today(),
+            window_days=clock.warning_days(),
+        )
 
     @property
     def is_done(self) -> bool:
@@ -816,6 +843,9 @@ class ProgressReport(models.Model):
         indexes = [
             # /review/ lists reports waiting, oldest first.
             models.Index(fields=["review_state", "created_at"], name="report_review_idx"),
+            # The dashboards' newest reports (最新进展填报): read backwards, stopping at
+            # the tenth in scope (418 → 11 ms at factor 150, EXPLAIN ANALYZE).
+            models.Index(fields=["created_at", "id"], name="report_recent_idx"),
         ]
 
     def __str__(self) -> str:

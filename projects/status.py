@@ -42,6 +42,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -286,6 +287,22 @@ def days_late(*, due_date: dt.date, done_date: dt.date | None, today: dt.date) -
     if is_red(due_date=due_date, done_date=done_date, today=today):
         return (today - due_date).days
     return 0
+
+
+def milestone_words(
+    *, due_date: dt.date, done_date: dt.date | None, today: dt.date, window_days: int
+) -> str:
+    """One milestone's status in words, with the days late when there are any:
+    按期完成, 正常, 临期, 逾期完成 29天, 逾期未完成 3天 (``Milestone.status_words``
+    and the exports, which read plain rows)."""
+    colour = milestone_colour(
+        due_date=due_date, done_date=done_date, today=today, window_days=window_days
+    )
+    label = colour.milestone_label(done=is_done_by(done_date, today))
+    days = days_late(due_date=due_date, done_date=done_date, today=today)
+    if days:
+        return gettext("%(label)s %(days)s天") % {"label": label, "days": days}
+    return label
 
 
 # --- A group of milestones ----------------------------------------------------------

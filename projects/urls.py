@@ -9,6 +9,7 @@ urlpatterns = [
     path("projects/export.xlsx", dashboard.project_export, name="project_export"),
     path("projects/<int:pk>/", dashboard.project_detail, name="project_detail"),
     path("units/<int:pk>/", dashboard.unit_detail, name="unit_detail"),
+    path("mayors/", dashboard.mayor_list, name="mayor_list"),
     path("mayors/<int:pk>/", dashboard.mayor_detail, name="mayor_detail"),
     path("milestones/<int:pk>/", reporting.milestone_detail, name="milestone_detail"),
     path("milestones/<int:pk>/report/", reporting.milestone_report, name="milestone_report"),

@@ -145,6 +145,12 @@ DATABASES = {
         conn_max_age=envint("DB_CONN_MAX_AGE", 60),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The pages run short queries whose estimated cost grows with the tables until
+    # PostgreSQL JIT-compiles them: at factor 150 the same SQL takes several times
+    # longer with JIT on than off (`python -m bench pages` prints both). Set before
+    # the replica below, which takes the primary's options.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 # An optional read replica (PostgreSQL streaming replication, set up by the operator):
 # GET/HEAD pages read from it, everything else uses the primary (zhucheng/routers.py,
 # README "Read replica"). Its connection options are the primary's. Without

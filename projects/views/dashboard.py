@@ -5,17 +5,20 @@ Views only parse input, ask ``projects.access`` for what the user may read and
 call the selectors in ``projects.dashboard`` and ``projects.filters``.
 """
 
+from types import SimpleNamespace
+
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 
 from common import clock
 from projects import access, charts, review, status
-from projects.dashboard import dashboard_for, pick_plan
-from projects.exports import milestone_rows_xlsx, project_rows_xlsx
+from projects.dashboard import dashboard_for, mayor_rows, pick_plan
+from projects.exports import ExportFile, build_milestone_export, build_project_export
 from projects.filters import milestone_filterset, project_filterset
 from projects.models import Indicator, Milestone, ProgressReport, Project, SubItem
 from projects.services.supervision import supervisions_by_milestone
@@ -32,16 +35,20 @@ def home(request):
     today = clock.today()
     plan, years = pick_plan(request.GET.get("year"), today)
     board = dashboard_for(request.user, plan=plan, today=today)
-    return render(request, "projects/home.html", {"board": board, "years": years})
+    return render(
+        request,
+        "projects/home.html",
+        {"board": board, "years": years, "mayor_list": scope.sees_all},
+    )
 
 
 @login_required
 def project_list(request):
     """``/projects/``: filter, sort, page; ``?format=xlsx`` downloads the same set."""
     today = clock.today()
-    filterset = project_filterset(request, today=today)
     if request.GET.get("format") == "xlsx":
-        return _xlsx_response(filterset)
+        return _workbook_response(build_project_export(request.user, request.GET, today=today))
+    filterset = project_filterset(request, today=today)
     paginator = Paginator(filterset.qs, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -96,42 +103,22 @@ def milestone_list(request):
 @login_required
 def project_export(request):
     """``/projects/export.xlsx``: the filtered list as a workbook."""
-    return _xlsx_response(project_filterset(request))
+    return _workbook_response(build_project_export(request.user, request.GET))
 
 
 @login_required
 def milestone_export(request):
     """``/milestones/export.xlsx``: the milestone list, filtered as on its page, as
     a workbook (what the reader may read only)."""
-    today = clock.today()
-    filterset = milestone_filterset(request, today=today)
-    year = filterset.form.data.get("year", "")
-    title = _("%(year)s年进度节点一览（截至%(date)s）") % {
-        "year": year,
-        "date": today.strftime("%Y-%m-%d"),
-    }
-    milestones = filterset.qs.with_open_supervision()  # type: ignore[attr-defined]  # a MilestoneQuerySet; django-filter's stub says QuerySet
-    body = milestone_rows_xlsx(milestones, title=title, today=today)
-    return _workbook_response(body, f"milestones-{year}.xlsx")
+    return _workbook_response(build_milestone_export(request.user, request.GET))
 
 
-def _workbook_response(body: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(
-        body,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+def _workbook_response(export: ExportFile) -> HttpResponse:
+    response = HttpResponse(export.content, content_type=export.content_type)
+    response["Content-Disposition"] = (
+        content_disposition_header(True, export.filename) or "attachment"
     )
-    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
     return response
-
-
-def _xlsx_response(filterset) -> HttpResponse:
-    year = filterset.data.get("year", "")
-    title = _("%(year)s年项目进展一览（导出于%(date)s）") % {
-        "year": year,
-        "date": clock.today().strftime("%Y-%m-%d"),
-    }
-    body = project_rows_xlsx(filterset.qs, title=title)
-    return _workbook_response(body, f"projects-{year}.xlsx")
 
 
 @login_required
@@ -183,6 +170,31 @@ def project_detail(request, pk):
             "reports": reports,
             "indicator_chart": chart,
             "today": today,
+        },
+    )
+
+
+MAYOR_PAGE_SIZE = 50
+
+
+@login_required
+def mayor_list(request):
+    """``/mayors/``: every vice-mayor's portfolio of the year, paged (the dashboard
+    shows the first cards only). For those who read the whole city."""
+    if not access.scope_for(request.user).sees_all:
+        raise PermissionDenied
+    today = clock.today()
+    plan, years = pick_plan(request.GET.get("year"), today)
+    rows = mayor_rows(request.user, plan=plan, today=today) if plan is not None else []
+    page = Paginator(rows, MAYOR_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "projects/mayor_list.html",
+        {
+            "board": SimpleNamespace(year=plan.year if plan else None, today=today, plan=plan),
+            "years": years,
+            "page": page,
+            "query": urlencode({"year": plan.year}) if plan else "",
         },
     )
 

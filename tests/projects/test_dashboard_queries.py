@@ -89,8 +89,11 @@ def test_query_counts_do_not_grow_with_the_data(client, settings):
     assert small == large
     # The overdue, due-soon and late lists are one query (milestone_lists); the
     # navigation's 督办 count is one more on every page; last year's headline
-    # figures (the same date a year earlier) one more on the dashboards.
-    assert small["/"] <= 13
+    # figures (the same date a year earlier) one more on the dashboards. Every
+    # project is counted in one GROUP BY per table (projects, milestones,
+    # sub-items, indicators) and only the rows shown are fetched (one more); the
+    # vice-mayors are two GROUP BYs, the unit ranking one (issue 18).
+    assert small["/"] <= 19
     assert small["/projects/"] <= 13
     print("queries per page (factor 1 = factor 10):", small)
 
