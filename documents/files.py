@@ -59,6 +59,9 @@ class Kind:
     year: Callable[[dict], int]  # the year whose data the file prints (its data version)
     suffix: str = ".pdf"
     content_type: str = "application/pdf"
+    attachment: bool = False  # served as a download rather than shown inline
+    # What else the file prints that the year's data version does not cover.
+    extra_version: Callable[[dict], str] | None = None
 
 
 KINDS: dict[str, Kind] = {}
@@ -72,7 +75,11 @@ def register(kind: Kind) -> Kind:
 def current_version(kind: str, params: dict) -> str | None:
     """The data version a file of ``kind`` for ``params`` must carry; None when
     its year has no plan. The ONE place the data version is computed."""
-    return data_version(KINDS[kind].year(params))
+    spec = KINDS[kind]
+    version = data_version(spec.year(params))
+    if version is None or spec.extra_version is None:
+        return version
+    return _digest(version, spec.extra_version(params))[:16]
 
 
 def _digest(*parts: str) -> str:
