@@ -7,5 +7,6 @@ class DocumentsConfig(AppConfig):
     verbose_name = _("打印文件")
 
     def ready(self) -> None:
-        # Registers the PDF kinds with the file store, in web and worker processes alike.
-        from documents import pdfs  # noqa: F401
+        # Registers the PDF and export kinds with the file store, in web and
+        # worker processes alike.
+        from documents import exports, pdfs  # noqa: F401

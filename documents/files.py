@@ -59,6 +59,9 @@ class Kind:
     year: Callable[[dict], int]  # the year whose data the file prints (its data version)
     suffix: str = ".pdf"
     content_type: str = "application/pdf"
+    attachment: bool = False  # served as a download rather than shown inline
+    # What else the file prints that the year's data version does not cover.
+    extra_version: Callable[[dict], str] | None = None
 
 
 KINDS: dict[str, Kind] = {}
@@ -72,9 +75,12 @@ def register(kind: Kind) -> Kind:
 def current_version(kind: str, params: dict) -> str | None:
     """The data version a file of ``kind`` for ``params`` must carry; None when
     its year has no plan. The ONE place the data version is computed."""
-    if kind in PRINTS:  # the PDFs: only what that report prints
-        return report_version(kind, params)
-    return data_version(KINDS[kind].year(params))
+    spec = KINDS[kind]
+    # The PDFs by what each report prints; the list exports by their year.
+    version = report_version(kind, params) if kind in PRINTS else data_version(spec.year(params))
+    if version is None or spec.extra_version is None:
+        return version
+    return _digest(version, spec.extra_version(params))[:16]
 
 
 def _digest(*parts: str) -> str:

@@ -7,4 +7,7 @@ urlpatterns = [
     path("reports/<int:year>/units/<int:unit_id>.pdf", views.unit_card, name="pdf_unit"),
     path("reports/<int:year>/responsibility.pdf", views.responsibility, name="pdf_responsibility"),
     path("reports/bulletin.pdf", views.bulletin, name="pdf_bulletin"),
+    # The list exports: built through the file store (their pages live in projects).
+    path("projects/export.xlsx", views.project_export, name="project_export"),
+    path("milestones/export.xlsx", views.milestone_export, name="milestone_export"),
 ]

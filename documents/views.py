@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
@@ -20,10 +20,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from common import clock
-from documents import files
+from documents import exports, files
 from documents import pdfs as reports
 from documents.models import GeneratedFile
 from projects import access
+from projects.exports import ExportFile, build_milestone_export, build_project_export
 
 REFRESH_SECONDS = 3
 get_or_retry = require_http_methods(["GET", "HEAD", "POST"])
@@ -43,9 +44,15 @@ def _serve(request, kind: str, params: dict, what: str) -> HttpResponseBase:
         except FileNotFoundError:  # removed from the storage meanwhile: build it again
             files.file_forget(row=row)
             return _serve(request, kind, params, what)
-        response = FileResponse(handle, content_type=files.KINDS[kind].content_type)
+        spec = files.KINDS[kind]
+        response: HttpResponseBase
+        if spec.attachment:  # a workbook download (a few MB): sent whole, as before
+            with handle:
+                response = HttpResponse(handle.read(), content_type=spec.content_type)
+        else:
+            response = FileResponse(handle, content_type=spec.content_type)
         response["Content-Disposition"] = (
-            content_disposition_header(False, row.filename) or "inline"
+            content_disposition_header(spec.attachment, row.filename) or "inline"
         )
         response["Cache-Control"] = "private, no-cache"
         return response
@@ -103,3 +110,33 @@ def bulletin(request):
             raise Http404("as_of must be YYYY-MM-DD") from exc
     what = _("督查通报（截至%(date)s）") % {"date": as_of.isoformat()}
     return _serve(request, "bulletin", reports.bulletin_params(as_of, portion), what)
+
+
+# --- the list exports (XLSX) ---------------------------------------------------
+
+
+def _export(request, kind: str, build, what: str) -> HttpResponseBase:
+    params = exports.export_params(request.user, request.GET)
+    if params is None:  # no plan at all: an empty workbook, built here
+        export: ExportFile = build(request.user, request.GET)
+        response = HttpResponse(export.content, content_type=export.content_type)
+        response["Content-Disposition"] = (
+            content_disposition_header(True, export.filename) or "attachment"
+        )
+        return response
+    return _serve(request, kind, params, what)
+
+
+@get_or_retry
+@login_required
+def project_export(request):
+    """``/projects/export.xlsx``: the filtered project list as a workbook."""
+    return _export(request, "project_export", build_project_export, _("项目进展一览（Excel）"))
+
+
+@get_or_retry
+@login_required
+def milestone_export(request):
+    """``/milestones/export.xlsx``: the milestone list, filtered as on its page, as
+    a workbook (what the reader may read only)."""
+    return _export(request, "milestone_export", build_milestone_export, _("进度节点一览（Excel）"))

@@ -1373,3 +1373,63 @@ EXTENSION_STATE_WORDS: "dict[str, StrOrPromise]" = {
     State.ACCEPTED: _("已批准"),
     State.RETURNED: _("不予批准"),
 }
+
+
+class ImportRun(models.Model):
+    """One confirmed import of a targets workbook, written by a task
+    (``projects.tasks.run_import``). The upload itself stays in the shared cache
+    (``projects.importing.uploads``); the run holds what the user confirmed and,
+    once written, the outcome the admin shows. A second confirm of the same
+    choices while a run is queued or running joins it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("导入中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("未导入")
+
+    PENDING = (Status.QUEUED, Status.RUNNING)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("导入人"),
+        on_delete=models.CASCADE,
+        related_name="import_runs",
+    )
+    year = models.PositiveIntegerField(_("年度"))
+    digest = models.CharField(_("文件 SHA-256"), max_length=64)
+    filename = models.CharField(_("文件名"), max_length=255, blank=True)
+    fingerprint = models.CharField(_("预览指纹"), max_length=64)
+    # The sheet, the column mapping and the decisions about unknown names.
+    choices = models.JSONField(_("导入选择"), default=dict)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    summary = models.TextField(_("结果"), blank=True)
+    warnings = models.JSONField(_("提示"), default=list, blank=True)
+    errors = models.JSONField(_("未导入原因"), default=list, blank=True)
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
+        constraints = [
+            # A confirm of choices already being imported joins that run.
+            models.UniqueConstraint(
+                fields=["user", "fingerprint"],
+                condition=Q(status__in=["queued", "running"]),
+                name="import_run_one_pending_per_preview",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("%(year)s 年度目标导入（%(status)s）") % {
+            "year": self.year,
+            "status": self.get_status_display(),
+        }
+
+    @property
+    def pending(self) -> bool:
+        return self.status in self.PENDING

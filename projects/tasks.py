@@ -1,11 +1,13 @@
 """The daily jobs as tasks, scheduled by Celery beat (``CELERY_BEAT_SCHEDULE`` in
 settings): the same services as ``manage.py send_reminders`` and
-``manage.py escalate_supervision``, both safe to run twice a day."""
+``manage.py escalate_supervision``, both safe to run twice a day; and the write
+of a confirmed targets import (``run_import``)."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
+from projects.services.import_runs import import_run_execute
 from projects.services.reminders import reminders_send_due
 from projects.services.supervision import supervision_escalate_due
 
@@ -34,3 +36,11 @@ def escalate_supervision() -> dict[str, int]:
         "resent": len(run.resent),
         "failed": len(run.failed),
     }
+
+
+@shared_task(acks_late=True)  # type: ignore[untyped-decorator]  # celery ships no types
+def run_import(pk: int) -> None:
+    """Write a confirmed targets import (``projects.services.import_runs``): all or
+    nothing; a message delivered again after a worker stopped re-runs it, since
+    the stopped write was rolled back."""
+    import_run_execute(pk=pk)

@@ -10,7 +10,10 @@
    confirmed as new or matched to a known one, nearest first), and the dry run's
    list of changes. Changing a choice shows the preview again.
 3. **Confirm**: the same choices, only if they are the ones previewed; the import
-   runs all or nothing and the user lands on the project list with the counts.
+   is written by a task (``projects.services.import_runs``), all or nothing, and
+   the user lands on the project list with the counts: at once with no broker,
+   else after a 导入中 page (``import/run/<id>/``) that refreshes until the
+   worker is done. Confirming again while it runs joins the same run.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext
@@ -43,7 +46,8 @@ from projects.importing.results import (
 )
 from projects.importing.uploads import Upload, find_upload, forget_upload, keep_upload, read_upload
 from projects.importing.workbook import max_bytes, size_label
-from projects.models import PlanYear
+from projects.models import ImportRun, PlanYear
+from projects.services.import_runs import import_run_start
 from projects.services.targets import (
     YEAR_RANGE,
     targets_export,
@@ -55,6 +59,8 @@ logger = logging.getLogger("zhucheng.importing")
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DIGEST = re.compile(r"^[0-9a-f]{64}$")
+# How often the page of an import being written refreshes itself.
+RUN_REFRESH_SECONDS = 3
 # Longest list of changes a preview shows (all are counted).
 PREVIEW_CHANGES = 500
 
@@ -201,6 +207,11 @@ class TargetsImportAdmin(admin.ModelAdmin):
                 name="projects_project_import_review",
             ),
             path(
+                "import/run/<int:pk>/",
+                view(self.import_run_view),
+                name="projects_project_import_run",
+            ),
+            path(
                 "export-targets/",
                 view(self.export_targets_view),
                 name="projects_project_export_targets",
@@ -284,7 +295,7 @@ class TargetsImportAdmin(admin.ModelAdmin):
         result = self._dry_run(upload, sheet, mapping, year, choices, request.user)
         fingerprint = _fingerprint(upload, year, sheet, mapping, result.unknown_names)
         if confirm and result.ok and form.cleaned_data["previewed"] == fingerprint:
-            return self._confirm(request, upload, sheet, mapping, year, choices)
+            return self._confirm(request, upload, sheet, mapping, year, choices, fingerprint)
         if confirm and not result.ok:
             messages.error(request, gettext("没有导入：请先处理下面列出的问题。"))
         elif confirm:
@@ -323,29 +334,58 @@ class TargetsImportAdmin(admin.ModelAdmin):
             result.errors.append(RowError(None, "", str(exc)))
             return result
 
-    def _confirm(self, request, upload, sheet, mapping, year, choices):
-        table = read_upload(upload, mapping=mapping, sheet=sheet or None)
-        result = targets_import_table(
-            table=table, year=year, dry_run=False, user=request.user, names=choices
+    def _confirm(self, request, upload, sheet, mapping, year, choices, fingerprint):
+        run = import_run_start(
+            user=request.user,
+            upload=upload,
+            year=year,
+            sheet=sheet,
+            mapping=mapping,
+            names=choices,
+            fingerprint=fingerprint,
         )
-        if result.errors:
-            # The database changed since the preview (another import, an edit).
+        return self._run_outcome(request, run)
+
+    def _run_outcome(self, request, run: ImportRun):
+        """Where a run leads: its page while it is written; once done, the project
+        list with the counts; once refused, the review page with the reasons."""
+        if run.pending:
+            return HttpResponseRedirect(reverse("admin:projects_project_import_run", args=[run.pk]))
+        if run.status == ImportRun.Status.FAILED:
             messages.error(
                 request,
                 gettext("导入未完成，没有写入任何数据：%(errors)s")
-                % {"errors": "；".join(str(e) for e in result.errors[:20])},
+                % {"errors": "；".join(run.errors)},
             )
-            review = reverse("admin:projects_project_import_review", args=[upload.digest])
-            return HttpResponseRedirect(f"{review}?{urlencode({'year': year, 'sheet': sheet})}")
-        forget_upload(request.user.pk, upload.digest)
+            review = reverse("admin:projects_project_import_review", args=[run.digest])
+            query = urlencode({"year": run.year, "sheet": run.choices.get("sheet", "")})
+            return HttpResponseRedirect(f"{review}?{query}")
         messages.success(
             request,
             gettext("%(year)d 年度目标导入完成。%(summary)s")
-            % {"year": result.year, "summary": result.summary()},
+            % {"year": run.year, "summary": run.summary},
         )
-        for warning in result.warnings:
+        for warning in run.warnings:
             messages.warning(request, warning)
         return HttpResponseRedirect(reverse("admin:projects_project_changelist"))
+
+    def import_run_view(self, request, pk: int):
+        """``import/run/<id>/``: 导入中 until the task has written the run (the page
+        refreshes itself), then where :meth:`_run_outcome` leads."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        run = ImportRun.objects.filter(pk=pk, user=request.user).first()
+        if run is None:
+            raise Http404
+        if not run.pending:
+            return self._run_outcome(request, run)
+        context = self._context(
+            request, _("导入年度目标：导入中"), run=run, refresh=RUN_REFRESH_SECONDS
+        )
+        response = TemplateResponse(request, "admin/projects/project/import_run.html", context)
+        response.status_code = 202
+        response["Cache-Control"] = "no-store"
+        return response
 
     # --- downloads -------------------------------------------------------------
 

@@ -10,15 +10,14 @@ from types import SimpleNamespace
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header, urlencode
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from common import clock
 from projects import access, charts, review, status
 from projects.dashboard import dashboard_for, mayor_rows, pick_plan
-from projects.exports import ExportFile, build_milestone_export, build_project_export
 from projects.filters import milestone_filterset, project_filterset
 from projects.models import Indicator, Milestone, ProgressReport, Project, SubItem
 from projects.services.supervision import supervisions_by_milestone
@@ -47,7 +46,9 @@ def project_list(request):
     """``/projects/``: filter, sort, page; ``?format=xlsx`` downloads the same set."""
     today = clock.today()
     if request.GET.get("format") == "xlsx":
-        return _workbook_response(build_project_export(request.user, request.GET, today=today))
+        query = request.GET.copy()
+        query.pop("format", None)
+        return redirect(f"{reverse('project_export')}?{query.urlencode()}")
     filterset = project_filterset(request, today=today)
     paginator = Paginator(filterset.qs, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
@@ -98,27 +99,6 @@ def milestone_list(request):
             "can_send": access.can_send_supervision(request.user),
         },
     )
-
-
-@login_required
-def project_export(request):
-    """``/projects/export.xlsx``: the filtered list as a workbook."""
-    return _workbook_response(build_project_export(request.user, request.GET))
-
-
-@login_required
-def milestone_export(request):
-    """``/milestones/export.xlsx``: the milestone list, filtered as on its page, as
-    a workbook (what the reader may read only)."""
-    return _workbook_response(build_milestone_export(request.user, request.GET))
-
-
-def _workbook_response(export: ExportFile) -> HttpResponse:
-    response = HttpResponse(export.content, content_type=export.content_type)
-    response["Content-Disposition"] = (
-        content_disposition_header(True, export.filename) or "attachment"
-    )
-    return response
 
 
 @login_required
