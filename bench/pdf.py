@@ -10,8 +10,10 @@ second (wall time, and per CPU second: the machine may be shared), peak
 memory. Aim: the annual report in parts within 1 GB at ≥ 8 pages/s.
 
 ``BENCH_REPORTS=bulletin`` measures only the reports named (comma-separated).
-``BENCH_REUSE=postgres://…/db`` renders from that database, already seeded
-(e.g. a copy of ``zhucheng_x150``), instead of seeding the benchmark's own.
+``BENCH_REUSE=1`` (as for ``bench.pages``) renders from the benchmark's database
+as it is, seeded before (e.g. ``BENCH_DATABASE_URL`` naming a copy of a
+``seed_scale --factor 150 --year 2026`` database); ``BENCH_REUSE=postgres://…/db``
+renders from that other database.
 """
 
 from __future__ import annotations
@@ -90,6 +92,8 @@ def run() -> None:
 
     factor = int(os.environ.get("BENCH_FACTOR", "150"))
     reuse = os.environ.get("BENCH_REUSE", "")
+    if reuse == "1":  # the benchmark's own database, seeded before
+        reuse = os.environ["DATABASE_URL"]
     env = dict(os.environ, ZHUCHENG_TODAY="")
     if reuse:
         env["DATABASE_URL"] = reuse
