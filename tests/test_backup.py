@@ -22,8 +22,11 @@ from django.core import serializers
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command, execute_from_command_line
 
+from assessment.models import AssessmentScheme, ComputeRun
+from documents.models import GeneratedFile
 from projects.models import (
     Evidence,
+    ImportRun,
     Milestone,
     ProgressReport,
     Project,
@@ -282,6 +285,39 @@ def _fill_every_table(media) -> None:
     level.answer_days += 1
     level.save()
     report.milestone.unit.titles.create(year=2010, name="质量工作先进单位", reason="演示")
+    # The task records: a compute run, an import run, a generated file.
+    finished = dt.datetime(2010, 9, 28, 5, 6, 7, 890123, dt.UTC)
+    ComputeRun.objects.create(
+        scheme=AssessmentScheme.objects.order_by("pk").first(),
+        requested_by=reviewer,
+        status="done",
+        units=3,
+        started_at=finished,
+        finished_at=finished,
+    )
+    ImportRun.objects.create(
+        user=users.get(username="admin"),
+        year=2010,
+        digest="a" * 64,
+        filename="附件.xlsx",
+        fingerprint="b" * 64,
+        choices={"sheet": "2010年"},
+        status="done",
+        summary="已导入 33 个项目。",
+        finished_at=finished,
+    )
+    GeneratedFile.objects.create(
+        key="c" * 64,
+        family="d" * 64,
+        kind="annual",
+        params={"year": 2010, "portion": "city"},
+        status="done",
+        file=ContentFile(PDF_BYTES, name="2010年度绩效考核报告.pdf"),
+        filename="2010年度绩效考核报告.pdf",
+        pages=1,
+        attempts=1,
+        finished_at=finished,
+    )
     request = {"user_agent": "Mozilla/5.0", "ip_address": "10.0.0.8", "username": "zhijian"}
     request |= {"http_accept": "text/html", "path_info": "/accounts/login/"}
     attempt = AccessAttempt.objects.create(

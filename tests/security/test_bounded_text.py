@@ -33,6 +33,7 @@ from assessment.models import (
     AssessmentEntry,
     AssessmentItem,
     AssessmentScheme,
+    ComputeRun,
     ItemScore,
     TitleAward,
 )
@@ -48,6 +49,7 @@ from projects.forms import (
 from projects.models import (
     DeadlineExtension,
     Evidence,
+    ImportRun,
     ProgressReport,
     Reminder,
     Supervision,
@@ -121,6 +123,10 @@ def world(city, media):
         new_due_date=city.plan.last_day,
         reason="延期理由",
         progress="目前进展",
+    )
+    ComputeRun.objects.create(scheme=scheme, requested_by=city.olivia)
+    ImportRun.objects.create(
+        user=city.adam, year=2010, digest="a" * 64, filename="附件.xlsx", fingerprint="b" * 64
     )
     return scheme
 

@@ -14,7 +14,13 @@ ADMIN_POSTS = ["/admin/projects/project/add/", "/admin/login/"]
 def test_every_url_refuses_a_post_without_csrf_token(city, who):
     client = Client(enforce_csrf_checks=True)
     client.force_login(getattr(city, who))
-    ids = {"pk": city.ms_zhijian.pk, "unit_id": city.zhijian.pk, "item_id": 1, "year": 2010}
+    ids = {
+        "pk": city.ms_zhijian.pk,
+        "unit_id": city.zhijian.pk,
+        "item_id": 1,
+        "run_id": 1,
+        "year": 2010,
+    }
     failures = []
     urls = [
         reverse(name, kwargs={key: ids.get(key, "x") for key in conv})

@@ -106,7 +106,11 @@ def foreign(city, settings, tmp_path):
         evidence_name="objection.pdf",
         lodged_by=city.bob,
     )
+    from assessment.models import ComputeRun
+
+    run = ComputeRun.objects.create(scheme=item.category.scheme, requested_by=city.olivia)
     return {
+        "compute_run": run,
         "self": own,
         "objection": objection,
         "report": report,
@@ -144,6 +148,7 @@ def outside_alice(city, foreign) -> dict[str, list[dict]]:
             {"year": 2010, "unit_id": city.shangwu.pk, "item_id": foreign["self"].item_id}
         ],
         "assessment_objection_evidence": [{"pk": foreign["objection"].pk}],
+        "assessment_compute_run": [{"year": 2010, "run_id": foreign["compute_run"].pk}],
     }
 
 

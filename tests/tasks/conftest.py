@@ -29,6 +29,7 @@ from urllib.parse import quote
 
 import pytest
 from django.db import connection
+from kombu import pools as kombu_pools
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 START_SECONDS = 180  # a loaded 2-core machine imports Django and WeasyPrint slowly
@@ -179,6 +180,10 @@ def celery_worker(_database_in_a_file, django_db_blocker, tmp_path_factory):
             if app._pool is not None:
                 app._pool.force_close_all()
             app._pool = None
+            # kombu keeps producer and connection pools per broker URL in module
+            # globals; the next module's worker on the same URL must not be handed
+            # the pool just closed ("Acquire on closed pool").
+            kombu_pools.reset()
     finally:
         process.terminate()  # warm shutdown: the solo pool finishes its task first
         try:
