@@ -278,35 +278,21 @@ def test_submit_service_refuses_a_closed_year(frozen, city):
 @pytest.mark.django_db(transaction=True)
 def test_two_reviewers_accepting_at_once_accept_once(city):
     """The services lock the milestone row: the second decision waits for the
-    first and then finds the report already decided (on PostgreSQL). SQLite
-    refuses the second writer outright; either way exactly one acceptance."""
-    import threading
-
-    from django.db import OperationalError, connection
-
+    first and then finds the report already decided: exactly one acceptance."""
     report = factories.make_report(city.ms_zhijian, city.alice)
     progress.progress_report_head_approve(report=report, user=city.helen)
-    barrier = threading.Barrier(2)
-    outcomes = []
 
     def accept():
         try:
-            barrier.wait()
             progress.progress_report_accept(
                 report=ProgressReport.objects.get(pk=report.pk), user=city.olivia
             )
-            outcomes.append("accepted")
-        except (progress.ReviewStateError, OperationalError) as exc:
-            outcomes.append(type(exc).__name__)
-        finally:
-            connection.close()
+            return "accepted"
+        except progress.ReviewStateError:
+            return "ReviewStateError"
 
-    threads = [threading.Thread(target=accept) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(outcomes)[0] == "OperationalError" or "ReviewStateError" in outcomes
+    outcomes = at_the_same_moment(accept, accept, lock_milestone=city.ms_zhijian)
+    assert sorted(outcomes) == ["ReviewStateError", "accepted"], outcomes
     assert outcomes.count("accepted") == 1
     transitions = report.history.filter(review_state="accepted").count()
     assert transitions == 1
@@ -468,7 +454,6 @@ def test_a_double_click_arriving_at_once_decides_once_and_tells_the_other(city):
     click): both read "submitted"; the service decides under the lock, so one
     approves and the other gets the kind message."""
     from django.contrib.messages import get_messages
-    from django.db import OperationalError, connection
     from django.test import Client
 
     report = factories.make_report(city.ms_zhijian, city.alice)
@@ -482,17 +467,12 @@ def test_a_double_click_arriving_at_once_decides_once_and_tells_the_other(city):
     results = at_the_same_moment(*map(approve, clients), lock_milestone=city.ms_zhijian)
     assert state(report) == Review.HEAD_APPROVED
     assert report.history.filter(review_state=Review.HEAD_APPROVED).count() == 1
-    # SQLite may refuse a request outright ("database table is locked"); PostgreSQL
-    # lets both wait for the lock and answers both.
-    responses = [r for r in results if not isinstance(r, OperationalError)]
-    assert all(r.status_code == 302 for r in responses)
-    approved = [r for r in responses if r.url == reverse("review")]
-    told = [r for r in responses if r.url == review_url(report)]
-    assert len(approved) <= 1 and len(approved) + len(told) == len(responses)
+    assert all(r.status_code == 302 for r in results), results
+    approved = [r for r in results if r.url == reverse("review")]
+    told = [r for r in results if r.url == review_url(report)]
+    assert (len(approved), len(told)) == (1, 1)
     for r in told:
         assert any("该填报已处理" in str(m) for m in get_messages(r.wsgi_request))
-    if connection.vendor == "postgresql":
-        assert (len(approved), len(told)) == (1, 1)
 
 
 # --- one state machine: access, services and pages agree (issue 11) -----------
