@@ -24,7 +24,7 @@ from assessment.procedure import Stage
 from common import evidence
 from common.timestamps import ClockDateTimeField
 from projects.status import on_time_percent, percent_done
-from responsibility.models import Unit
+from responsibility.models import JURISDICTION_KINDS, Unit, home_jurisdiction_id
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -55,8 +55,17 @@ class SchemeQuerySet(models.QuerySet):
 
 
 class AssessmentScheme(models.Model):
-    """An assessment scheme (考核办法) for one year and one kind of assessed unit."""
+    """An assessment scheme (考核办法) of one jurisdiction, for one year and one kind
+    of assessed unit (a city's bureaus, a city's counties, a county's townships)."""
 
+    jurisdiction = models.ForeignKey(
+        Unit,
+        verbose_name=_("辖区"),
+        on_delete=models.PROTECT,
+        related_name="assessment_schemes",
+        default=home_jurisdiction_id,
+        limit_choices_to={"kind__in": JURISDICTION_KINDS},
+    )
     year = models.PositiveSmallIntegerField(
         _("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
     )
@@ -143,8 +152,11 @@ class AssessmentScheme(models.Model):
         verbose_name_plural = _("考核办法")
         ordering = ["-year", "unit_kind"]
         constraints = [
-            # One scheme per year for each kind of assessed unit.
-            models.UniqueConstraint(fields=["year", "unit_kind"], name="scheme_one_per_year_kind"),
+            # One scheme per jurisdiction and year for each kind of assessed unit.
+            models.UniqueConstraint(
+                fields=["jurisdiction", "year", "unit_kind"],
+                name="scheme_one_per_jurisdiction_year_kind",
+            ),
             # Grade bands are ordered: 优秀 > 良好 > 合格 ≥ 0.
             models.CheckConstraint(
                 condition=Q(pass_from__gte=0)

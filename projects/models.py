@@ -28,7 +28,13 @@ from projects.status import (
     milestone_colour,
     percent_done,
 )
-from responsibility.models import Person, Unit, ViceMayor
+from responsibility.models import (
+    JURISDICTION_KINDS,
+    Person,
+    Unit,
+    ViceMayor,
+    home_jurisdiction_id,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -36,11 +42,19 @@ if TYPE_CHECKING:
 
 
 class PlanYear(models.Model):
-    """One year's red-header document (年度责任制文件), e.g. 诸政发〔2010〕12号."""
+    """One year's red-header document (年度责任制文件), e.g. 诸政发〔2010〕12号, of one
+    jurisdiction: each city and county runs its own programme (issue 17)."""
 
+    jurisdiction = models.ForeignKey(
+        Unit,
+        verbose_name=_("辖区"),
+        on_delete=models.PROTECT,
+        related_name="plans",
+        default=home_jurisdiction_id,
+        limit_choices_to={"kind__in": JURISDICTION_KINDS},
+    )
     year = models.PositiveSmallIntegerField(
         _("年度"),
-        unique=True,
         validators=[MinValueValidator(2000), MaxValueValidator(2100)],
     )
     doc_number = models.CharField(_("文号"), max_length=60, blank=True)
@@ -56,8 +70,11 @@ class PlanYear(models.Model):
     class Meta:
         verbose_name = _("年度责任制文件")
         verbose_name_plural = _("年度责任制文件")
-        ordering = ["-year"]
+        ordering = ["-year", "jurisdiction__order", "jurisdiction__name"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "year"], name="planyear_one_per_jurisdiction_year"
+            ),
             # Plans are yearly; anything else is a typing error.
             models.CheckConstraint(
                 condition=Q(year__gte=2000) & Q(year__lte=2100), name="planyear_year_sane"

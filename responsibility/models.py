@@ -6,30 +6,75 @@ assessment is in ``assessment``, the year plan in ``projects``.
 """
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from common.timestamps import ClockDateTimeField
 
+JURISDICTION_KINDS = ("province", "city", "county", "township")  # Unit.Kind values
+JURISDICTION_DEPTH = 4  # province → city → county → township
+
+
+def existing_home_jurisdiction() -> "Unit | None":
+    """The home jurisdiction if it exists (see :func:`home_jurisdiction`)."""
+    name = getattr(settings, "ZHUCHENG_HOME_JURISDICTION", "诸城市")
+    return Unit.objects.filter(name=name, kind__in=JURISDICTION_KINDS).order_by("pk").first()
+
+
+def home_jurisdiction() -> "Unit":
+    """The deployment's own jurisdiction (``settings.ZHUCHENG_HOME_JURISDICTION``,
+    诸城市 by default): the default owner of plans, units and vice-mayors that are
+    created without naming one, so that a single-city deployment never has to."""
+    found = existing_home_jurisdiction()
+    if found is not None:
+        return found
+    name = getattr(settings, "ZHUCHENG_HOME_JURISDICTION", "诸城市")
+    with transaction.atomic():
+        unit, _created = Unit.objects.get_or_create(
+            name=name,
+            jurisdiction=None,
+            defaults={"kind": "city", "full_name": f"{name}人民政府"},
+        )
+    return unit
+
+
+def home_jurisdiction_id() -> int:
+    return home_jurisdiction().pk
+
+
+class UnitQuerySet(models.QuerySet):
+    def responsible(self):
+        """Units that carry work (bureaus, offices, ...), not jurisdiction nodes."""
+        return self.exclude(kind__in=JURISDICTION_KINDS)
+
+    def jurisdictions(self):
+        return self.filter(kind__in=JURISDICTION_KINDS)
+
 
 class Unit(models.Model):
-    """A responsible unit (责任单位).
+    """A responsible unit (责任单位), or a jurisdiction (行政区划).
 
-    Bureaus of the city government carry projects; counties and townships form
-    a jurisdiction tree (city → county → township) so that the Taizhou practice,
-    where townships are assessed, fits the same model.
+    Bureaus of a government carry projects; the province, city, county and
+    township nodes are jurisdictions (``JURISDICTION_KINDS``) and form a tree
+    (province → city → county → township) through ``jurisdiction``: every unit
+    belongs to the jurisdiction whose government it works for (a bureau to its
+    city; a county to the city above it, which assesses it; the root to none).
+    A jurisdiction may run its own programme (``projects.PlanYear``), and names
+    are unique within a jurisdiction only: every city has a 质监局.
     """
 
     class Kind(models.TextChoices):
         BUREAU = "bureau", _("市直部门")
         OFFICE = "office", _("市政府办公室")
+        PROVINCE = "province", _("省")
+        CITY = "city", _("市")
         COUNTY = "county", _("县市区")
         TOWNSHIP = "township", _("乡镇(街道)")
         OTHER = "other", _("其他单位")
 
-    name = models.CharField(_("简称"), max_length=60, unique=True)
+    name = models.CharField(_("简称"), max_length=60)
     full_name = models.CharField(_("全称"), max_length=120, blank=True)
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.BUREAU)
     parent = models.ForeignKey(
@@ -40,11 +85,26 @@ class Unit(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
     )
+    jurisdiction = models.ForeignKey(
+        "self",
+        verbose_name=_("所属辖区"),
+        null=True,
+        blank=True,
+        default=home_jurisdiction_id,
+        on_delete=models.PROTECT,
+        related_name="members",
+        limit_choices_to={"kind__in": JURISDICTION_KINDS},
+        help_text=_("单位为其工作的政府所在的辖区；辖区本身填上级辖区。"),
+    )
     order = models.PositiveIntegerField(_("排序"), default=0)
     is_active = models.BooleanField(_("启用"), default=True)
+    is_sample = models.BooleanField(
+        _("演示样例"), default=False, help_text=_("演示数据中的示例辖区或单位，非真实数据。")
+    )
     updated_at = ClockDateTimeField(_("更新时间"), auto_now=True)
 
     history = HistoricalRecords()
+    objects = UnitQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("责任单位")
@@ -53,6 +113,18 @@ class Unit(models.Model):
         constraints = [
             # A unit cannot be its own parent (deeper cycles are refused in clean()).
             models.CheckConstraint(condition=~Q(parent=models.F("id")), name="unit_not_own_parent"),
+            models.CheckConstraint(
+                condition=~Q(jurisdiction=models.F("id")), name="unit_not_own_jurisdiction"
+            ),
+            # Names are unique within a jurisdiction (every city has a 质监局).
+            models.UniqueConstraint(
+                fields=["jurisdiction", "name"], name="unit_name_unique_per_jurisdiction"
+            ),
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=Q(jurisdiction__isnull=True),
+                name="unit_name_unique_at_root",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -79,6 +151,10 @@ class Unit(models.Model):
     @property
     def display_name(self) -> str:
         return self.full_name or self.name
+
+    @property
+    def is_jurisdiction(self) -> bool:
+        return self.kind in JURISDICTION_KINDS
 
 
 class Person(models.Model):
@@ -115,8 +191,16 @@ class ViceMayorQuerySet(models.QuerySet):
 class ViceMayor(models.Model):
     """A supervising vice-mayor (分管市长) and the portfolio they oversee."""
 
-    name = models.CharField(_("姓名"), max_length=40, unique=True)
+    name = models.CharField(_("姓名"), max_length=40)
     title = models.CharField(_("职务"), max_length=60, default="副市长")
+    jurisdiction = models.ForeignKey(
+        Unit,
+        verbose_name=_("所属辖区"),
+        on_delete=models.PROTECT,
+        related_name="vice_mayors",
+        default=home_jurisdiction_id,
+        limit_choices_to={"kind__in": JURISDICTION_KINDS},
+    )
     portfolio = models.CharField(_("分管领域"), max_length=200, blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -137,6 +221,12 @@ class ViceMayor(models.Model):
         verbose_name = _("分管市长")
         verbose_name_plural = _("分管市长")
         ordering = ["order", "name"]
+        constraints = [
+            # Matched by name in the importer, within the jurisdiction's programme.
+            models.UniqueConstraint(
+                fields=["jurisdiction", "name"], name="vicemayor_name_unique_per_jurisdiction"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.title}）" if self.title else self.name

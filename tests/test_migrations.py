@@ -108,3 +108,73 @@ def test_a_database_from_before_the_move_keeps_its_assessment_rows_and_permissio
     assert not ContentType.objects.filter(
         app_label="responsibility", model="assessmentscheme"
     ).exists()
+
+
+BEFORE_JURISDICTIONS = [
+    ("responsibility", "0005_assessment_moves_to_its_own_app"),
+    ("projects", "0009_import_run"),
+    ("assessment", "0006_compute_run"),
+]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_single_city_database_moves_into_its_home_jurisdiction_with_nothing_lost(settings):
+    """Issue 17: a database of one city (no jurisdictions) is migrated forward; its
+    units, vice-mayors, plans and schemes all belong to the home jurisdiction,
+    which is created once, and every row and name is kept."""
+    settings.ZHUCHENG_HOME_JURISDICTION = "诸城市"
+    old = _migrate(BEFORE_JURISDICTIONS)
+    OldUnit = old.get_model("responsibility", "Unit")
+    OldMayor = old.get_model("responsibility", "ViceMayor")
+    OldPlan = old.get_model("projects", "PlanYear")
+    OldPlanHistory = old.get_model("projects", "HistoricalPlanYear")
+    OldProject = old.get_model("projects", "Project")
+    OldScheme = old.get_model("assessment", "AssessmentScheme")
+
+    bureau = OldUnit.objects.create(name="质监局", full_name="诸城市质量技术监督局")
+    county = OldUnit.objects.create(name="海门街道", kind="township")
+    OldMayor.objects.create(name="王世和")
+    plans = [OldPlan.objects.create(year=year, title=f"{year}年责任制") for year in (2010, 2011)]
+    OldPlanHistory.objects.create(
+        id=plans[0].pk,
+        year=2010,
+        title="2010年责任制",
+        is_closed=False,
+        updated_at=dt.datetime(2010, 3, 1, tzinfo=dt.UTC),
+        history_date=dt.datetime(2010, 3, 1, tzinfo=dt.UTC),
+        history_type="+",
+    )
+    OldProject.objects.create(plan=plans[0], number=16, name="电梯安全", category="product")
+    OldScheme.objects.create(year=2010, name="2010年度考核办法", unit_kind="bureau")
+
+    _migrate(_latest())
+
+    from assessment.models import AssessmentScheme
+    from projects.models import PlanYear, Project
+    from responsibility.models import Unit, ViceMayor
+
+    home = Unit.objects.get(jurisdiction__isnull=True)
+    assert (home.name, home.kind) == ("诸城市", Unit.Kind.CITY)
+    assert Unit.objects.count() == 3
+    assert set(Unit.objects.filter(jurisdiction=home).values_list("pk", flat=True)) == {
+        bureau.pk,
+        county.pk,
+    }
+    assert Unit.objects.get(pk=bureau.pk).full_name == "诸城市质量技术监督局"
+    assert ViceMayor.objects.get().jurisdiction == home
+    assert list(PlanYear.objects.order_by("year").values_list("year", "jurisdiction")) == [
+        (2010, home.pk),
+        (2011, home.pk),
+    ]
+    assert PlanYear.objects.get(year=2010).history.get().jurisdiction_id == home.pk
+    assert Project.objects.get().plan.year == 2010
+    assert AssessmentScheme.objects.get().jurisdiction == home
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_empty_database_gets_no_jurisdiction_from_the_migrations():
+    _migrate(BEFORE_JURISDICTIONS)
+    _migrate(_latest())
+    from responsibility.models import Unit
+
+    assert not Unit.objects.exists()

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from projects.models import ProgressReport
-from responsibility.models import Unit
+from responsibility.models import Unit, home_jurisdiction
 from tests.projects.reporting_support import report_data
 from zhucheng.routers import PIN_COOKIE, PRIMARY, REPLICA, replica_reads
 
@@ -140,10 +140,11 @@ def test_a_failed_post_still_pins_its_user(client, city, replica):
 
 
 def test_a_read_after_a_write_in_the_same_request_uses_the_primary(city, replica):
+    home = home_jurisdiction()
     with replica_reads(), Served() as served:
         Unit.objects.count()
         assert served.sql(REPLICA) and served.sql(PRIMARY) == []
-        Unit.objects.create(name="新成立的局")
+        Unit.objects.create(name="新成立的局", jurisdiction=home)
         assert Unit.objects.filter(name="新成立的局").exists()
     assert served.sql(REPLICA) == [served.sql(REPLICA)[0]]
     primary = [s.split()[0] for s in served.sql(PRIMARY)]

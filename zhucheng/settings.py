@@ -393,6 +393,11 @@ EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", "false")
 
 # --- Domain settings -------------------------------------------------------
 
+# The deployment's own jurisdiction: plans, units and vice-mayors created without
+# naming a jurisdiction belong to it (issue 17). A province deployment names its
+# province; every city and county below it is then a jurisdiction of its own.
+ZHUCHENG_HOME_JURISDICTION = os.environ.get("ZHUCHENG_HOME_JURISDICTION", "诸城市")
+
 # A milestone turns amber this many days before it falls due (DESIGN.md, status rules).
 ZHUCHENG_WARNING_DAYS = envint("ZHUCHENG_WARNING_DAYS", 7)
 

@@ -57,7 +57,13 @@ from projects.models import (
     ProjectUnit,
     SubItem,
 )
-from responsibility.models import Person, Unit, ViceMayor
+from responsibility.models import (
+    Person,
+    Unit,
+    ViceMayor,
+    existing_home_jurisdiction,
+    home_jurisdiction,
+)
 
 logger = logging.getLogger("zhucheng.importing")
 
@@ -104,8 +110,15 @@ class _Writes:
 
 
 class _Differ:
-    def __init__(self, plan: TargetsPlan, result: ImportResult, choices: NameChoices):
+    def __init__(
+        self,
+        plan: TargetsPlan,
+        result: ImportResult,
+        choices: NameChoices,
+        jurisdiction: Unit | None,
+    ):
         self.plan = plan
+        self.jurisdiction = jurisdiction
         self.result = result
         self.choices = choices
         self.unknown: dict[str, UnknownName] = {}
@@ -118,21 +131,27 @@ class _Differ:
 
     def load(self) -> None:
         year = self.plan.year
-        self.units = {u.name: u for u in Unit.objects.all()}
+        # Names are known within the jurisdiction whose programme this is: every
+        # city has a 质监局, and another jurisdiction's is not this one's.
+        j = self.jurisdiction
+        units = Unit.objects.filter(jurisdiction=j) if j else Unit.objects.none()
+        self.units = {u.name: u for u in units}
         full = defaultdict(list)
         for u in self.units.values():
             if u.full_name:
                 full[u.full_name].append(u)
         self.units_by_full = {k: v[0] for k, v in full.items() if len(v) == 1}
-        self.mayors = {m.name: m for m in ViceMayor.objects.all()}
-        self.persons = {(p.unit_id, p.name): p for p in Person.objects.select_related("unit")}
+        mayors = ViceMayor.objects.filter(jurisdiction=j) if j else ViceMayor.objects.none()
+        persons = Person.objects.filter(unit__jurisdiction=j) if j else Person.objects.none()
+        self.mayors = {m.name: m for m in mayors}
+        self.persons = {(p.unit_id, p.name): p for p in persons.select_related("unit")}
         self.by_pk = {
             Unit: {u.pk: u for u in self.units.values()},
             ViceMayor: {m.pk: m for m in self.mayors.values()},
             Person: {p.pk: p for p in self.persons.values()},
         }
-        self.plan_year = PlanYear.objects.filter(year=year).first()
-        projects = list(Project.objects.filter(plan__year=year)) if self.plan_year else []
+        self.plan_year = PlanYear.objects.filter(jurisdiction=j, year=year).first() if j else None
+        projects = list(Project.objects.filter(plan=self.plan_year)) if self.plan_year else []
         self.projects = {p.number: p for p in projects}
         ids = [p.pk for p in projects]
         self.assignments = defaultdict(list)
@@ -163,7 +182,9 @@ class _Differ:
             if unit is not None:
                 self.units[name] = unit  # the workbook's name for a known unit
         if unit is None:
-            unit = Unit(name=name, full_name=full, kind=Unit.Kind.BUREAU)
+            unit = Unit(
+                name=name, full_name=full, kind=Unit.Kind.BUREAU, jurisdiction=self.jurisdiction
+            )
             self.units[name] = unit
             self.w.units.append(unit)
             self._created("units", name)
@@ -201,7 +222,7 @@ class _Differ:
             if mayor is not None:
                 self.mayors[name] = mayor
         if mayor is None:
-            mayor = ViceMayor(name=name)
+            mayor = ViceMayor(name=name, jurisdiction=self.jurisdiction)
             if title := self.plan.mayor_titles.get(name):
                 mayor.title = title
             self.mayors[name] = mayor
@@ -328,7 +349,9 @@ class _Differ:
     def diff(self) -> None:
         if self.plan_year is None:
             title = self.plan.title or f"{self.plan.year}年质量兴市项目化推进工作责任制"
-            self.plan_year = PlanYear(year=self.plan.year, title=title[:200])
+            self.plan_year = PlanYear(
+                jurisdiction=self.jurisdiction, year=self.plan.year, title=title[:200]
+            )
             self.w.plan = self.plan_year
             self.result.plan_created = True
         for spec in self.plan.projects:
@@ -582,6 +605,12 @@ class _Differ:
                 model.objects.bulk_update(objs, fields, batch_size=BATCH)
                 record_history(model, [o.pk for o in objs], "~", user)
 
+        if self.jurisdiction is None:
+            # A first import into an empty database: the home jurisdiction is made
+            # now, with the plan, and not when the workbook is only looked at.
+            self.jurisdiction = home_jurisdiction()
+            for obj in [*w.units, *w.mayors, *([w.plan] if w.plan else [])]:
+                obj.jurisdiction = self.jurisdiction
         create(Unit, w.units)
         create(Person, w.persons)
         create(ViceMayor, w.mayors)
@@ -677,12 +706,19 @@ def _match(specs: list, existing: list) -> tuple[list[tuple], list]:
 
 
 def apply_plan(
-    plan: TargetsPlan, *, dry_run: bool, user=None, names: NameChoices | None = None
+    plan: TargetsPlan,
+    *,
+    dry_run: bool,
+    user=None,
+    names: NameChoices | None = None,
+    jurisdiction: Unit | None = None,
 ) -> ImportResult:
     """Diff ``plan`` against the database and, unless ``dry_run``, write it,
     all or nothing. A unit, person or vice-mayor the database does not know is
     written only when ``names`` says it is new (or stands for a known one); else
-    it is listed in ``result.unknown_names`` and the import refused."""
+    it is listed in ``result.unknown_names`` and the import refused. Names are
+    matched, and the plan written, in ``jurisdiction`` (the home one by default)."""
+    jurisdiction = jurisdiction or existing_home_jurisdiction()
     result = ImportResult(year=plan.year, dry_run=dry_run, rows=plan.rows)
     if plan.errors:
         result.errors = list(plan.errors)
@@ -694,8 +730,12 @@ def apply_plan(
         with transaction.atomic():
             if not dry_run:
                 # One import of a year at a time.
-                list(PlanYear.objects.select_for_update().filter(year=plan.year))
-            differ = _Differ(plan, result, names or NameChoices())
+                list(
+                    PlanYear.objects.select_for_update().filter(
+                        jurisdiction=jurisdiction, year=plan.year
+                    )
+                )
+            differ = _Differ(plan, result, names or NameChoices(), jurisdiction)
             differ.load()
             differ.diff()
             result.unknown_names = list(differ.unknown.values())

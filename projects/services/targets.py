@@ -25,7 +25,7 @@ from projects.importing.results import (
     name_key,
 )
 from projects.importing.workbook import ReadTable, max_bytes, read_targets_workbook, size_label
-from responsibility.models import Person, Unit, ViceMayor
+from responsibility.models import Person, Unit, ViceMayor, existing_home_jurisdiction
 
 YEAR_RANGE = range(2000, 2101)
 
@@ -68,6 +68,7 @@ def targets_import(
     sheet: str | None = None,
     names: NameChoices | None = None,
     allow_new: bool = False,
+    jurisdiction: Unit | None = None,
 ) -> ImportResult:
     """Import the annex workbook ``file`` (path, bytes or binary file) into ``year``.
 
@@ -80,7 +81,9 @@ def targets_import(
     names the sheet read, the rows skipped and the columns not imported. A unit,
     person or vice-mayor the database does not know is refused (listed in
     ``result.unknown_names`` with the nearest known names) unless ``names`` says
-    what it is, or ``allow_new`` takes every unknown name as new.
+    what it is, or ``allow_new`` takes every unknown name as new. The plan is
+    ``jurisdiction``'s (the home jurisdiction's when not given), and names are
+    known within it.
     """
     names = names or NameChoices(allow_new=allow_new)
     if failed := _year_error(year, dry_run):
@@ -91,7 +94,14 @@ def targets_import(
         result = ImportResult(year=year, dry_run=dry_run)
         result.errors.append(RowError(None, "", str(exc)))
         return result
-    return targets_import_table(table=table, year=year, dry_run=dry_run, user=user, names=names)
+    return targets_import_table(
+        table=table,
+        year=year,
+        dry_run=dry_run,
+        user=user,
+        names=names,
+        jurisdiction=jurisdiction,
+    )
 
 
 def targets_import_table(
@@ -101,13 +111,18 @@ def targets_import_table(
     dry_run: bool = False,
     user=None,
     names: NameChoices | None = None,
+    jurisdiction: Unit | None = None,
 ) -> ImportResult:
     """Import a workbook already read by ``read_targets_workbook``; the result
     carries how it was read (sheet, notes, skipped rows, unknown columns)."""
     if failed := _year_error(year, dry_run):
         return failed
     result = apply_plan(
-        plan_targets(table.dataset, year, table.keys), dry_run=dry_run, user=user, names=names
+        plan_targets(table.dataset, year, table.keys),
+        dry_run=dry_run,
+        user=user,
+        names=names,
+        jurisdiction=jurisdiction,
     )
     result.sheet = table.sheet
     result.notes = list(table.notes)
@@ -120,20 +135,26 @@ class NameNotFound(ValueError):
     """A name given as "the same as a known one" that is not known."""
 
 
-def targets_name_choices(*, allow_new: bool = False, same: Mapping[str, str]) -> NameChoices:
+def targets_name_choices(
+    *, allow_new: bool = False, same: Mapping[str, str], jurisdiction: Unit | None = None
+) -> NameChoices:
     """Decisions from the command line: ``same`` maps a name in the workbook to
-    a known unit (short or full name), person or vice-mayor by name; raises
-    :class:`NameNotFound` naming a known name that does not exist."""
+    a known unit (short or full name), person or vice-mayor by name, within
+    ``jurisdiction`` (the home one by default); raises :class:`NameNotFound`
+    naming a known name that does not exist there."""
+    jurisdiction = jurisdiction or existing_home_jurisdiction()
     same_as: dict[str, int] = {}
     for name, known in same.items():
         found = False
-        for unit in Unit.objects.filter(Q(name=known) | Q(full_name=known)):
+        units = Unit.objects.filter(jurisdiction=jurisdiction)
+        for unit in units.filter(Q(name=known) | Q(full_name=known)):
             same_as[name_key("units", name)] = unit.pk
             found = True
-        for person in Person.objects.filter(name=known).select_related("unit"):
+        persons = Person.objects.filter(unit__jurisdiction=jurisdiction, name=known)
+        for person in persons.select_related("unit"):
             same_as[name_key("persons", name, person.unit.name)] = person.pk
             found = True
-        for mayor in ViceMayor.objects.filter(name=known):
+        for mayor in ViceMayor.objects.filter(jurisdiction=jurisdiction, name=known):
             same_as[name_key("mayors", name)] = mayor.pk
             found = True
         if not found:

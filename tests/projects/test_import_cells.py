@@ -104,7 +104,11 @@ def test_unit_marked_lead_in_brackets_becomes_the_lead_with_its_person():
         ("经信局", "刘志刚", False, 1),
         ("商务局", "陈建民", False, 2),
     ]
-    assert sorted(Unit.objects.values_list("name", flat=True)) == ["商务局", "市质监局", "经信局"]
+    assert sorted(Unit.objects.responsible().values_list("name", flat=True)) == [
+        "商务局",
+        "市质监局",
+        "经信局",
+    ]
 
 
 def test_lead_marked_on_a_later_row_moves_to_the_front_of_the_project():
@@ -132,7 +136,7 @@ def test_unit_with_its_full_name_in_brackets_is_the_known_unit(typed):
         file=simple([row(责任单位=typed, 完成时限="年底")]), year=2012, allow_new=False
     )
     assert [str(e) for e in result.errors] == []
-    assert list(Unit.objects.values_list("name", "full_name")) == [
+    assert list(Unit.objects.responsible().values_list("name", "full_name")) == [
         ("质监局", "诸城市质量技术监督局")
     ]
     assert ProjectUnit.objects.get().unit.name == "质监局"
@@ -140,7 +144,7 @@ def test_unit_with_its_full_name_in_brackets_is_the_known_unit(typed):
 
 def test_new_unit_with_full_name_in_brackets_is_created_with_both_names():
     imported(simple([row(责任单位="质监局（诸城市质量技术监督局）", 完成时限="年底")]))
-    assert list(Unit.objects.values_list("name", "full_name")) == [
+    assert list(Unit.objects.responsible().values_list("name", "full_name")) == [
         ("质监局", "诸城市质量技术监督局")
     ]
 
@@ -423,7 +427,7 @@ def test_zero_width_characters_do_not_make_a_look_alike_unit():
         year=2012,
     )
     assert [str(e) for e in result.errors] == []
-    assert list(Unit.objects.values_list("name", flat=True)) == ["质监局"]
+    assert list(Unit.objects.responsible().values_list("name", flat=True)) == ["质监局"]
     assert counts(result)["units"] == (0, 0, 1)
 
 
@@ -493,7 +497,7 @@ def test_nul_in_cells_is_removed_before_the_database(kind, dry_run):
         assert not Project.objects.exists()
     else:
         assert list(Project.objects.values_list("name", "target")) == [("实施名牌战略", "目标")]
-        assert list(Unit.objects.values_list("name", flat=True)) == ["质监局"]
+        assert list(Unit.objects.responsible().values_list("name", flat=True)) == ["质监局"]
         assert list(Person.objects.values_list("name", flat=True)) == ["王磊"]
         assert list(SubItem.objects.values_list("name", flat=True)) == ["争创名牌"]
 

@@ -185,7 +185,7 @@ def test_look_alike_unit_is_the_known_unit(known, typed):
     cells[HEADER.index("责任单位")] = typed
     result = targets_import(file=simple([cells]), year=2012)
     assert [str(e) for e in result.errors] == []
-    assert list(Unit.objects.values_list("name", flat=True)) == ["质监局"]
+    assert list(Unit.objects.responsible().values_list("name", flat=True)) == ["质监局"]
 
 
 @pytest.mark.parametrize("typed", ["\u202e局监质", "质\u2066监\u2069局", "\u200f质监局"])
