@@ -4,7 +4,13 @@ Views never filter by permission themselves; they ask here. An object outside
 the user's reach is a 404 (its existence is not revealed); a user who may read
 an object but not change it gets a 403.
 
-- administrators and the mayor's office (reviewers) read everything;
+- jurisdictions (issue 17): every programme belongs to a jurisdiction; a user
+  reads their own jurisdiction's, and the office (and administrators) of a
+  higher jurisdiction also read the programmes below it, read-only: every
+  decision (review, 督办, extension) is taken only in the user's own
+  jurisdiction. Anything of another jurisdiction is 404. A deployment
+  administrator attached to no unit reads and writes everywhere;
+- administrators and the mayor's office (reviewers) read their programmes whole;
 - a vice-mayor reads the projects of their portfolio (supervised as a whole or
   through a sub-item);
 - bureau clerks and heads read their own unit's work, and clerks report on
@@ -22,7 +28,7 @@ import enum
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth import models as auth
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
@@ -30,6 +36,7 @@ from projects import review, supervision
 from projects.models import (
     Indicator,
     Milestone,
+    PlanYear,
     ProgressReport,
     Project,
     ProjectUnit,
@@ -38,7 +45,8 @@ from projects.models import (
     SupervisionFile,
 )
 from responsibility import roles
-from responsibility.models import Person, Unit, ViceMayor
+from responsibility.jurisdictions import below, jurisdictions, subtree_ids
+from responsibility.models import Person, Unit, ViceMayor, existing_home_jurisdiction
 
 User = auth.User | auth.AnonymousUser
 
@@ -54,15 +62,31 @@ class Reach(enum.Enum):
 
 @dataclasses.dataclass(frozen=True)
 class Scope:
-    """What part of the plan a user may read."""
+    """What part of the plan a user may read.
+
+    ``jurisdiction`` is where the user works and decides; ``readable`` the ids of
+    the jurisdictions whose programmes they read (None: every one)."""
 
     reach: Reach
     unit: Unit | None = None
     mayor: ViceMayor | None = None
+    jurisdiction: Unit | None = None
+    readable: frozenset[int] | None = None
 
     @property
     def sees_all(self) -> bool:
-        return self.reach is Reach.ALL
+        """Reads everything in the deployment (no filter needed)."""
+        return self.reach is Reach.ALL and self.readable is None
+
+    def reads(self, jurisdiction_id: int | None) -> bool:
+        return self.readable is None or jurisdiction_id in self.readable
+
+    def writes(self, jurisdiction_id: int | None) -> bool:
+        """Decides in that jurisdiction: only in the user's own (a deployment
+        administrator attached to none: everywhere)."""
+        if self.jurisdiction is None:
+            return self.readable is None and self.reach is Reach.ALL
+        return jurisdiction_id == self.jurisdiction.pk
 
 
 def scope_for(user: User) -> Scope:
@@ -80,36 +104,153 @@ def _compute_scope(user: User) -> Scope:
     if not user.is_authenticated:
         return Scope(Reach.NONE)
     if roles.has_role(user, roles.ADMIN) or roles.has_role(user, roles.REVIEWER):
-        return Scope(Reach.ALL)
+        unit = user_unit(user)
+        home = None if unit is None else unit if unit.is_jurisdiction else unit.jurisdiction
+        if home is None:
+            return Scope(Reach.ALL)
+        # The office of the only programmes there are (a single city) reads them
+        # all: no filter, as before jurisdictions (one query, no id list).
+        below_home = jurisdictions().filter(below(home.pk)).values("pk")
+        if not PlanYear.objects.exclude(jurisdiction__in=below_home).exists():
+            return Scope(Reach.ALL, jurisdiction=home)
+        return Scope(Reach.ALL, jurisdiction=home, readable=subtree_ids(home))
     if roles.has_role(user, roles.VICE_MAYOR):
-        mayor = ViceMayor.objects.filter(user=user).first()
-        return Scope(Reach.MAYOR, mayor=mayor) if mayor else Scope(Reach.NONE)
+        mayor = ViceMayor.objects.filter(user=user).select_related("jurisdiction").first()
+        if mayor is None:
+            return Scope(Reach.NONE)
+        return Scope(
+            Reach.MAYOR,
+            mayor=mayor,
+            jurisdiction=mayor.jurisdiction,
+            readable=frozenset([mayor.jurisdiction_id]),
+        )
     unit = user_unit(user)
     if unit is not None and (
         roles.has_role(user, roles.CLERK) or roles.has_role(user, roles.UNIT_HEAD)
     ):
-        return Scope(Reach.UNIT, unit=unit)
+        home = unit if unit.is_jurisdiction else unit.jurisdiction
+        return Scope(
+            Reach.UNIT,
+            unit=unit,
+            jurisdiction=home,
+            readable=frozenset([home.pk]) if home else frozenset(),
+        )
     return Scope(Reach.NONE)
 
 
+def readable_jurisdictions(user: User) -> frozenset[int] | None:
+    """Ids of the jurisdictions whose programmes the user reads (None: all)."""
+    return scope_for(user).readable
+
+
+def can_read_jurisdiction(user: User, jurisdiction_id: int | None) -> bool:
+    scope = scope_for(user)
+    return scope.reach is not Reach.NONE and scope.reads(jurisdiction_id)
+
+
+def page_jurisdiction(user: User, raw: str | None = None) -> Unit | None:
+    """The jurisdiction whose programme a page shows: ``?j=<id>`` when the user
+    reads it, else the user's own (a deployment administrator's: the home one).
+    An id the user may not read is not an error: the page shows their own."""
+    scope = scope_for(user)
+    if raw:
+        try:
+            pk = int(str(raw).strip())
+        except ValueError:
+            pk = None
+        if pk is not None and scope.reach is not Reach.NONE and scope.reads(pk):
+            found = Unit.objects.jurisdictions().filter(pk=pk).first()
+            if found is not None:
+                return found
+    if scope.jurisdiction is not None:
+        return scope.jurisdiction
+    return existing_home_jurisdiction()
+
+
+def writes_in(user: User, jurisdiction_id: int | None) -> bool:
+    """Whether the user may decide (review, 督办, extensions) in that jurisdiction."""
+    return scope_for(user).writes(jurisdiction_id)
+
+
+def _unit_jurisdiction(user: User, unit_id: int) -> int | None:
+    """The jurisdiction of a unit, remembered for the request on the user object."""
+    cache: dict[int, int | None] = user.__dict__.setdefault("_zhucheng_unit_jurisdiction", {})
+    if unit_id not in cache:
+        cache[unit_id] = (
+            Unit.objects.filter(pk=unit_id).values_list("jurisdiction_id", flat=True).first()
+        )
+    return cache[unit_id]
+
+
+def decides_for_unit(user: User, unit_id: int | None) -> bool:
+    """Whether the user's office decisions reach work of ``unit_id`` (a unit works
+    in its jurisdiction's programme)."""
+    scope = scope_for(user)
+    if scope.jurisdiction is None:
+        return scope.writes(None)
+    if unit_id is None:
+        return True
+    return scope.writes(_unit_jurisdiction(user, unit_id))
+
+
+def own_programme(user: User) -> Q:
+    """Filter on units (``unit__jurisdiction``-relative lookups are the caller's)
+    for the office's decisions: the user's own jurisdiction only."""
+    scope = scope_for(user)
+    if scope.jurisdiction is None:
+        return Q() if scope.writes(None) else Q(pk__in=[])
+    return Q(jurisdiction=scope.jurisdiction.pk)
+
+
+def _prefixed(condition: Q, prefix: str) -> Q:
+    """``condition`` (on a unit) seen from a related model through ``prefix``."""
+    result = Q()
+    result.connector, result.negated = condition.connector, condition.negated
+    for child in condition.children:
+        if isinstance(child, Q):
+            result.children.append(_prefixed(child, prefix))
+        else:
+            key, value = child
+            result.children.append((prefix + key, value))
+    return result
+
+
 def user_unit(user: User) -> Unit | None:
-    """The unit the user works for, or None."""
+    """The unit the user works for, or None: one query per request, with the unit's
+    jurisdiction (remembered on the user object, "none" included)."""
     if not user.is_authenticated:
         return None
-    try:
-        return user.membership.unit
-    except ObjectDoesNotExist:  # no Membership row for this account
-        return None
+    if _UNIT_CACHE in user.__dict__:
+        return user.__dict__[_UNIT_CACHE]
+    from responsibility.models import Membership
+
+    membership = Membership.objects.filter(user=user).select_related("unit__jurisdiction").first()
+    unit = membership.unit if membership is not None else None
+    if membership is not None:
+        user.membership = membership
+    user.__dict__[_UNIT_CACHE] = unit
+    return unit
+
+
+_UNIT_CACHE = "_zhucheng_unit"
 
 
 # --- Querysets the user may read ----------------------------------------------
+
+
+def _in_readable(scope: Scope, queryset, path: str):
+    """``queryset`` cut to the readable jurisdictions (``path``: the lookup from
+    the model to the plan's jurisdiction id)."""
+    if scope.readable is None:
+        return queryset
+    return queryset.filter(**{f"{path}__in": sorted(scope.readable)})
 
 
 def visible_projects(user: User, queryset=None):
     queryset = Project.objects.all() if queryset is None else queryset
     scope = scope_for(user)
     if scope.reach is Reach.ALL:
-        return queryset
+        return _in_readable(scope, queryset, "plan__jurisdiction")
     if scope.reach is Reach.MAYOR and scope.mayor is not None:
         return queryset.for_mayor(scope.mayor)
     if scope.reach is Reach.UNIT and scope.unit is not None:
@@ -121,7 +262,7 @@ def visible_subitems(user: User, queryset=None):
     queryset = SubItem.objects.all() if queryset is None else queryset
     scope = scope_for(user)
     if scope.reach is Reach.ALL:
-        return queryset
+        return _in_readable(scope, queryset, "project__plan__jurisdiction")
     if scope.reach is Reach.MAYOR and scope.mayor is not None:
         return queryset.for_mayor(scope.mayor)
     if scope.reach is Reach.UNIT and scope.unit is not None:
@@ -133,7 +274,7 @@ def visible_milestones(user: User, queryset=None):
     queryset = Milestone.objects.all() if queryset is None else queryset
     scope = scope_for(user)
     if scope.reach is Reach.ALL:
-        return queryset
+        return _in_readable(scope, queryset, "project__plan__jurisdiction")
     if scope.reach is Reach.MAYOR and scope.mayor is not None:
         return queryset.for_mayor(scope.mayor)
     if scope.reach is Reach.UNIT and scope.unit is not None:
@@ -146,7 +287,7 @@ def visible_indicators(user: User, queryset=None):
     queryset = Indicator.objects.all() if queryset is None else queryset
     scope = scope_for(user)
     if scope.reach is Reach.ALL:
-        return queryset
+        return _in_readable(scope, queryset, "project__plan__jurisdiction")
     if scope.reach is Reach.MAYOR and scope.mayor is not None:
         return queryset.for_mayor(scope.mayor)
     if scope.reach is Reach.UNIT and scope.unit is not None:
@@ -163,7 +304,7 @@ def visible_units(user: User, queryset=None):
     queryset = Unit.objects.all() if queryset is None else queryset
     scope = scope_for(user)
     if scope.reach is Reach.ALL:
-        return queryset
+        return _in_readable(scope, queryset, "jurisdiction")
     if scope.reach is Reach.MAYOR and scope.mayor is not None:
         projects = Project.objects.for_mayor(scope.mayor)
         return queryset.filter(assignments__project__in=projects.values("pk")).distinct()
@@ -176,7 +317,7 @@ def visible_mayors(user: User, queryset=None):
     queryset = ViceMayor.objects.all() if queryset is None else queryset
     scope = scope_for(user)
     if scope.reach is Reach.ALL:
-        return queryset
+        return _in_readable(scope, queryset, "jurisdiction")
     if scope.reach is Reach.MAYOR and scope.mayor is not None:
         return queryset.filter(pk=scope.mayor.pk)
     return queryset.none()
@@ -291,7 +432,7 @@ def review_stages(user: User, unit_id: int | None = None) -> frozenset[review.St
     """The review stages the user acts at: the office, and the head stage of their
     own unit when head approval is on (of ``unit_id`` when given)."""
     stages = set()
-    if can_review(user):
+    if can_review(user) and decides_for_unit(user, unit_id):
         stages.add(review.Stage.OFFICE)
     if head_approval_on():
         unit = user_unit(user)
@@ -333,7 +474,11 @@ def _waiting_for_decision(user: User, queryset, *, author: str):
     waiting = Q(pk__in=[])
     if review.Stage.OFFICE in stages:
         states = review.states_waiting_for(review.Stage.OFFICE, head_approval=head_approval)
-        waiting |= Q(review_state__in=states) & ~Q(head_approved_by=user)
+        waiting |= (
+            Q(review_state__in=states)
+            & ~Q(head_approved_by=user)
+            & _prefixed(own_programme(user), "milestone__unit__")
+        )
     if review.Stage.HEAD in stages:
         states = review.states_waiting_for(review.Stage.HEAD, head_approval=head_approval)
         waiting |= Q(review_state__in=states, milestone__unit=user_unit(user))
@@ -398,11 +543,17 @@ def can_send_supervision(user: User) -> bool:
     return can_review(user)
 
 
+def can_send_supervision_on(user: User, milestone: Milestone) -> bool:
+    """Whether the office may send a 督办单 about this milestone: one of its own
+    jurisdiction's programme (the plan is loaded with the milestone's project)."""
+    return can_send_supervision(user) and writes_in(user, milestone.project.plan.jurisdiction_id)
+
+
 def supervision_sides(user: User, unit_id: int | None = None) -> frozenset[supervision.Side]:
     """The sides the user acts on for an item addressed to ``unit_id`` (for any
     item when None): the office, and the unit for its own clerks and head."""
     sides = set()
-    if can_review(user):
+    if can_review(user) and decides_for_unit(user, unit_id):
         sides.add(supervision.Side.OFFICE)
     scope = scope_for(user)
     if (
@@ -418,7 +569,7 @@ def visible_supervisions(user: User, queryset=None):
     queryset = Supervision.objects.all() if queryset is None else queryset
     scope = scope_for(user)
     if scope.reach is Reach.ALL:
-        return queryset
+        return _in_readable(scope, queryset, "plan__jurisdiction")
     if scope.reach is Reach.MAYOR and scope.mayor is not None:
         portfolio = Milestone.objects.for_mayor(scope.mayor).filter(supervisions=OuterRef("pk"))
         return queryset.filter(Exists(portfolio))
@@ -442,7 +593,7 @@ def supervision_waiting(user: User, queryset=None):
         if side is supervision.Side.UNIT:
             waiting |= Q(state__in=states, unit=user_unit(user))
         else:
-            waiting |= Q(state__in=states)
+            waiting |= Q(state__in=states) & _prefixed(own_programme(user), "unit__")
     return queryset.filter(waiting)
 
 

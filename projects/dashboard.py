@@ -81,17 +81,26 @@ UNIT_ROWS = 30
 MAYOR_CARDS = 12  # more vice-mayors than this (a province): the first cards, and a link to all
 
 
-def plan_years() -> list[int]:
-    """Years that have a plan, newest first (one query)."""
-    return list(PlanYear.objects.order_by("-year").values_list("year", flat=True))
+def plan_years(jurisdiction: Unit | None = None) -> list[int]:
+    """Years that have a plan of ``jurisdiction`` (of any, when None), newest first
+    (one query)."""
+    plans = PlanYear.objects.all()
+    if jurisdiction is not None:
+        plans = plans.filter(jurisdiction=jurisdiction)
+    return list(plans.order_by("-year").values_list("year", flat=True).distinct())
 
 
-def pick_plan(raw: str | None, today: dt.date | None = None) -> tuple[PlanYear | None, list[int]]:
-    """The plan asked for by ``?year=`` (see :func:`pick_year`) and the years
-    that have a plan, in one query."""
-    plans = {p.year: p for p in PlanYear.objects.order_by("-year")}
-    year = pick_year(raw, list(plans), today)
-    return (plans.get(year) if year is not None else None), list(plans)
+def pick_plan(
+    raw: str | None, today: dt.date | None = None, *, jurisdiction: Unit | None = None
+) -> tuple[PlanYear | None, list[int]]:
+    """The plan of ``jurisdiction`` asked for by ``?year=`` (see :func:`pick_year`)
+    and the years that have one, in one query."""
+    plans = PlanYear.objects.order_by("-year")
+    if jurisdiction is not None:
+        plans = plans.filter(jurisdiction=jurisdiction)
+    by_year = {p.year: p for p in plans}
+    year = pick_year(raw, list(by_year), today)
+    return (by_year.get(year) if year is not None else None), list(by_year)
 
 
 def pick_year(raw: str | None, years: list[int], today: dt.date | None = None) -> int | None:
@@ -393,7 +402,9 @@ def dashboard_for(
     """The figures of ``year`` that ``user`` may read, for the city or narrowed
     to one unit's or one vice-mayor's work."""
     if plan is None and year:
-        plan = PlanYear.objects.filter(year=year).first()
+        plan = PlanYear.objects.filter(
+            year=year, jurisdiction=access.page_jurisdiction(user)
+        ).first()
     return _dashboard(
         plan, year, user=user, unit=unit, mayor=mayor, as_of=today, lists=True, last_year=True
     )
@@ -607,7 +618,9 @@ def _dashboard(
     rows = _project_counts(projects, subitems, indicators, milestones, on)
     headline, trend, due_by_month = _headline_and_trend(milestones, rows, plan.year, on)
     if last_year:
-        before = Milestone.objects.filter(project__plan__year=plan.year - 1)
+        before = Milestone.objects.filter(
+            project__plan__year=plan.year - 1, project__plan__jurisdiction=plan.jurisdiction_id
+        )
         headline.last = _last_year(
             _scoped_milestones(before, user=user, unit=unit, mayor=mayor), plan.year - 1, on
         )

@@ -147,6 +147,16 @@ class NamedObjectFilter(django_filters.filters.QuerySetRequestMixin, django_filt
         super().__init__(*args, **kwargs)
 
 
+def _programme(user, data) -> tuple:
+    """The jurisdiction whose programme a list shows (``?j=``, else the user's own;
+    kept in ``data`` so that the filter form and the export carry it) and the
+    years it has a plan for."""
+    jurisdiction = access.page_jurisdiction(user, data.get("j"))
+    if jurisdiction is not None:
+        data["j"] = str(jurisdiction.pk)
+    return jurisdiction, plan_years(jurisdiction) if jurisdiction is not None else []
+
+
 def _year_and_scope_choices(filterset: django_filters.FilterSet, years: list[int]) -> None:
     """The year choices; for the unit and vice-mayor filters, a ``<select>`` of the
     readable ones while there are at most :data:`SELECT_LIMIT` (one plain query
@@ -173,6 +183,8 @@ def _year_and_scope_choices(filterset: django_filters.FilterSet, years: list[int
 
 
 class ProjectFilter(django_filters.FilterSet):
+    # The programme shown (``_programme``): kept across the form's submissions.
+    j = django_filters.NumberFilter(method="filter_programme", widget=forms.HiddenInput)
     year = django_filters.ChoiceFilter(
         label=_("年度"), field_name="plan__year", choices=(), empty_label=None, widget=FastSelect
     )
@@ -236,6 +248,9 @@ class ProjectFilter(django_filters.FilterSet):
         _year_and_scope_choices(self, years)
         self.today = today
 
+    def filter_programme(self, queryset, name, value):
+        return queryset  # already cut to the programme by ``project_filterset``
+
     def filter_text(self, queryset, name, value):
         """Name or target, or the project number (16, 第16项): ``projects.search``."""
         return search.filter_text(queryset, value, ["name", "target"], number="number")
@@ -265,14 +280,16 @@ def project_filterset(request, data=None, *, today: dt.date | None = None) -> Pr
     latest plan); a year without a plan is replaced by that default.
     """
     today = today or clock.today()
-    years = plan_years()
     data = (request.GET if data is None else data).copy()
+    jurisdiction, years = _programme(request.user, data)
     year = pick_year(data.get("year"), years, today)
     if year is not None:
         data["year"] = str(year)
     return ProjectFilter(
         data,
-        queryset=project_list_queryset(request.user, today=today),
+        queryset=project_list_queryset(request.user, today=today).filter(
+            plan__jurisdiction=jurisdiction
+        ),
         request=request,
         years=years,
         today=today,
@@ -311,6 +328,8 @@ class MilestoneFilter(django_filters.FilterSet):
     """Filters of ``/milestones/``: a year's milestones by unit, vice-mayor, status
     (the colours of ``projects.status``, 逾期完成 included) and text."""
 
+    # The programme shown (``_programme``): kept across the form's submissions.
+    j = django_filters.NumberFilter(method="filter_programme", widget=forms.HiddenInput)
     year = django_filters.ChoiceFilter(
         label=_("年度"),
         field_name="project__plan__year",
@@ -366,6 +385,9 @@ class MilestoneFilter(django_filters.FilterSet):
         _year_and_scope_choices(self, years)
         self.today = today
 
+    def filter_programme(self, queryset, name, value):
+        return queryset  # already cut to the programme by ``milestone_filterset``
+
     def filter_text(self, queryset, name, value):
         """The milestone's, project's, sub-item's or unit's name, or the project number (16,
         第16项) or sub-item number (16-2): ``projects.search``."""
@@ -398,13 +420,14 @@ def milestone_filterset(request, data=None, *, today: dt.date | None = None) -> 
     """The bound filter of the milestone list: the milestones the user may read,
     with their colour as of today (``colour_code``), most urgent first."""
     today = today or clock.today()
-    years = plan_years()
     data = (request.GET if data is None else data).copy()
+    jurisdiction, years = _programme(request.user, data)
     year = pick_year(data.get("year"), years, today)
     if year is not None:
         data["year"] = str(year)
     queryset = (
         access.visible_milestones(request.user)
+        .filter(project__plan__jurisdiction=jurisdiction)
         .for_list()
         .with_colour(today)
         .with_latest_report()

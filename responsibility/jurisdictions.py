@@ -12,12 +12,12 @@ this module only knows the tree.
 
 from __future__ import annotations
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
 
 from responsibility.models import (
     JURISDICTION_DEPTH,
     JURISDICTION_KINDS,
+    Membership,
     Unit,
     ViceMayor,
     home_jurisdiction,
@@ -25,6 +25,7 @@ from responsibility.models import (
 
 __all__ = [
     "JURISDICTION_KINDS",
+    "below",
     "children",
     "home_jurisdiction",
     "jurisdictions",
@@ -38,7 +39,7 @@ def jurisdictions() -> QuerySet[Unit]:
     return Unit.objects.filter(kind__in=JURISDICTION_KINDS).order_by("order", "name")
 
 
-def _below(pk: int) -> Q:
+def below(pk: int) -> Q:
     """``pk`` itself and every jurisdiction under it (the tree is shallow)."""
     condition = Q(pk=pk)
     path = "jurisdiction"
@@ -51,7 +52,7 @@ def _below(pk: int) -> Q:
 def subtree_ids(jurisdiction: Unit | int) -> frozenset[int]:
     """The jurisdiction and all jurisdictions below it, in one query."""
     pk = jurisdiction if isinstance(jurisdiction, int) else jurisdiction.pk
-    return frozenset(jurisdictions().filter(_below(pk)).values_list("pk", flat=True))
+    return frozenset(jurisdictions().filter(below(pk)).values_list("pk", flat=True))
 
 
 def children(jurisdiction: Unit | int) -> QuerySet[Unit]:
@@ -66,10 +67,13 @@ def user_jurisdiction(user) -> Unit | None:
     for an account attached to none (a deployment administrator)."""
     if not getattr(user, "is_authenticated", False):
         return None
-    try:
-        unit = user.membership.unit
-    except ObjectDoesNotExist:
-        unit = None
+    # One query: the membership with its unit and that unit's jurisdiction, kept
+    # on the user object as ``user.membership`` for the rest of the request.
+    membership = Membership.objects.filter(user=user).select_related("unit__jurisdiction").first()
+    unit = None
+    if membership is not None:
+        user.membership = membership
+        unit = membership.unit
     if unit is not None:
         return unit if unit.is_jurisdiction else unit.jurisdiction
     mayor = ViceMayor.objects.filter(user=user).select_related("jurisdiction").first()

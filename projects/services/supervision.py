@@ -303,6 +303,10 @@ def supervision_send(
         )
         if len({m.project.plan_id for m in locked}) > 1:
             raise ValidationError(_("一次只能督办同一年度的进度节点。"), code="milestones")
+        if not all(access.writes_in(sender, m.project.plan.jurisdiction_id) for m in locked):
+            # A higher jurisdiction's office reads the programmes below it; the
+            # 督办 of their units is for their own office.
+            raise PermissionDenied(_("只能督办本辖区的进度节点。"))
         ack_due, answer_due = _deadlines(level, today, answer_due)
         batches = supervision_preview(milestones=locked, level=level, today=today)
         refused = [f"{m.name}（{why}）" for b in batches for m, why in b.refused]

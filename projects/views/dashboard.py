@@ -32,7 +32,8 @@ def home(request):
     if scope.reach is access.Reach.UNIT:
         return redirect("my_work")
     today = clock.today()
-    plan, years = pick_plan(request.GET.get("year"), today)
+    jurisdiction = access.page_jurisdiction(request.user, request.GET.get("j"))
+    plan, years = pick_plan(request.GET.get("year"), today, jurisdiction=jurisdiction)
     board = dashboard_for(request.user, plan=plan, today=today)
     return render(
         request,
@@ -164,7 +165,8 @@ def mayor_list(request):
     if not access.scope_for(request.user).sees_all:
         raise PermissionDenied
     today = clock.today()
-    plan, years = pick_plan(request.GET.get("year"), today)
+    jurisdiction = access.page_jurisdiction(request.user, request.GET.get("j"))
+    plan, years = pick_plan(request.GET.get("year"), today, jurisdiction=jurisdiction)
     rows = mayor_rows(request.user, plan=plan, today=today) if plan is not None else []
     page = Paginator(rows, MAYOR_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -195,7 +197,9 @@ def mayor_detail(request, pk):
 
 def _scoped_page(request, template, *, unit=None, mayor=None):
     today = clock.today()
-    plan, years = pick_plan(request.GET.get("year"), today)
+    # A unit or vice-mayor works in one jurisdiction's programme.
+    jurisdiction = (unit or mayor).jurisdiction
+    plan, years = pick_plan(request.GET.get("year"), today, jurisdiction=jurisdiction)
     board = dashboard_for(request.user, plan=plan, unit=unit, mayor=mayor, today=today)
     subitems = access.visible_subitems(request.user, SubItem.objects.filter(project__plan=plan))
     subitems = subitems.for_unit(unit) if unit is not None else subitems.for_mayor(mayor)

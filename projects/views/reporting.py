@@ -177,7 +177,7 @@ def _milestone_context(request, milestone: Milestone) -> dict:
             .select_related("level", "unit")
             .order_by("-sent_at", "-pk")
         ),
-        "can_send_supervision": access.can_send_supervision(request.user),
+        "can_send_supervision": access.can_send_supervision_on(request.user, milestone),
         "closed": milestone.project.plan.is_closed,
         "today": clock.today(),
     }
