@@ -1,6 +1,6 @@
 from django.urls import path
 
-from documents import views
+from documents import rollup_views, views
 
 urlpatterns = [
     path("reports/<int:year>/annual.pdf", views.annual, name="pdf_annual"),
@@ -10,4 +10,11 @@ urlpatterns = [
     # The list exports: built through the file store (their pages live in projects).
     path("projects/export.xlsx", views.project_export, name="project_export"),
     path("milestones/export.xlsx", views.milestone_export, name="milestone_export"),
+    # Roll-up of the programmes below a jurisdiction (issue 17).
+    path("jurisdictions/<int:pk>/", rollup_views.jurisdiction_rollup, name="jurisdiction_rollup"),
+    path(
+        "jurisdictions/<int:pk>/export.xlsx",
+        rollup_views.jurisdiction_rollup_xlsx,
+        name="jurisdiction_rollup_xlsx",
+    ),
 ]

@@ -167,6 +167,33 @@ def page_jurisdiction(user: User, raw: str | None = None) -> Unit | None:
     return existing_home_jurisdiction()
 
 
+def can_read_rollup(user: User, jurisdiction_id) -> bool:
+    """The roll-up of the programmes below a jurisdiction: for readers of whole
+    programmes (the office, administrators) who read that jurisdiction."""
+    scope = scope_for(user)
+    try:
+        pk = int(jurisdiction_id)
+    except (TypeError, ValueError):
+        return False
+    return (
+        scope.reach is Reach.ALL
+        and scope.reads(pk)
+        and (scope.readable is not None or scope.jurisdiction is None or _under(scope, pk))
+    )
+
+
+def _under(scope: Scope, pk: int) -> bool:
+    """Whether ``pk`` is the user's jurisdiction or one below it (a single-city
+    office reads every programme without a filter, yet not a province's roll-up)."""
+    assert scope.jurisdiction is not None
+    return pk in subtree_ids(scope.jurisdiction)
+
+
+def has_programmes_below(jurisdiction: Unit) -> bool:
+    """Whether a jurisdiction directly below this one has a plan (one query)."""
+    return PlanYear.objects.filter(jurisdiction__jurisdiction=jurisdiction).exists()
+
+
 def writes_in(user: User, jurisdiction_id: int | None) -> bool:
     """Whether the user may decide (review, 督办, extensions) in that jurisdiction."""
     return scope_for(user).writes(jurisdiction_id)

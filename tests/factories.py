@@ -21,7 +21,8 @@ from responsibility.models import Membership, Person, Unit, ViceMayor
 class UnitFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Unit
-        django_get_or_create = ["name"]
+        # Names are unique within a jurisdiction (issue 17).
+        django_get_or_create = ["name", "jurisdiction"]
 
     name = factory.Sequence(lambda n: f"单位{n}")
     kind = Unit.Kind.BUREAU
@@ -39,7 +40,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
 class ViceMayorFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ViceMayor
-        django_get_or_create = ["name"]
+        django_get_or_create = ["name", "jurisdiction"]
 
     name = factory.Sequence(lambda n: f"副市长{n}")
     portfolio = "工业、质量"
@@ -48,7 +49,7 @@ class ViceMayorFactory(factory.django.DjangoModelFactory):
 class PlanYearFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = PlanYear
-        django_get_or_create = ["year"]
+        django_get_or_create = ["year", "jurisdiction"]
 
     year = 2010
     doc_number = "诸政发〔2010〕12号"

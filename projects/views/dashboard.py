@@ -35,10 +35,27 @@ def home(request):
     jurisdiction = access.page_jurisdiction(request.user, request.GET.get("j"))
     plan, years = pick_plan(request.GET.get("year"), today, jurisdiction=jurisdiction)
     board = dashboard_for(request.user, plan=plan, today=today)
+    whole = scope.reach is access.Reach.ALL
     return render(
         request,
         "projects/home.html",
-        {"board": board, "years": years, "mayor_list": scope.sees_all},
+        {
+            "board": board,
+            "years": years,
+            "mayor_list": whole,
+            "jurisdiction": jurisdiction,
+            # The roll-up of the programmes below (issue 17), and the way back up.
+            "rollup": whole
+            and jurisdiction is not None
+            and access.has_programmes_below(jurisdiction),
+            "up": (
+                jurisdiction.jurisdiction_id
+                if jurisdiction is not None
+                and jurisdiction.jurisdiction_id
+                and access.can_read_rollup(request.user, jurisdiction.jurisdiction_id)
+                else None
+            ),
+        },
     )
 
 
@@ -162,7 +179,7 @@ MAYOR_PAGE_SIZE = 50
 def mayor_list(request):
     """``/mayors/``: every vice-mayor's portfolio of the year, paged (the dashboard
     shows the first cards only). For those who read the whole city."""
-    if not access.scope_for(request.user).sees_all:
+    if access.scope_for(request.user).reach is not access.Reach.ALL:
         raise PermissionDenied
     today = clock.today()
     jurisdiction = access.page_jurisdiction(request.user, request.GET.get("j"))
