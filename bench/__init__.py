@@ -5,4 +5,4 @@ its figures. They run on PostgreSQL: ``BENCH_DATABASE_URL`` (default a fresh
 ``zhucheng_bench`` database on 127.0.0.1) is created, migrated and used.
 """
 
-BENCHMARKS: list[str] = ["pages", "reporting", "pdf", "assessment", "importing"]
+BENCHMARKS: list[str] = ["pages", "reporting", "pdf", "assessment", "importing", "jurisdictions"]

@@ -12,6 +12,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from common import clock
+from documents.render import template_to_pdf
 from documents.rollup import rollup, rollup_xlsx
 from projects import access, charts
 from projects.dashboard import pick_year
@@ -52,6 +53,22 @@ def jurisdiction_rollup(request, pk: int):
         "documents/rollup.html",
         {"data": data, "chart": chart, "board": data, "years": data.years},
     )
+
+
+@login_required
+def jurisdiction_rollup_pdf(request, pk: int):
+    """The roll-up as a one-page summary (one row per child jurisdiction: small
+    whatever the province, so rendered in the request)."""
+    data = _data(request, pk)
+    name = _("%(parent)s%(year)s年度下级辖区汇总.pdf") % {
+        "parent": data.parent.name,
+        "year": data.year or "",
+    }
+    pdf = template_to_pdf("pdf/rollup.html", {"data": data}, filename=name)
+    response = HttpResponse(pdf.data, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(False, name)
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @login_required

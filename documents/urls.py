@@ -13,6 +13,11 @@ urlpatterns = [
     # Roll-up of the programmes below a jurisdiction (issue 17).
     path("jurisdictions/<int:pk>/", rollup_views.jurisdiction_rollup, name="jurisdiction_rollup"),
     path(
+        "jurisdictions/<int:pk>/summary.pdf",
+        rollup_views.jurisdiction_rollup_pdf,
+        name="jurisdiction_rollup_pdf",
+    ),
+    path(
         "jurisdictions/<int:pk>/export.xlsx",
         rollup_views.jurisdiction_rollup_xlsx,
         name="jurisdiction_rollup_xlsx",

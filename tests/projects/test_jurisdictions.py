@@ -13,6 +13,7 @@ import io
 import types
 
 import openpyxl
+import pypdf
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
@@ -140,6 +141,7 @@ def test_every_object_of_a_sibling_jurisdiction_is_404(tree, client_as, who):
         assert c.get(url).status_code == 404, url
     assert c.get(reverse("jurisdiction_rollup", args=[tree.city.j.pk])).status_code == 404
     assert c.get(reverse("jurisdiction_rollup_xlsx", args=[tree.city.j.pk])).status_code == 404
+    assert c.get(reverse("jurisdiction_rollup_pdf", args=[tree.city.j.pk])).status_code == 404
 
 
 def test_asking_for_a_sibling_programme_by_id_shows_ones_own(tree, client_as):
@@ -251,6 +253,10 @@ def test_the_rollup_agrees_with_each_county_dashboard(tree, client_as):
     by_name = {row[0]: row for row in values[2:]}
     assert by_name["东县"][1:4] == [1, 3, 1]
     assert by_name["合计"][1:4] == [2, 6, 4]
+    pdf = c.get(reverse("jurisdiction_rollup_pdf", args=[tree.city.j.pk]), {"year": 2010})
+    assert pdf["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "东县" in text and "西县" in text and "合计" in text
 
 
 def test_the_rollup_is_only_for_whole_programme_readers(tree, client_as):
