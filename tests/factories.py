@@ -15,7 +15,7 @@ from projects.models import (
     ProjectUnit,
     SubItem,
 )
-from responsibility.models import Membership, Person, Unit, ViceMayor
+from responsibility.models import Membership, Person, Unit, ViceMayor, home_jurisdiction
 
 
 class UnitFactory(factory.django.DjangoModelFactory):
@@ -26,6 +26,7 @@ class UnitFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"单位{n}")
     kind = Unit.Kind.BUREAU
+    jurisdiction = factory.LazyFunction(home_jurisdiction)
 
 
 class PersonFactory(factory.django.DjangoModelFactory):
@@ -44,6 +45,7 @@ class ViceMayorFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"副市长{n}")
     portfolio = "工业、质量"
+    jurisdiction = factory.LazyFunction(home_jurisdiction)
 
 
 class PlanYearFactory(factory.django.DjangoModelFactory):
@@ -52,6 +54,7 @@ class PlanYearFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ["year", "jurisdiction"]
 
     year = 2010
+    jurisdiction = factory.LazyFunction(home_jurisdiction)
     doc_number = "诸政发〔2010〕12号"
     title = "2010年质量兴市项目化推进工作责任制"
 
