@@ -149,7 +149,35 @@ def outside_alice(city, foreign) -> dict[str, list[dict]]:
         ],
         "assessment_objection_evidence": [{"pk": foreign["objection"].pk}],
         "assessment_compute_run": [{"year": 2010, "run_id": foreign["compute_run"].pk}],
+        # A clerk reads no roll-up (issue 17), not even of their own jurisdiction.
+        "jurisdiction_rollup": [{"pk": city.office.jurisdiction_id}],
+        "jurisdiction_rollup_pdf": [{"pk": city.office.jurisdiction_id}],
+        "jurisdiction_rollup_xlsx": [{"pk": city.office.jurisdiction_id}],
     }
+
+
+def test_an_office_of_another_jurisdiction_gets_404_for_every_object(city, foreign, client):
+    """Issue 17: the office of a sibling jurisdiction (another city with its own
+    programme) reaches none of this city's objects, through any URL with an id."""
+    from responsibility import roles
+    from responsibility.models import Unit
+
+    other = Unit.objects.create(name="另一市", kind=Unit.Kind.CITY, jurisdiction=None)
+    office = Unit.objects.create(name="政府办公室", kind=Unit.Kind.OFFICE, jurisdiction=other)
+    factories.PlanYearFactory(jurisdiction=other, year=2010)
+    client.force_login(factories.make_user("other_ban", roles.REVIEWER, office))
+    everything = outside_alice(city, foreign)
+    everything["project_detail"].append({"pk": city.project1.pk})
+    everything["milestone_detail"].append({"pk": city.ms_zhijian.pk})
+    everything["unit_detail"].append({"pk": city.zhijian.pk})
+    failures = []
+    for name, kwargs_list in everything.items():
+        for kwargs in kwargs_list:
+            url = reverse(name, kwargs=kwargs)
+            statuses = {m: getattr(client, m)(url).status_code for m in ("get", "post")}
+            if set(statuses.values()) - {404, 405} or 404 not in statuses.values():
+                failures.append(f"{url} → {statuses}")
+    assert not failures, "\n".join(failures)
 
 
 def test_every_url_with_an_object_id_is_covered(city, foreign):
