@@ -490,15 +490,31 @@ class TargetsImportAdmin(admin.ModelAdmin):
     def export_targets_view(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        years = list(PlanYear.objects.order_by("-year").values_list("year", flat=True))
+        plans = PlanYear.objects.select_related("jurisdiction").order_by(
+            "-year", "jurisdiction__order", "jurisdiction__name"
+        )
         try:
             year = int(request.GET.get("year", ""))
         except ValueError:
             year = None
-        if year not in years:
-            context = self._context(request, _("导出责任分解表"), years=years)
+        # One jurisdiction's plan (issue 17); without ?jurisdiction=, the home one's.
+        raw = request.GET.get("jurisdiction", "")
+        if raw.isdigit() and len(raw) < 19:
+            plan = plans.filter(year=year, jurisdiction_id=int(raw)).first()
+        else:
+            plan = plans.filter(year=year, jurisdiction=existing_home_jurisdiction()).first()
+        if plan is None:
+            several = plans.values("jurisdiction").distinct().count() > 1
+            context = self._context(
+                request,
+                _("导出责任分解表"),
+                years=[p.year for p in plans],
+                plans=plans,
+                several=several,
+            )
             return TemplateResponse(request, "admin/projects/project/export_targets.html", context)
-        return _xlsx_response(targets_export(year=year), f"{year}-targets.xlsx")
+        data = targets_export(year=plan.year, jurisdiction=plan.jurisdiction)
+        return _xlsx_response(data, f"{plan.year}-targets.xlsx")
 
     def import_template_view(self, request):
         if not self.has_import_permission(request):
