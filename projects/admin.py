@@ -31,6 +31,7 @@ from projects.models import (
     SupervisionLevel,
 )
 from projects.status import COLOUR_LABELS, Colour
+from responsibility.admin import JurisdictionListFilter
 
 STALE_MESSAGE = _("该记录已被他人修改，请刷新后重试；您填写的内容未丢失")
 
@@ -111,9 +112,18 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(PlanYear)
 class PlanYearAdmin(OptimisticLockAdmin, SimpleHistoryAdmin):
-    list_display = ["year", "doc_number", "title", "issue_date", "project_count", "is_closed"]
-    list_filter = ["is_closed"]
-    search_fields = ["year", "doc_number", "title"]
+    list_display = [
+        "year",
+        "jurisdiction",
+        "doc_number",
+        "title",
+        "issue_date",
+        "project_count",
+        "is_closed",
+    ]
+    list_filter = [("jurisdiction", JurisdictionListFilter), "is_closed"]
+    list_select_related = ["jurisdiction"]
+    search_fields = ["year", "doc_number", "title", "jurisdiction__name"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_project_count=Count("projects"))

@@ -1414,6 +1414,17 @@ class ImportRun(models.Model):
         related_name="import_runs",
     )
     year = models.PositiveIntegerField(_("年度"))
+    # Whose programme the workbook is imported into; null (runs from before
+    # issue 17) stands for the home jurisdiction.
+    jurisdiction = models.ForeignKey(
+        Unit,
+        verbose_name=_("辖区"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="import_runs",
+        limit_choices_to={"kind__in": JURISDICTION_KINDS},
+    )
     digest = models.CharField(_("文件 SHA-256"), max_length=64)
     filename = models.CharField(_("文件名"), max_length=255, blank=True)
     fingerprint = models.CharField(_("预览指纹"), max_length=64)

@@ -42,5 +42,7 @@ def escalate_supervision() -> dict[str, int]:
 def run_import(pk: int) -> None:
     """Write a confirmed targets import (``projects.services.import_runs``): all or
     nothing; a message delivered again after a worker stopped re-runs it, since
-    the stopped write was rolled back."""
+    the stopped write was rolled back. The jurisdiction to import into travels
+    on the run's row (``ImportRun.jurisdiction``), committed before the message
+    is sent, so the message stays the run's id."""
     import_run_execute(pk=pk)

@@ -2,11 +2,24 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from responsibility.models import Membership, Person, Unit, ViceMayor
+from responsibility.models import JURISDICTION_KINDS, Membership, Person, Unit, ViceMayor
 
 admin.site.site_header = _("质量兴市项目化推进 · 管理后台")
 admin.site.site_title = _("质量兴市项目化推进")
 admin.site.index_title = _("数据管理")
+
+
+class JurisdictionListFilter(admin.RelatedFieldListFilter):
+    """Filter by jurisdiction (issue 17): lists jurisdictions only, not every
+    unit the foreign key could point at."""
+
+    def field_choices(self, field, request, model_admin):
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        return field.get_choices(
+            include_blank=False,
+            limit_choices_to={"kind__in": JURISDICTION_KINDS},
+            ordering=ordering or ("order", "name"),
+        )
 
 
 class PersonInline(admin.TabularInline):
@@ -26,11 +39,11 @@ class ChildUnitInline(admin.TabularInline):
 
 @admin.register(Unit)
 class UnitAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "full_name", "kind", "parent", "order", "is_active"]
-    list_filter = ["kind", "is_active"]
+    list_display = ["name", "full_name", "kind", "jurisdiction", "parent", "order", "is_active"]
+    list_filter = [("jurisdiction", JurisdictionListFilter), "kind", "is_active"]
     list_editable = ["order"]
     search_fields = ["name", "full_name"]
-    list_select_related = ["parent"]
+    list_select_related = ["parent", "jurisdiction"]
     autocomplete_fields = ["parent"]
     inlines = [PersonInline, ChildUnitInline]
 
@@ -46,10 +59,10 @@ class PersonAdmin(SimpleHistoryAdmin):
 
 @admin.register(ViceMayor)
 class ViceMayorAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "title", "portfolio", "user", "is_active"]
-    list_filter = ["is_active"]
+    list_display = ["name", "title", "jurisdiction", "portfolio", "user", "is_active"]
+    list_filter = [("jurisdiction", JurisdictionListFilter), "is_active"]
     search_fields = ["name", "portfolio"]
-    list_select_related = ["user"]
+    list_select_related = ["user", "jurisdiction"]
     raw_id_fields = ["user"]
 
 

@@ -2,7 +2,9 @@
 
 ``TargetsImportAdmin`` is mixed into ``ProjectAdmin``. Importing is three steps:
 
-1. **Upload** (``import/``): the year and the workbook. The file is checked and
+1. **Upload** (``import/``): the jurisdiction (among those the user may write,
+   ``projects.importing.jurisdiction.writable_jurisdictions``; checked again on
+   every request), the year and the workbook. The file is checked and
    read once, then kept under its SHA-256 (``projects.importing.uploads``).
 2. **Review** (``import/<sha256>/?year=``): how the file was read (the sheet,
    rows not imported, columns we do not know, each with a choice of what it
@@ -36,6 +38,7 @@ from django.utils.translation import gettext_lazy as _
 from common import clock
 from common.fields import PlainTextField
 from projects.importing.columns import ALIASES, KEY_LABELS
+from projects.importing.jurisdiction import jurisdiction_name, writable_jurisdictions
 from projects.importing.results import (
     INTERNAL_ERROR,
     ImportResult,
@@ -54,6 +57,8 @@ from projects.services.targets import (
     targets_import_table,
     targets_template,
 )
+from responsibility.jurisdictions import user_jurisdiction
+from responsibility.models import existing_home_jurisdiction
 
 logger = logging.getLogger("zhucheng.importing")
 
@@ -65,6 +70,42 @@ RUN_REFRESH_SECONDS = 3
 PREVIEW_CHANGES = 500
 
 
+class JurisdictionField(forms.ModelChoiceField):
+    """The jurisdiction to import into, among those the user may write. A value
+    outside them (a forged id) is refused with a message next to the field."""
+
+    def __init__(self, user, **kwargs):
+        queryset = writable_jurisdictions(user).select_related("jurisdiction")
+        first_two = list(queryset[:2])
+        # The only jurisdiction the user may write need not be posted; with none
+        # yet (a first import), None stands for the home one, made on writing.
+        self.only = first_two[0] if len(first_two) == 1 else None
+        super().__init__(
+            queryset=queryset,
+            label=_("导入到辖区"),
+            required=len(first_two) > 1,
+            empty_label=None,
+            error_messages={
+                "required": _("请选择要导入到的辖区。"),
+                "invalid_choice": _("不能导入到这个辖区：只能选择您有权管理的辖区。"),
+            },
+            help_text=_("名称只在所选辖区的责任单位、责任人、分管市长中对应；年度目标写入该辖区。"),
+            **kwargs,
+        )
+
+    def clean(self, value):
+        found = super().clean(value)
+        return self.only if found is None else found
+
+    def label_from_instance(self, obj):
+        above = obj.jurisdiction
+        return f"{above.name} / {obj.name}" if above is not None else obj.name
+
+
+def _jurisdiction_id(jurisdiction) -> str:
+    return str(jurisdiction.pk) if jurisdiction is not None else ""
+
+
 def _xlsx_response(data: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(data, content_type=XLSX_TYPE)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
@@ -72,6 +113,8 @@ def _xlsx_response(data: bytes, filename: str) -> HttpResponse:
 
 
 class UploadForm(forms.Form):
+    field_order = ["jurisdiction", "year", "import_file", "sheet"]
+
     year = forms.IntegerField(
         label=_("导入到年度"),
         min_value=YEAR_RANGE.start,
@@ -89,9 +132,28 @@ class UploadForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["import_file"].widget.attrs["accept"] = ".xlsx,.xls"
+        field = JurisdictionField(user)
+        self.fields["jurisdiction"] = field
+        self.order_fields(self.field_order)
+        # With one jurisdiction to choose from (or none yet), the page names it.
+        self.jurisdiction_text = (
+            field.label_from_instance(field.only) if field.only else jurisdiction_name(None)
+        )
+        if not field.required:
+            field.widget = forms.HiddenInput()
+        if field.only is not None:
+            field.initial = field.only.pk
+
+    def initial_jurisdiction(self, user) -> None:
+        """Preselect the user's own jurisdiction, else the home one."""
+        field = self.fields["jurisdiction"]
+        for candidate in (user_jurisdiction(user), existing_home_jurisdiction()):
+            if candidate is not None and field.queryset.filter(pk=candidate.pk).exists():
+                field.initial = candidate.pk
+                return
 
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
@@ -123,8 +185,9 @@ class ReviewForm(forms.Form):
     previewed = forms.CharField(widget=forms.HiddenInput, required=False)
     sheet = PlainTextField(widget=forms.HiddenInput, required=False, max_length=31)
 
-    def __init__(self, *args, columns: list[tuple[str, str]], **kwargs):
+    def __init__(self, *args, columns: list[tuple[str, str]], user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["jurisdiction"] = JurisdictionField(user, widget=forms.HiddenInput)
         choices = [("", gettext("不导入此列"))] + [
             (key, gettext("作为“%(label)s”") % {"label": KEY_LABELS[key]}) for key in ALIASES
         ]
@@ -177,12 +240,19 @@ def name_rows(names: list[UnknownName]) -> list[dict]:
 
 
 def _fingerprint(
-    upload: Upload, year: int, sheet: str, mapping: dict, names: list[UnknownName]
+    upload: Upload,
+    year: int,
+    sheet: str,
+    mapping: dict,
+    names: list[UnknownName],
+    jurisdiction=None,
 ) -> str:
     """What a preview was made from: confirm only runs on the same choices."""
     decided = sorted((u.key, u.decision) for u in names)
+    place = [jurisdiction.pk] if jurisdiction is not None else []
     text = json.dumps(
-        [upload.digest, year, sheet, sorted(mapping.items()), decided], ensure_ascii=False
+        [upload.digest, year, sheet, sorted(mapping.items()), decided, *place],
+        ensure_ascii=False,
     )
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -238,7 +308,7 @@ class TargetsImportAdmin(admin.ModelAdmin):
         if not self.has_import_permission(request):
             raise PermissionDenied
         if request.method == "POST":
-            form = UploadForm(request.POST, request.FILES)
+            form = UploadForm(request.POST, request.FILES, user=request.user)
             if form.is_valid():
                 file = form.cleaned_data["import_file"]
                 upload = keep_upload(request.user.pk, file.name, file.read(max_bytes() + 1))
@@ -254,10 +324,17 @@ class TargetsImportAdmin(admin.ModelAdmin):
                     form.add_error("import_file", gettext(INTERNAL_ERROR))
                 else:
                     review = reverse("admin:projects_project_import_review", args=[upload.digest])
-                    query = urlencode({"year": form.cleaned_data["year"], "sheet": sheet})
+                    query = urlencode(
+                        {
+                            "jurisdiction": _jurisdiction_id(form.cleaned_data["jurisdiction"]),
+                            "year": form.cleaned_data["year"],
+                            "sheet": sheet,
+                        }
+                    )
                     return HttpResponseRedirect(f"{review}?{query}")
         else:
-            form = UploadForm(initial={"year": clock.today().year})
+            form = UploadForm(initial={"year": clock.today().year}, user=request.user)
+            form.initial_jurisdiction(request.user)
         columns = [
             (KEY_LABELS[key], [alias for alias in aliases if alias != KEY_LABELS[key]])
             for key, aliases in ALIASES.items()
@@ -283,19 +360,25 @@ class TargetsImportAdmin(admin.ModelAdmin):
             messages.error(request, str(exc))
             return HttpResponseRedirect(reverse("admin:projects_project_import"))
 
-        form = ReviewForm(data, columns=base.unknown_columns)
+        form = ReviewForm(data, columns=base.unknown_columns, user=request.user)
         if not form.is_valid():
-            messages.error(request, gettext("年度不正确，请重新上传。"))
+            if "jurisdiction" in form.errors:  # not one the user may write
+                messages.error(request, gettext("不能导入到所选辖区，请重新上传并选择辖区。"))
+            else:
+                messages.error(request, gettext("年度不正确，请重新上传。"))
             return HttpResponseRedirect(reverse("admin:projects_project_import"))
         year = form.cleaned_data["year"]
+        jurisdiction = form.cleaned_data["jurisdiction"]
         mapping = form.mapping()
         choices = name_choices(data, all_new="all_new" in data)
         confirm = request.method == "POST" and "confirm" in data
 
-        result = self._dry_run(upload, sheet, mapping, year, choices, request.user)
-        fingerprint = _fingerprint(upload, year, sheet, mapping, result.unknown_names)
+        result = self._dry_run(upload, sheet, mapping, year, choices, request.user, jurisdiction)
+        fingerprint = _fingerprint(upload, year, sheet, mapping, result.unknown_names, jurisdiction)
         if confirm and result.ok and form.cleaned_data["previewed"] == fingerprint:
-            return self._confirm(request, upload, sheet, mapping, year, choices, fingerprint)
+            return self._confirm(
+                request, upload, sheet, mapping, year, choices, fingerprint, jurisdiction
+            )
         if confirm and not result.ok:
             messages.error(request, gettext("没有导入：请先处理下面列出的问题。"))
         elif confirm:
@@ -304,17 +387,19 @@ class TargetsImportAdmin(admin.ModelAdmin):
             )
 
         initial = {
+            "jurisdiction": _jurisdiction_id(jurisdiction),
             "year": year,
             "previewed": fingerprint,
             "sheet": sheet,
             **{COLUMN_PREFIX + label: key for label, key in mapping.items()},
         }
-        form = ReviewForm(initial=initial, columns=base.unknown_columns)
+        form = ReviewForm(initial=initial, columns=base.unknown_columns, user=request.user)
         context = self._context(
             request,
             _("导入年度目标：核对"),
             form=form,
             upload=upload,
+            jurisdiction_text=jurisdiction_name(jurisdiction),
             targets=result,
             names=name_rows(result.unknown_names),
             undecided=[u for u in result.unknown_names if not u.decision],
@@ -323,19 +408,25 @@ class TargetsImportAdmin(admin.ModelAdmin):
         )
         return TemplateResponse(request, "admin/projects/project/import_review.html", context)
 
-    def _dry_run(self, upload, sheet, mapping, year, choices, user) -> ImportResult:
+    def _dry_run(self, upload, sheet, mapping, year, choices, user, jurisdiction) -> ImportResult:
         try:
             table = read_upload(upload, mapping=mapping, sheet=sheet or None)
             return targets_import_table(
-                table=table, year=year, dry_run=True, user=user, names=choices
+                table=table,
+                year=year,
+                dry_run=True,
+                user=user,
+                names=choices,
+                jurisdiction=jurisdiction,
             )
         except WorkbookError as exc:
             result = ImportResult(year=year, dry_run=True)
             result.errors.append(RowError(None, "", str(exc)))
             return result
 
-    def _confirm(self, request, upload, sheet, mapping, year, choices, fingerprint):
+    def _confirm(self, request, upload, sheet, mapping, year, choices, fingerprint, jurisdiction):
         run = import_run_start(
+            jurisdiction=jurisdiction,
             user=request.user,
             upload=upload,
             year=year,
@@ -358,7 +449,14 @@ class TargetsImportAdmin(admin.ModelAdmin):
                 % {"errors": "；".join(run.errors)},
             )
             review = reverse("admin:projects_project_import_review", args=[run.digest])
-            query = urlencode({"year": run.year, "sheet": run.choices.get("sheet", "")})
+            query = urlencode(
+                {
+                    "jurisdiction": run.jurisdiction_id
+                    or _jurisdiction_id(existing_home_jurisdiction()),
+                    "year": run.year,
+                    "sheet": run.choices.get("sheet", ""),
+                }
+            )
             return HttpResponseRedirect(f"{review}?{query}")
         messages.success(
             request,
@@ -392,15 +490,31 @@ class TargetsImportAdmin(admin.ModelAdmin):
     def export_targets_view(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        years = list(PlanYear.objects.order_by("-year").values_list("year", flat=True))
+        plans = PlanYear.objects.select_related("jurisdiction").order_by(
+            "-year", "jurisdiction__order", "jurisdiction__name"
+        )
         try:
             year = int(request.GET.get("year", ""))
         except ValueError:
             year = None
-        if year not in years:
-            context = self._context(request, _("导出责任分解表"), years=years)
+        # One jurisdiction's plan (issue 17); without ?jurisdiction=, the home one's.
+        raw = request.GET.get("jurisdiction", "")
+        if raw.isdigit() and len(raw) < 19:
+            plan = plans.filter(year=year, jurisdiction_id=int(raw)).first()
+        else:
+            plan = plans.filter(year=year, jurisdiction=existing_home_jurisdiction()).first()
+        if plan is None:
+            several = plans.values("jurisdiction").distinct().count() > 1
+            context = self._context(
+                request,
+                _("导出责任分解表"),
+                years=[p.year for p in plans],
+                plans=plans,
+                several=several,
+            )
             return TemplateResponse(request, "admin/projects/project/export_targets.html", context)
-        return _xlsx_response(targets_export(year=year), f"{year}-targets.xlsx")
+        data = targets_export(year=plan.year, jurisdiction=plan.jurisdiction)
+        return _xlsx_response(data, f"{plan.year}-targets.xlsx")
 
     def import_template_view(self, request):
         if not self.has_import_permission(request):

@@ -23,6 +23,7 @@ from openpyxl.worksheet.cell_range import CellRange
 from common.formula_safe import formula_safe
 from projects.importing.columns import EXPORT_COLUMNS
 from projects.models import Category, Indicator, Milestone, PlanYear, Project, ProjectUnit, SubItem
+from responsibility.models import Unit, existing_home_jurisdiction
 
 WIDTHS = {
     "number": 6,
@@ -110,9 +111,9 @@ def _fill(row: dict, milestone: Milestone | None, indicator: Indicator | None) -
     return row
 
 
-def _projects(year: int):
+def _projects(plan: PlanYear | None):
     return (
-        Project.objects.for_year(year)
+        Project.objects.filter(plan=plan)
         .select_related("mayor")
         .prefetch_related(
             Prefetch("assignments", queryset=ProjectUnit.objects.select_related("unit", "person")),
@@ -221,14 +222,16 @@ def build_workbook(
     return out.getvalue()
 
 
-def export_year(year: int) -> bytes:
-    plan = PlanYear.objects.filter(year=year).first()
+def export_year(year: int, jurisdiction: Unit | None = None) -> bytes:
+    """The plan of ``year`` of ``jurisdiction`` (the home one by default)."""
+    jurisdiction = jurisdiction or existing_home_jurisdiction()
+    plan = PlanYear.objects.filter(jurisdiction=jurisdiction, year=year).first()
     title = (
         f"{plan.title}（{plan.doc_number}）"
         if plan and plan.doc_number
         else (plan.title if plan else "")
     ) or f"{year}年质量兴市项目化推进工作责任分解表"
-    return build_workbook(title, [project_rows(p) for p in _projects(year)])
+    return build_workbook(title, [project_rows(p) for p in _projects(plan)])
 
 
 TEMPLATE_NOTES = [

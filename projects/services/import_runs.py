@@ -1,7 +1,7 @@
 """Confirmed imports of targets workbooks, written by a task.
 
     run = import_run_start(user=..., upload=..., year=..., sheet=..., mapping=...,
-                           names=..., fingerprint=...)
+                           names=..., fingerprint=..., jurisdiction=...)
     run.status        # queued → running → done | failed
 
 The admin's confirm calls :func:`import_run_start`: it records the run (an
@@ -30,6 +30,7 @@ from projects.importing.results import INTERNAL_ERROR, NameChoices, WorkbookErro
 from projects.importing.uploads import Upload, find_upload, forget_upload, read_upload
 from projects.models import ImportRun
 from projects.services.targets import targets_import_table
+from responsibility.models import Unit
 
 logger = logging.getLogger("zhucheng.importing")
 
@@ -47,9 +48,11 @@ def import_run_start(
     mapping: Mapping[str, str],
     names: NameChoices,
     fingerprint: str,
+    jurisdiction: Unit | None = None,
 ) -> ImportRun:
     """The run of these confirmed choices: a new one, queued (run at once
-    without a broker), or the one already queued or running for them."""
+    without a broker), or the one already queued or running for them. The run
+    records ``jurisdiction`` (None: the home one), and the task imports into it."""
     pending = ImportRun.objects.filter(
         user=user, fingerprint=fingerprint, status__in=ImportRun.PENDING
     )
@@ -68,6 +71,7 @@ def import_run_start(
             run = ImportRun.objects.create(
                 user=user,
                 year=year,
+                jurisdiction=jurisdiction,
                 digest=upload.digest,
                 filename=upload.name[:255],
                 fingerprint=fingerprint,
@@ -96,7 +100,7 @@ def import_run_execute(*, pk: int) -> None:
     claimed = ImportRun.objects.filter(pk=pk, status__in=ImportRun.PENDING)
     if not claimed.update(status=Status.RUNNING, started_at=timezone.now()):
         return
-    run = ImportRun.objects.select_related("user").get(pk=pk)
+    run = ImportRun.objects.select_related("user", "jurisdiction").get(pk=pk)
     with translation.override(run.choices.get("language") or settings.LANGUAGE_CODE):
         _execute(run)
 
@@ -116,7 +120,12 @@ def _execute(run: ImportRun) -> None:
     try:
         table = read_upload(upload, mapping=choices["mapping"], sheet=sheet)
         result = targets_import_table(
-            table=table, year=run.year, dry_run=False, user=run.user, names=names
+            table=table,
+            year=run.year,
+            dry_run=False,
+            user=run.user,
+            names=names,
+            jurisdiction=run.jurisdiction,
         )
     except WorkbookError as exc:
         _finish(run, errors=[str(exc)])

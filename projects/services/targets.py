@@ -164,9 +164,10 @@ def targets_name_choices(
     return NameChoices(allow_new=allow_new, same_as=same_as)
 
 
-def targets_export(*, year: int) -> bytes:
-    """The year's targets as an .xlsx annex that imports back to the same data."""
-    return export_year(year)
+def targets_export(*, year: int, jurisdiction: Unit | None = None) -> bytes:
+    """The year's targets of ``jurisdiction`` (the home one by default) as an
+    .xlsx annex that imports back to the same data."""
+    return export_year(year, jurisdiction)
 
 
 def targets_template(*, year: int) -> bytes:

@@ -1,5 +1,5 @@
-"""python manage.py import_targets PATH.xlsx --year 2011 [--dry-run] [--sheet 表1]
-[--map 列名=完成时限] [--allow-new | --same 质检局=质监局]"""
+"""python manage.py import_targets PATH.xlsx --year 2011 [--jurisdiction 诸城市] [--dry-run]
+[--sheet 表1] [--map 列名=完成时限] [--allow-new | --same 质检局=质监局]"""
 
 import logging
 import unicodedata
@@ -7,6 +7,11 @@ import unicodedata
 from django.core.management.base import BaseCommand, CommandError
 
 from projects.importing.columns import ALIASES, column_key
+from projects.importing.jurisdiction import (
+    JurisdictionNotFound,
+    find_jurisdiction,
+    jurisdiction_name,
+)
 from projects.importing.results import INTERNAL_ERROR
 from projects.services.targets import NameNotFound, targets_import, targets_name_choices
 
@@ -55,6 +60,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path", help="Excel 文件路径（.xlsx 或 .xls）")
         parser.add_argument("--year", type=int, required=True, help="导入到的年度，如 2011")
+        parser.add_argument(
+            "--jurisdiction",
+            default=None,
+            metavar="辖区",
+            help="导入到哪个辖区的年度目标（简称或全称，如 诸城市）；默认本系统所在辖区。"
+            "名称只在该辖区内对应",
+        )
         parser.add_argument("--dry-run", action="store_true", help="只检查并列出改动，不写入")
         parser.add_argument(
             "--map",
@@ -82,8 +94,14 @@ class Command(BaseCommand):
     def handle(self, *args, path, year, dry_run, **options):
         mapping = _mapping(options["map"])
         try:
+            jurisdiction = find_jurisdiction(options["jurisdiction"])
+        except JurisdictionNotFound as exc:
+            raise CommandError(str(exc)) from exc
+        try:
             names = targets_name_choices(
-                allow_new=options["allow_new"], same=_pairs(options["same"], "--same")
+                allow_new=options["allow_new"],
+                same=_pairs(options["same"], "--same"),
+                jurisdiction=jurisdiction,
             )
         except NameNotFound as exc:
             raise CommandError(str(exc)) from exc
@@ -96,6 +114,7 @@ class Command(BaseCommand):
                 mapping=mapping,
                 sheet=options["sheet"],
                 names=names,
+                jurisdiction=jurisdiction,
             )
         except Exception as exc:  # a clear message, not a traceback
             logger.error("import_targets failed: %r", exc)
@@ -124,6 +143,7 @@ class Command(BaseCommand):
             raise CommandError(f"导入失败，共 {len(result.errors)} 处问题，未写入任何数据。")
         head = "试运行（未写入）" if dry_run else "导入完成"
         self.stdout.write(f"{head}：{result.year} 年度，读取 {result.rows} 行。")
+        self.stdout.write(f"辖区：{jurisdiction_name(jurisdiction)}")
         if result.plan_created:
             self.stdout.write(f"新建年度：{result.year}")
         self.stdout.write(f"{_pad('类别')}{_pad('新增', 8)}{_pad('修改', 8)}{_pad('未变', 8)}")
