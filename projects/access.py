@@ -108,10 +108,11 @@ def _compute_scope(user: User) -> Scope:
         home = None if unit is None else unit if unit.is_jurisdiction else unit.jurisdiction
         if home is None:
             return Scope(Reach.ALL)
-        # The office of the only programmes there are (a single city) reads them
-        # all: no filter, as before jurisdictions (one query, no id list).
+        # The office of a deployment whose every jurisdiction lies within its own
+        # (a single city) reads everything: no filter, as before jurisdictions
+        # (one query, no id list).
         below_home = jurisdictions().filter(below(home.pk)).values("pk")
-        if not PlanYear.objects.exclude(jurisdiction__in=below_home).exists():
+        if not jurisdictions().exclude(pk__in=below_home).exists():
             return Scope(Reach.ALL, jurisdiction=home)
         return Scope(Reach.ALL, jurisdiction=home, readable=subtree_ids(home))
     if roles.has_role(user, roles.VICE_MAYOR):
