@@ -37,7 +37,7 @@ from projects.models import (
 )
 from projects.services import extensions, supervision
 from responsibility import roles
-from responsibility.models import Membership, Person, Unit, ViceMayor
+from responsibility.models import Membership, Person, Unit, ViceMayor, home_jurisdiction
 
 DEMO_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "demo_2010.json"
 DEMO_PASSWORD = "Zhucheng@2010"
@@ -68,18 +68,95 @@ def _date(value: str | None) -> dt.date | None:
 
 
 @transaction.atomic
-def demo_load(*, path: Path = DEMO_FIXTURE, password: str = DEMO_PASSWORD) -> DemoSummary:
+def demo_load(
+    *,
+    path: Path = DEMO_FIXTURE,
+    password: str = DEMO_PASSWORD,
+    sample_county: bool | None = None,
+) -> DemoSummary:
+    """Load the home jurisdiction's (诸城市's) plan, then, with ``sample_county``
+    (default ``settings.ZHUCHENG_DEMO_SAMPLE_COUNTY``), each sample programme
+    (示例县, a county under it). Every unit, vice-mayor and plan is looked up
+    within its jurisdiction, so a 质监局 of another city is never touched."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
+    if sample_county is None:
+        sample_county = settings.ZHUCHENG_DEMO_SAMPLE_COUNTY
+    if not sample_county:
+        data["jurisdictions"] = [r for r in data.get("jurisdictions", []) if not r.get("is_sample")]
+        data["sample_programmes"] = []
+    places = _load_jurisdictions(data.get("jurisdictions", []))
+    home = (
+        next(
+            (places[row["name"]] for row in data.get("jurisdictions", []) if row.get("home")),
+            None,
+        )
+        or home_jurisdiction()
+    )
 
+    plan, units, mayors, persons, users = _load_programme(data, home, password)
+    _demo_supervision(plan, users)
+    _demo_extensions(plan, users)
+    user_rows = [
+        (row["username"], ROLE_GROUPS[row["role"]], row["unit"]) for row in data.get("users", [])
+    ]
+    for programme in data.get("sample_programmes", []):
+        place = places[programme["jurisdiction"]]
+        _load_programme(programme, place, password)
+        user_rows += [
+            (row["username"], ROLE_GROUPS[row["role"]], f"{place.name}{row['unit']}")
+            for row in programme.get("users", [])
+        ]
+
+    return DemoSummary(
+        year=plan.year,
+        projects=plan.projects.count(),
+        subitems=SubItem.objects.filter(project__plan=plan).count(),
+        milestones=Milestone.objects.filter(project__plan=plan).count(),
+        units=len(units),
+        persons=len(persons),
+        mayors=len(mayors),
+        users=user_rows,
+    )
+
+
+def _load_jurisdictions(rows: list[dict]) -> dict[str, Unit]:
+    """The demo's jurisdictions by name, each under the one it names (listed first)."""
+    places: dict[str, Unit] = {}
+    for row in rows:
+        above = places[row["jurisdiction"]] if row.get("jurisdiction") else None
+        places[row["name"]], _ = Unit.objects.update_or_create(
+            name=row["name"],
+            jurisdiction=above,
+            defaults={
+                "full_name": row.get("full_name", ""),
+                "kind": row["kind"],
+                "parent": above,
+                "is_sample": row.get("is_sample", False),
+                # Samples after the real ones wherever jurisdictions are listed.
+                **({"order": 1000} if row.get("is_sample") else {}),
+            },
+        )
+    return places
+
+
+def _load_programme(data: dict, place: Unit, password: str):
+    """One jurisdiction's units, vice-mayors, persons, plan, users and projects."""
     units = {}
     for order, row in enumerate(data["units"], start=1):
         units[row["name"]], _ = Unit.objects.update_or_create(
+            jurisdiction=place,
             name=row["name"],
-            defaults={"full_name": row.get("full_name", ""), "kind": row["kind"], "order": order},
+            defaults={
+                "full_name": row.get("full_name", ""),
+                "kind": row["kind"],
+                "order": order,
+                "is_sample": row.get("is_sample", False),
+            },
         )
     mayors = {}
     for order, row in enumerate(data["mayors"], start=1):
         mayors[row["name"]], _ = ViceMayor.objects.update_or_create(
+            jurisdiction=place,
             name=row["name"],
             defaults={
                 "title": row.get("title", "副市长"),
@@ -97,6 +174,7 @@ def demo_load(*, path: Path = DEMO_FIXTURE, password: str = DEMO_PASSWORD) -> De
 
     p = data["plan"]
     plan, _ = PlanYear.objects.update_or_create(
+        jurisdiction=place,
         year=p["year"],
         defaults={
             "doc_number": p.get("doc_number", ""),
@@ -161,22 +239,7 @@ def demo_load(*, path: Path = DEMO_FIXTURE, password: str = DEMO_PASSWORD) -> De
         _load_indicators(project, None, row.get("indicators", []))
 
     _demo_pending_reports(plan, author_for_unit, users, reviewer)
-    _demo_supervision(plan, users)
-    _demo_extensions(plan, users)
-
-    return DemoSummary(
-        year=plan.year,
-        projects=plan.projects.count(),
-        subitems=SubItem.objects.filter(project__plan=plan).count(),
-        milestones=Milestone.objects.filter(project__plan=plan).count(),
-        units=len(units),
-        persons=len(persons),
-        mayors=len(mayors),
-        users=[
-            (row["username"], ROLE_GROUPS[row["role"]], row["unit"])
-            for row in data.get("users", [])
-        ],
-    )
+    return plan, units, mayors, persons, users
 
 
 def _load_milestones(project, subitem, unit, rows, author_for_unit, reviewer) -> None:

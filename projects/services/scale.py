@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from common.bulk import BATCH
+from common.bulk import BATCH, delete_with_history
 from projects.models import (
     Category,
     Indicator,
@@ -33,7 +33,7 @@ from projects.models import (
     SubItem,
 )
 from responsibility import roles
-from responsibility.models import Membership, Person, Unit, ViceMayor
+from responsibility.models import Membership, Person, Unit, ViceMayor, home_jurisdiction
 
 PROJECTS_PER_FACTOR = 33
 UNITS_PER_FACTOR = 20
@@ -50,6 +50,16 @@ class ScaleSummary:
     units: int
 
 
+@dataclasses.dataclass
+class PlanFigures:
+    """What :func:`plan_fill` wrote into one jurisdiction's plan."""
+
+    projects: int
+    subitems: int
+    milestones: int
+    reports: int
+
+
 @transaction.atomic
 def scale_seed(
     *,
@@ -58,7 +68,8 @@ def scale_seed(
     seed: int = 2010,
     before_units_deleted: Callable[[QuerySet[Unit]], None] | None = None,
 ) -> ScaleSummary:
-    """Create (or replace) plan year ``year`` filled with synthetic data.
+    """Create (or replace) the home jurisdiction's plan year ``year`` filled with
+    synthetic data.
 
     ``before_units_deleted`` is called with an earlier run's synthetic units
     before they are deleted, so that a higher layer (the assessment) can remove
@@ -67,9 +78,11 @@ def scale_seed(
         raise ValueError("factor must be at least 1")
     rng = random.Random(seed * 1000 + factor)
     prefix = f"S{year}-"
+    home = home_jurisdiction()
 
-    _delete_year(year, before_units_deleted)
+    _delete_year(home, year, before_units_deleted)
     plan = PlanYear.objects.create(
+        jurisdiction=home,
         year=year,
         doc_number=f"示例〔{year}〕{factor}号",
         title=f"{year}年压力测试数据（×{factor}）",
@@ -77,7 +90,12 @@ def scale_seed(
 
     units = Unit.objects.bulk_create(
         (
-            Unit(name=f"{prefix}单位{i:04d}", full_name=f"测试单位{i:04d}", order=i)
+            Unit(
+                name=f"{prefix}单位{i:04d}",
+                full_name=f"测试单位{i:04d}",
+                order=i,
+                jurisdiction=home,
+            )
             for i in range(1, UNITS_PER_FACTOR * factor + 1)
         ),
         batch_size=BATCH,
@@ -86,17 +104,55 @@ def scale_seed(
         (Person(name=f"责任人{i:04d}", title="局长", unit=unit) for i, unit in enumerate(units, 1)),
         batch_size=BATCH,
     )
-    person_of = {p.unit_id: p for p in persons}
     mayors = ViceMayor.objects.bulk_create(
         (
-            ViceMayor(name=f"{prefix}副市长{i:03d}", portfolio="测试分管领域", order=i)
+            ViceMayor(
+                name=f"{prefix}副市长{i:03d}",
+                portfolio="测试分管领域",
+                order=i,
+                jurisdiction=home,
+            )
             for i in range(1, MAYORS_PER_FACTOR * factor + 1)
         ),
         batch_size=BATCH,
     )
+    figures = plan_fill(
+        plan=plan,
+        units=units,
+        persons=persons,
+        mayors=mayors,
+        projects=PROJECTS_PER_FACTOR * factor,
+        author=_scale_clerk(units[0], prefix),
+        rng=rng,
+    )
+    return ScaleSummary(
+        year=year,
+        projects=figures.projects,
+        subitems=figures.subitems,
+        milestones=figures.milestones,
+        reports=figures.reports,
+        units=len(units),
+    )
+
+
+def plan_fill(
+    *,
+    plan: PlanYear,
+    units: list[Unit],
+    persons: list[Person],
+    mayors: list[ViceMayor],
+    projects: int,
+    author,
+    rng: random.Random,
+) -> PlanFigures:
+    """Fill one jurisdiction's ``plan`` with ``projects`` synthetic projects over
+    its ``units`` (one responsible ``persons`` each) and ``mayors``: sub-items,
+    milestones (45% done, some late), an indicator per project and progress
+    reports by ``author``. A fixed number of batched statements per table."""
+    person_of = {p.unit_id: p for p in persons}
     categories = [c.value for c in Category]
 
-    projects = Project.objects.bulk_create(
+    projects_ = Project.objects.bulk_create(
         (
             Project(
                 plan=plan,
@@ -108,13 +164,13 @@ def scale_seed(
                 mayor=rng.choice(mayors),
                 is_sample=True,
             )
-            for i in range(1, PROJECTS_PER_FACTOR * factor + 1)
+            for i in range(1, projects + 1)
         ),
         batch_size=BATCH,
     )
 
     assignments, project_units = [], {}
-    for project in projects:
+    for project in projects_:
         chosen = rng.sample(units, rng.randint(1, 3))
         project_units[project.pk] = chosen
         assignments += [
@@ -133,12 +189,13 @@ def scale_seed(
                 person=person_of[unit.pk],
                 mayor=project.mayor,
             )
-            for project in projects
+            for project in projects_
             for n in range(1, rng.randint(1, 3) + 1)
         ),
         batch_size=BATCH,
     )
 
+    year = plan.year
     start = dt.date(year, 1, 1)
     milestones = []
     for subitem in subitems:
@@ -174,12 +231,11 @@ def scale_seed(
                 target=Decimal(rng.randint(20, 40)),
                 actual=Decimal(rng.randint(0, 45)),
             )
-            for project in projects
+            for project in projects_
         ),
         batch_size=BATCH,
     )
 
-    author = _scale_clerk(units[0], prefix)
     reports = ProgressReport.objects.bulk_create(
         (
             ProgressReport(
@@ -207,13 +263,11 @@ def scale_seed(
         )
     ProgressReport.objects.bulk_update(reports, ["created_at"], batch_size=BATCH)
 
-    return ScaleSummary(
-        year=year,
-        projects=len(projects),
+    return PlanFigures(
+        projects=len(projects_),
         subitems=len(subitems),
         milestones=len(milestones),
         reports=len(reports),
-        units=len(units),
     )
 
 
@@ -227,37 +281,70 @@ def _scale_clerk(unit: Unit, prefix: str):
     return user
 
 
-def _delete_year(year: int, before_units_deleted: Callable[[QuerySet[Unit]], None] | None) -> None:
+def _delete_year(
+    jurisdiction: Unit,
+    year: int,
+    before_units_deleted: Callable[[QuerySet[Unit]], None] | None,
+) -> None:
     """Remove an earlier synthetic run of this year, dependants first."""
     prefix = f"S{year}-"
-    plan = PlanYear.objects.filter(year=year).first()
+    plans = PlanYear.objects.filter(jurisdiction=jurisdiction, year=year)
+    plan = plans.first()
     if plan is not None:
         if not plan.projects.filter(is_sample=True).exists() and plan.projects.exists():
             raise ValueError(f"{year} 年已有真实数据，不能用测试数据覆盖。")
-        from projects.models import (
-            DeadlineExtension,
-            Evidence,
-            IndicatorValue,
-            Supervision,
-            SupervisionFile,
-        )
-
-        SupervisionFile.objects.filter(supervision__plan=plan).delete()
-        Supervision.objects.filter(plan=plan).update(previous=None)
-        Supervision.objects.filter(plan=plan).delete()
-        DeadlineExtension.objects.filter(milestone__project__plan=plan).delete()
-        IndicatorValue.objects.filter(report__milestone__project__plan=plan).delete()
-        Evidence.objects.filter(report__milestone__project__plan=plan).delete()
-        ProgressReport.objects.filter(milestone__project__plan=plan).delete()
-        Milestone.objects.filter(project__plan=plan).delete()
-        Indicator.objects.filter(project__plan=plan).delete()
-        SubItem.objects.filter(project__plan=plan).delete()
-        ProjectUnit.objects.filter(project__plan=plan).delete()
-        Project.objects.filter(plan=plan).delete()
-        plan.delete()
+        plans_delete(plans)
+    units = Unit.objects.filter(jurisdiction=jurisdiction, name__startswith=prefix)
     if before_units_deleted is not None:
-        before_units_deleted(Unit.objects.filter(name__startswith=prefix))
-    Membership.objects.filter(unit__name__startswith=prefix).delete()
-    Person.objects.filter(unit__name__startswith=prefix).delete()
-    Unit.objects.filter(name__startswith=prefix).delete()
-    ViceMayor.objects.filter(name__startswith=prefix).delete()
+        before_units_deleted(units)
+    Membership.objects.filter(unit__in=units).delete()
+    Person.objects.filter(unit__in=units).delete()
+    units.delete()
+    ViceMayor.objects.filter(jurisdiction=jurisdiction, name__startswith=prefix).delete()
+
+
+def plans_delete(plans: QuerySet[PlanYear]) -> None:
+    """Delete these plan years with everything in them, dependants first, a batch
+    at a time (``common.bulk.delete_with_history``: linear in the rows)."""
+    from projects.models import (
+        DeadlineExtension,
+        Evidence,
+        IndicatorValue,
+        Reminder,
+        Supervision,
+        SupervisionFile,
+    )
+
+    plan_ids = list(plans.values_list("pk", flat=True))
+    if not plan_ids:
+        return
+    SupervisionFile.objects.filter(supervision__plan_id__in=plan_ids).delete()
+    Supervision.objects.filter(plan_id__in=plan_ids).update(previous=None)
+    Supervision.objects.filter(plan_id__in=plan_ids).delete()
+    in_plans = {"project__plan_id__in": plan_ids}
+    milestones = Milestone.objects.filter(**in_plans)
+    Reminder.objects.filter(milestone__in=milestones).delete()
+    DeadlineExtension.objects.filter(milestone__in=milestones).delete()
+    IndicatorValue.objects.filter(report__milestone__in=milestones).delete()
+    Evidence.objects.filter(report__milestone__in=milestones).delete()
+    delete_with_history(ProgressReport.objects.filter(milestone__in=milestones))
+    _m2m_clear(Milestone, milestones)
+    delete_with_history(milestones)
+    indicators = Indicator.objects.filter(**in_plans)
+    IndicatorValue.objects.filter(indicator__in=indicators).delete()
+    _m2m_clear(Indicator, indicators)
+    delete_with_history(indicators)
+    delete_with_history(SubItem.objects.filter(**in_plans))
+    delete_with_history(ProjectUnit.objects.filter(**in_plans))
+    delete_with_history(Project.objects.filter(plan_id__in=plan_ids))
+    delete_with_history(PlanYear.objects.filter(pk__in=plan_ids))
+
+
+def _m2m_clear(model, queryset: QuerySet) -> None:
+    """Remove the many-to-many links other tables hold to these rows (an
+    assessment item's milestones) without naming the higher layer."""
+    for rel in model._meta.related_objects:
+        if rel.many_to_many:
+            through = rel.through
+            column = rel.field.m2m_reverse_field_name()
+            through.objects.filter(**{f"{column}__in": queryset.values("pk")}).delete()

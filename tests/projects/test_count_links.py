@@ -105,7 +105,7 @@ def test_a_vice_mayors_dashboard_counts_link_to_their_lists(demo_loaded):
 def test_a_units_and_a_vice_mayors_page_count_their_own_part(demo_loaded):
     with time_machine.travel(DEMO_DAY, tick=False):
         client = login("dubanshi")
-        unit = Unit.objects.get(name="质监局")
+        unit = Unit.objects.get(name="质监局", jurisdiction__name="诸城市")
         mayor = ViceMayor.objects.get(user__username="fushizhang")
         check_counts(client, reverse("unit_detail", args=[unit.pk]))
         check_counts(client, reverse("mayor_detail", args=[mayor.pk]))
