@@ -569,7 +569,7 @@ def cost_of(item: AssessmentItem, unit: Unit, *, today: dt.date, user: Reader) -
     ``readable`` when ``user`` may open its page. A fixed number of queries."""
     from projects import access as plan_access
     from projects import status, supervision
-    from projects.models import Milestone, Supervision
+    from projects.models import Milestone, PlanYear, Supervision
 
     Source = AssessmentItem.Source
     scheme = item.category.scheme
@@ -579,6 +579,13 @@ def cost_of(item: AssessmentItem, unit: Unit, *, today: dt.date, user: Reader) -
         milestones = Milestone.objects.for_year(year).filter(
             unit=unit, project__plan__jurisdiction_id=scheme.jurisdiction_id
         )
+        if (
+            unit.is_jurisdiction
+            and item.source != Source.LINKED
+            and PlanYear.objects.filter(year=year, jurisdiction=unit).exists()
+        ):
+            # A county measured on its own programme (``services.unit_figures``).
+            milestones = Milestone.objects.for_year(year).filter(project__plan__jurisdiction=unit)
         if item.source == Source.LINKED:
             milestones = milestones.filter(assessment_items=item)
         late = status.late_q(today)

@@ -220,6 +220,23 @@ def jurisdiction_figures(year: int, jurisdictions) -> dict[int, UnitRow]:
     return rows
 
 
+def _jurisdiction_indicators(year: int, jurisdiction_ids) -> dict[int, list[int]]:
+    """Jurisdiction id → [met, total] of the indicators of its own plan of ``year``
+    (those without a plan are left out). One query."""
+    met_total: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    rows = (
+        Indicator.objects.for_year(year)
+        .filter(project__plan__jurisdiction__in=list(jurisdiction_ids))
+        .order_by()
+        .values_list("project__plan__jurisdiction_id", "direction", "target", "actual")
+    )
+    for jurisdiction_id, direction, target, actual in rows:
+        is_met = status.indicator_met(direction=direction, target=target, actual=actual)
+        met_total[jurisdiction_id][1] += 1
+        met_total[jurisdiction_id][0] += 1 if is_met else 0
+    return dict(met_total)
+
+
 def computed_raws(
     scheme: AssessmentScheme, items, unit_ids, figures: dict[int, UnitRow] | None = None
 ) -> dict[tuple[int, int], scoring.Raw]:
@@ -292,6 +309,9 @@ def computed_raws(
             for unit_id in units:
                 met_total[unit_id][1] += 1
                 met_total[unit_id][0] += 1 if is_met else 0
+        if scheme.unit_kind in JURISDICTION_KINDS:
+            # An assessed jurisdiction with its own programme: every indicator of it.
+            met_total.update(_jurisdiction_indicators(scheme.year, unit_ids))
         for item in items:
             if item.source == Source.UNIT_INDICATORS:
                 kind = item.rule().kind

@@ -24,10 +24,11 @@ from assessment.models import (
     AssessmentItem,
     AssessmentResult,
     AssessmentScheme,
+    ItemScore,
     TitleAward,
 )
 from assessment.scoring import RuleKind as K
-from projects.models import Milestone, PlanYear
+from projects.models import Milestone, PlanYear, Project
 from responsibility import roles
 from responsibility.models import Unit, home_jurisdiction
 from tests import factories
@@ -308,3 +309,33 @@ def test_the_parent_office_reads_below_and_changes_nothing(client, city, countie
     # The county's office does not read the city's.
     client.force_login(jia.office)
     assert client.get(_card(city.zhijian)).status_code == 404
+
+
+def test_a_county_is_measured_on_its_own_plans_indicators_and_milestones(city, counties):
+    jia, yi = counties
+    for county, actual in ((jia, 12), (yi, 3)):
+        project = Project.objects.get(plan__jurisdiction=county.unit)
+        factories.IndicatorFactory(project=project, target=10, actual=actual)
+    scheme = builders.scheme(YEAR, Unit.Kind.COUNTY, name="县市区考核办法")
+    cat = builders.category(scheme, "质量兴县工作", 100)
+    builders.item(cat, "其他工作", K.FIXED, 90)
+    indicators = builders.item(
+        cat,
+        "本县量化指标达标",
+        K.FIXED,
+        10,
+        order=2,
+        source=AssessmentItem.Source.UNIT_INDICATORS,
+    )
+    services.assessment_compute(scheme=scheme)
+    scores = {
+        s.result.unit.name: (s.raw_state, s.points)
+        for s in ItemScore.objects.filter(item=indicators).select_related("result__unit")
+    }
+    assert scores == {"甲县": ("done", D(10)), "乙县": ("not_done", D(0))}
+    # What cost 乙县 points on its milestones: the one of its own plan not done.
+    milestones = builders.item(
+        cat, "节点", K.TIERS, 0, order=3, tiers="0-:0", source=AssessmentItem.Source.UNIT_MILESTONES
+    )
+    cost = selectors.cost_of(milestones, yi.unit, today=dt.date(YEAR + 1, 1, 10), user=city.olivia)
+    assert [m.name for m in cost.milestones] == ["乙县节点1"]
