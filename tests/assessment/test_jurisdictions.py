@@ -339,3 +339,18 @@ def test_a_county_is_measured_on_its_own_plans_indicators_and_milestones(city, c
     )
     cost = selectors.cost_of(milestones, yi.unit, today=dt.date(YEAR + 1, 1, 10), user=city.olivia)
     assert [m.name for m in cost.milestones] == ["乙县节点1"]
+
+
+def test_the_public_notice_is_per_jurisdiction(client, city, counties):
+    from tests.assessment.public_support import make_public
+
+    jia, _yi = counties
+    _enter(jia, {"甲一镇": "done"}, jia.office)
+    make_public(jia.scheme)
+    home = reverse("public_year", kwargs={"year": YEAR})
+    assert client.get(home).status_code == 404  # the city has nothing public in 2010
+    html = client.get(f"{home}?j={jia.unit.pk}").content.decode()
+    assert jia.scheme.name in html and "甲一镇" in html and "乙一镇" not in html
+    index = client.get(reverse("public_index") + f"?j={jia.unit.pk}").content.decode()
+    assert f"?j={jia.unit.pk}" in index
+    assert client.get(f"{home}?j=abc").status_code == 400
