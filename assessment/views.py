@@ -196,6 +196,7 @@ def unit_detail(request, year: int, unit_id: int):
             "card": card,
             "can_edit": access.can_edit(request.user, scheme),
             "can_read_ranking": access.ranking_access(request.user, scheme) is not None,
+            "jq": _j_query(request, scheme.jurisdiction_id),
             "unit_card_pdf": can_read_unit_report(request.user, unit),
             "show_self": procedure.position(scheme.stage)
             >= procedure.position(procedure.Stage.SELF),

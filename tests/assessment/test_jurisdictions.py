@@ -282,7 +282,8 @@ def test_the_parent_office_reads_below_and_changes_nothing(client, city, countie
     assert jia.scheme.name in html and "甲一镇" in html and "只读" in html
     assert "重新计算" not in html  # no compute button
     town = jia.townships["甲一镇"]
-    assert client.get(_card(town)).status_code == 200
+    card = client.get(_card(town)).content.decode()
+    assert f"?kind=township&amp;j={jia.unit.pk}" in card  # back to the county's ranking
     assert client.get(_item(town, jia.work)).status_code == 200
     # Every write is refused.
     for data in (
