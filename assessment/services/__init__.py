@@ -770,7 +770,10 @@ def assessment_compute_year(
     and of every jurisdiction below it, in dependency order: the lower
     jurisdictions first (a county's township scheme before the city's county
     scheme that credits its titles), and within one jurisdiction townships
-    before bureaus before counties."""
+    before bureaus before counties. With ``by``, only the schemes ``by`` may
+    compute: the office of a higher jurisdiction reads the lower ones' results
+    and does not compute them, so a scheme that credits a lower scheme not yet
+    computed is refused (``ChildrenNotComputed``)."""
     from responsibility.jurisdictions import jurisdictions, subtree_ids
 
     root = jurisdiction_ref_id(jurisdiction)
@@ -782,6 +785,8 @@ def assessment_compute_year(
         AssessmentScheme.objects.filter(year=year, jurisdiction__in=subtree_ids(root)),
         key=lambda s: (-_depth(s.jurisdiction_id, parent), order.get(s.unit_kind, 9)),
     )
+    if by is not None:
+        schemes = [s for s in schemes if access.can_write_jurisdiction(by, s.jurisdiction_id)]
     return [assessment_compute(scheme=s, by=by) for s in schemes]
 
 

@@ -355,3 +355,14 @@ def test_the_public_notice_is_per_jurisdiction(client, city, counties):
     index = client.get(reverse("public_index") + f"?j={jia.unit.pk}").content.decode()
     assert f"?j={jia.unit.pk}" in index
     assert client.get(f"{home}?j=abc").status_code == 400
+
+
+def test_the_city_office_computing_its_year_does_not_compute_the_counties(city, counties):
+    jia, yi = counties
+    scheme, _duty = _city_county_scheme()
+    with pytest.raises(services.ChildrenNotComputed):
+        services.assessment_compute_year(year=YEAR, by=city.olivia)
+    services.assessment_compute(scheme=jia.scheme, by=jia.office)
+    services.assessment_compute(scheme=yi.scheme, by=yi.office)
+    summaries = services.assessment_compute_year(year=YEAR, by=city.olivia)
+    assert [s.scheme for s in summaries] == [scheme]
