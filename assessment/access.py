@@ -13,6 +13,19 @@ the rest of the application:
   unit, grade, total, titles, last year's result): no money, no category or
   item figures, no controls (``ranking_access``);
 - after publishing, only administrators change anything.
+
+Jurisdictions (issue 17): every scheme belongs to one (a city's bureaus and
+counties, a county's townships). A user reads the schemes and results of their
+own jurisdiction (``responsibility.jurisdictions.user_jurisdiction``) by the
+rules above; the office (reviewers, administrators) of a higher jurisdiction
+also reads those of every jurisdiction below it (``subtree_ids``), in full but
+read-only: no entry, override, compute, stage move, verification or objection
+answer there. Any other jurisdiction's scheme, result or entry is a 404. A
+unit's own card stays readable to its users wherever it is assessed (a county
+government's users in the city's county scheme; its clerks and head read the
+scheme that assesses it first, their own jurisdiction's too). An account attached to no
+jurisdiction reads its home jurisdiction's; an administrator attached to none
+(the deployment's) reads and changes every one.
 """
 
 from __future__ import annotations
@@ -26,7 +39,86 @@ from assessment import procedure
 from assessment.models import AssessmentScheme
 from projects.access import Reach, User, scope_for, user_unit
 from responsibility import roles
-from responsibility.models import Unit
+from responsibility.jurisdictions import subtree_ids, user_jurisdiction
+from responsibility.models import Unit, existing_home_jurisdiction
+
+_REACH_CACHE = "_assessment_jurisdiction_reach"
+
+
+@dataclasses.dataclass(frozen=True)
+class JurisdictionReach:
+    """The jurisdictions whose assessment a user reads and changes."""
+
+    own: int | None  # where the user works: their own reads and writes
+    # Every jurisdiction they read (their own and, for the office, those below);
+    # None: every jurisdiction (a deployment administrator attached to none).
+    readable: frozenset[int] | None
+
+    def reads(self, jurisdiction_id: int | None) -> bool:
+        return self.readable is None or jurisdiction_id in self.readable
+
+    def writes(self, jurisdiction_id: int | None) -> bool:
+        return self.readable is None or (self.own is not None and jurisdiction_id == self.own)
+
+
+def jurisdiction_reach(user: User) -> JurisdictionReach:
+    """The user's :class:`JurisdictionReach`, cached on the user for the request
+    (two queries at most)."""
+    cached: JurisdictionReach | None = getattr(user, _REACH_CACHE, None)
+    if cached is not None:
+        return cached
+    own = user_jurisdiction(user)
+    if own is None and user.is_authenticated and roles.has_role(user, roles.ADMIN):
+        reach = JurisdictionReach(own=None, readable=None)
+    else:
+        if own is None:  # attached to nothing: the home jurisdiction's reader
+            own = existing_home_jurisdiction()
+        unit = user_unit(user)
+        if own is None:
+            reach = JurisdictionReach(own=None, readable=frozenset())
+        elif is_office(user):
+            reach = JurisdictionReach(own=own.pk, readable=subtree_ids(own))
+        elif unit is not None and unit.is_jurisdiction and unit.jurisdiction_id is not None:
+            # A county's or township's own users (not its office): their unit is
+            # assessed by the jurisdiction above it, whose schemes they read first.
+            reach = JurisdictionReach(
+                own=unit.jurisdiction_id, readable=frozenset({unit.jurisdiction_id, own.pk})
+            )
+        else:
+            reach = JurisdictionReach(own=own.pk, readable=frozenset({own.pk}))
+    if user.is_authenticated:
+        setattr(user, _REACH_CACHE, reach)
+    return reach
+
+
+def can_read_jurisdiction(user: User, jurisdiction_id: int | None) -> bool:
+    """The user reads the schemes and results of this jurisdiction."""
+    return jurisdiction_reach(user).reads(jurisdiction_id)
+
+
+def can_write_jurisdiction(user: User, jurisdiction_id: int | None) -> bool:
+    """The user may change assessment data of this jurisdiction (their own)."""
+    return jurisdiction_reach(user).writes(jurisdiction_id)
+
+
+def own_jurisdiction_id(user: User) -> int | None:
+    """The jurisdiction the user works for (None: a deployment administrator)."""
+    return jurisdiction_reach(user).own
+
+
+def require_scheme(user: User, scheme: AssessmentScheme) -> AssessmentScheme:
+    """The scheme if the user may read anything of it (its jurisdiction, or their
+    own unit is assessed by it), else 404."""
+    if can_read_jurisdiction(user, scheme.jurisdiction_id):
+        return scheme
+    mine = own_unit(user)
+    if (
+        mine is not None
+        and mine.jurisdiction_id == scheme.jurisdiction_id
+        and mine.kind == scheme.unit_kind
+    ):
+        return scheme
+    raise Http404
 
 
 def can_read_ranking(user: User) -> bool:
@@ -54,8 +146,11 @@ class RankingAccess:
 
 def ranking_access(user: User, scheme: AssessmentScheme | None) -> RankingAccess | None:
     """What of ``scheme``'s ranking ``user`` reads; None when they may not read it
-    (a unit's users before 公示: their own card only). ``scheme`` None: a year
-    without a scheme, whose empty page only full readers get."""
+    (a unit's users before 公示: their own card only; anyone outside the scheme's
+    jurisdiction and those above it). ``scheme`` None: a year without a scheme,
+    whose empty page only full readers get."""
+    if scheme is not None and not can_read_jurisdiction(user, scheme.jurisdiction_id):
+        return None
     if can_read_ranking(user):
         return RankingAccess(full=True)
     if scheme is not None and user.is_authenticated and scheme.is_public:
@@ -72,7 +167,10 @@ def readable_rankings(user: User, schemes: list[AssessmentScheme]) -> list[Asses
 def can_edit(user: User, scheme: AssessmentScheme | None = None) -> bool:
     """Enter raw values, override scores and recompute: the office in draft and
     during 核查 (``procedure.office_entry_open``); an administrator always, on
-    record. (Answering an objection during 公示 is its own step: :func:`can_answer`.)"""
+    record. (Answering an objection during 公示 is its own step: :func:`can_answer`.)
+    Only in the user's own jurisdiction (``scheme`` None: there)."""
+    if scheme is not None and not can_write_jurisdiction(user, scheme.jurisdiction_id):
+        return False
     if roles.has_role(user, roles.ADMIN):
         return True
     if not roles.has_role(user, roles.REVIEWER):
@@ -82,7 +180,9 @@ def can_edit(user: User, scheme: AssessmentScheme | None = None) -> bool:
 
 def can_move(user: User, scheme: AssessmentScheme, target: str) -> bool:
     """Move the scheme to ``target``: the office one step forward, an administrator
-    one step back (``procedure.who_moves``)."""
+    one step back (``procedure.who_moves``); in their own jurisdiction only."""
+    if not can_write_jurisdiction(user, scheme.jurisdiction_id):
+        return False
     who = procedure.who_moves(scheme.stage, target)
     if who is procedure.Who.OFFICE:
         return is_office(user)
@@ -103,8 +203,12 @@ def can_self_assess(user: User, unit: Unit, scheme: AssessmentScheme) -> bool:
 
 
 def can_verify(user: User, scheme: AssessmentScheme) -> bool:
-    """The office verifies the units' own values during 核查."""
-    return is_office(user) and scheme.stage == procedure.Stage.VERIFY
+    """The office verifies the units' own values during 核查 (its own jurisdiction's)."""
+    return (
+        is_office(user)
+        and scheme.stage == procedure.Stage.VERIFY
+        and can_write_jurisdiction(user, scheme.jurisdiction_id)
+    )
 
 
 def can_lodge(user: User, unit: Unit, scheme: AssessmentScheme, *, today) -> bool:
@@ -119,8 +223,13 @@ def can_lodge(user: User, unit: Unit, scheme: AssessmentScheme, *, today) -> boo
 
 
 def can_answer(user: User, scheme: AssessmentScheme) -> bool:
-    """The office answers objections while the results are in 公示."""
-    return is_office(user) and scheme.stage == procedure.Stage.NOTICE
+    """The office answers objections while the results are in 公示 (its own
+    jurisdiction's)."""
+    return (
+        is_office(user)
+        and scheme.stage == procedure.Stage.NOTICE
+        and can_write_jurisdiction(user, scheme.jurisdiction_id)
+    )
 
 
 def own_unit(user: User) -> Unit | None:
@@ -130,12 +239,14 @@ def own_unit(user: User) -> Unit | None:
 
 
 def get_assessed_unit(user: User, unit_id) -> Unit:
-    """The unit if the user may read its assessment card, else 404."""
+    """The unit if the user may read its assessment card, else 404: the full
+    readers of the jurisdiction that assesses it (``Unit.jurisdiction``), and its
+    own users."""
     try:
         unit = Unit.objects.get(pk=unit_id)
     except (Unit.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
-    if can_read_ranking(user):
+    if can_read_ranking(user) and can_read_jurisdiction(user, unit.jurisdiction_id):
         return unit
     mine = own_unit(user)
     if mine is not None and mine.pk == unit.pk:
@@ -150,19 +261,25 @@ def require_edit(user: User, scheme: AssessmentScheme) -> None:
 
 
 __all__ = [
+    "JurisdictionReach",
     "RankingAccess",
     "can_answer",
     "can_edit",
     "can_lodge",
     "can_move",
+    "can_read_jurisdiction",
     "can_read_ranking",
     "can_self_assess",
     "can_verify",
+    "can_write_jurisdiction",
     "get_assessed_unit",
     "is_office",
+    "jurisdiction_reach",
+    "own_jurisdiction_id",
     "own_unit",
     "ranking_access",
     "readable_rankings",
     "require_edit",
+    "require_scheme",
     "user_unit",
 ]

@@ -34,8 +34,17 @@ class CategoryInline(admin.TabularInline):
 @admin.register(AssessmentScheme)
 class AssessmentSchemeAdmin(NativeTypesExportMixin, ImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [SchemeResource]
-    list_display = ["year", "unit_kind", "name", "total_points", "stage", "computed_at"]
-    list_filter = ["year", "unit_kind", "stage"]
+    list_display = [
+        "year",
+        "jurisdiction",
+        "unit_kind",
+        "name",
+        "total_points",
+        "stage",
+        "computed_at",
+    ]
+    list_filter = ["jurisdiction", "year", "unit_kind", "stage"]
+    list_select_related = ["jurisdiction"]
     search_fields = ["name"]
     inlines = [CategoryInline]
     # The stage moves only through the procedure (the assessment pages), on record.
@@ -50,7 +59,7 @@ class AssessmentSchemeAdmin(NativeTypesExportMixin, ImportExportMixin, SimpleHis
         "changes",
     ]
     fieldsets = [
-        (None, {"fields": ["year", "unit_kind", "name", "total_points"]}),
+        (None, {"fields": ["jurisdiction", "year", "unit_kind", "name", "total_points"]}),
         (_("等次与加分"), {"fields": ["excellent_from", "good_from", "pass_from", "bonus_cap"]}),
         (
             _("称号"),
@@ -120,7 +129,7 @@ class ItemInline(admin.TabularInline):
 class AssessmentCategoryAdmin(NativeTypesExportMixin, ImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [CategoryResource]
     list_display = ["name", "scheme", "order", "max_points"]
-    list_filter = ["scheme__year", "scheme__unit_kind"]
+    list_filter = ["scheme__jurisdiction", "scheme__year", "scheme__unit_kind"]
     list_select_related = ["scheme"]
     search_fields = ["name", "scheme__name"]
     inlines = [ItemInline]
@@ -199,7 +208,7 @@ class AssessmentResultAdmin(SimpleHistoryAdmin):
     """Results are computed; change them through raw values and overrides."""
 
     list_display = ["unit", "scheme", "rank", "total", "grade", "money", "vetoed"]
-    list_filter = ["scheme__year", "scheme__unit_kind", "grade"]
+    list_filter = ["scheme__jurisdiction", "scheme__year", "scheme__unit_kind", "grade"]
     list_select_related = ["unit", "scheme"]
     search_fields = ["unit__name"]
     readonly_fields = [

@@ -119,13 +119,19 @@ def scheme_load(
 def assessment_demo_load(*, path: Path = ASSESSMENT_FIXTURE) -> AssessmentDemoSummary | None:
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     s = data["scheme"]
-    scheme = AssessmentScheme.objects.filter(year=s["year"], unit_kind=s["unit_kind"]).first()
+    # The demo's scheme is the home jurisdiction's (诸城市): its bureaus are the units.
+    scheme = AssessmentScheme.objects.for_year(s["year"]).filter(unit_kind=s["unit_kind"]).first()
     if scheme is not None and scheme.stage != Stage.DRAFT:
         return None  # the procedure is under way: loading again leaves it as it is
     scheme, items = scheme_load(definition=s, scheme=scheme)
 
     reviewer = get_user_model().objects.get(username=data["reviewer"])
-    units = {u.name: u for u in Unit.objects.filter(name__in=data["entries"].keys())}
+    units = {
+        u.name: u
+        for u in Unit.objects.filter(
+            name__in=data["entries"].keys(), jurisdiction_id=scheme.jurisdiction_id
+        )
+    }
     count = 0
     for unit_name, values in data["entries"].items():
         for item_name, raw in values.items():

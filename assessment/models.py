@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -49,9 +49,28 @@ def _messages(problems: dict[str, list[str]]) -> dict[str, list[str]]:
     return {field: list(messages) for field, messages in problems.items()}
 
 
+def jurisdiction_ref(jurisdiction: Unit | int | None):
+    """A jurisdiction to filter on: its id, or for None the home jurisdiction
+    (``responsibility.models.home_jurisdiction``) as a subquery, so that a
+    single-city caller costs no extra query."""
+    if jurisdiction is None:
+        name = getattr(settings, "ZHUCHENG_HOME_JURISDICTION", "诸城市")
+        return Subquery(
+            Unit.objects.filter(name=name, kind__in=JURISDICTION_KINDS)
+            .order_by("pk")
+            .values("pk")[:1]
+        )
+    return jurisdiction if isinstance(jurisdiction, int) else jurisdiction.pk
+
+
 class SchemeQuerySet(models.QuerySet):
-    def for_year(self, year: int):
-        return self.filter(year=year)
+    def of(self, jurisdiction: Unit | int | None = None):
+        """The schemes of one jurisdiction (None: the home jurisdiction)."""
+        return self.filter(jurisdiction_id=jurisdiction_ref(jurisdiction))
+
+    def for_year(self, year: int, jurisdiction: Unit | int | None = None):
+        """A jurisdiction's schemes of ``year`` (None: the home jurisdiction's)."""
+        return self.of(jurisdiction).filter(year=year)
 
 
 class AssessmentScheme(models.Model):
@@ -635,8 +654,10 @@ def display_raw(raw: scoring.Raw | None) -> str:
 
 
 class ResultQuerySet(models.QuerySet):
-    def for_year(self, year: int):
-        return self.filter(scheme__year=year)
+    def for_year(self, year: int, jurisdiction: Unit | int | None = None):
+        return self.filter(
+            scheme__year=year, scheme__jurisdiction_id=jurisdiction_ref(jurisdiction)
+        )
 
     def ranked(self):
         return self.select_related("unit", "scheme").order_by("rank", "unit__order", "unit__name")

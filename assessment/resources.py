@@ -87,7 +87,8 @@ class SchemeWidget(widgets.ForeignKeyWidget):
     def clean(self, value, row=None, **kwargs):
         lookup = _scheme_lookup(row)
         try:
-            return AssessmentScheme.objects.get(**lookup)
+            # The spreadsheet names no jurisdiction: the home jurisdiction's schemes.
+            return AssessmentScheme.objects.of(None).get(**lookup)
         except AssessmentScheme.DoesNotExist as exc:
             raise ValueError(
                 _("%(year)s年没有“%(kind)s”的考核办法，请先导入考核办法。")

@@ -30,6 +30,9 @@ from common import clock
 from projects.access import User as Reader
 from responsibility.models import Unit
 
+# A jurisdiction (a Unit of JURISDICTION_KINDS or its id); None: the home jurisdiction.
+Jurisdiction = Unit | int | None
+
 KIND_ORDER = [Unit.Kind.BUREAU, Unit.Kind.COUNTY, Unit.Kind.TOWNSHIP]
 
 # The stages whose results are public (``procedure.results_public``), as a filter.
@@ -118,15 +121,18 @@ class AssessmentTable:
         return counts
 
 
-def schemes_for_year(year: int) -> list[AssessmentScheme]:
-    """The year's schemes, bureaus first, then counties, then townships."""
-    schemes = list(AssessmentScheme.objects.for_year(year))
+def schemes_for_year(year: int, jurisdiction: Jurisdiction = None) -> list[AssessmentScheme]:
+    """A jurisdiction's schemes of the year (None: the home jurisdiction's),
+    bureaus first, then counties, then townships."""
+    schemes = list(AssessmentScheme.objects.for_year(year, jurisdiction))
     order = {k.value: i for i, k in enumerate(KIND_ORDER)}
     return sorted(schemes, key=lambda s: order.get(s.unit_kind, 9))
 
 
-def scheme_for(year: int, unit_kind: str | None = None) -> AssessmentScheme | None:
-    schemes = schemes_for_year(year)
+def scheme_for(
+    year: int, unit_kind: str | None = None, jurisdiction: Jurisdiction = None
+) -> AssessmentScheme | None:
+    schemes = schemes_for_year(year, jurisdiction)
     if unit_kind:
         schemes = [s for s in schemes if s.unit_kind == unit_kind]
     return schemes[0] if schemes else None
@@ -140,10 +146,13 @@ def last_year_results(
     units: list[int] | None = None,
 ) -> dict[int, LastYear]:
     """Unit id → its result in the scheme of the same kind of unit the year
-    before (only ``unit``'s, or those of the ids in ``units``, when given); with
-    ``public_only``, only when that year's results are public. One query."""
+    before in the same jurisdiction (only ``unit``'s, or those of the ids in
+    ``units``, when given); with ``public_only``, only when that year's results
+    are public. One query."""
     results = AssessmentResult.objects.filter(
-        scheme__year=scheme.year - 1, scheme__unit_kind=scheme.unit_kind
+        scheme__jurisdiction_id=scheme.jurisdiction_id,
+        scheme__year=scheme.year - 1,
+        scheme__unit_kind=scheme.unit_kind,
     )
     if public_only:
         results = results.filter(scheme__stage__in=PUBLIC_STAGES)
@@ -168,13 +177,15 @@ def assessment_table(
     year: int,
     unit_kind: str | None = None,
     *,
+    jurisdiction: Jurisdiction = None,
     scheme: AssessmentScheme | None = None,
     with_last_year: bool = False,
     last_year_public_only: bool = False,
     results: Iterable[AssessmentResult] | None = None,
 ) -> AssessmentTable | None:
     """The ranking of a year's scheme (bureaus unless ``unit_kind`` says otherwise,
-    or ``scheme`` when the caller has it): rank, unit, category subtotals,
+    or ``scheme`` when the caller has it) of a jurisdiction (None: the home
+    jurisdiction): rank, unit, category subtotals,
     total, grade, money and titles per row; with ``with_last_year``, each
     unit's result of the year before (:func:`last_year_results`).
 
@@ -187,7 +198,7 @@ def assessment_table(
     the year has no scheme.
     """
     if scheme is None:
-        scheme = scheme_for(year, unit_kind)
+        scheme = scheme_for(year, unit_kind, jurisdiction)
     if scheme is None:
         return None
     categories = list(scheme.categories.order_by("order", "pk"))
@@ -303,8 +314,10 @@ def unit_card(year: int, unit: Unit, *, with_last_year: bool = False) -> UnitCar
     """One unit's result with every item: raw value, rule, points, money,
     overrides and the reason behind the raw value; with ``with_last_year``, its
     result of the year before (one more query). A fixed number of queries.
-    None when the year has no scheme for this kind of unit."""
-    scheme = scheme_for(year, unit.kind)
+    The unit is assessed by the scheme of its jurisdiction (``Unit.jurisdiction``:
+    a county by the city above it). None when the year has no scheme for this
+    kind of unit there."""
+    scheme = scheme_for(year, unit.kind, unit.jurisdiction_id)
     if scheme is None:
         return None
     result = (
@@ -396,22 +409,27 @@ class PublicScheme:
     rows: list[PublicRow]
 
 
-def public_schemes_for_year(year: int) -> list[AssessmentScheme]:
-    """The year's schemes whose results are public, in :data:`KIND_ORDER`. One query."""
-    return [s for s in schemes_for_year(year) if procedure.results_public(s.stage)]
+def public_schemes_for_year(year: int, jurisdiction: Jurisdiction = None) -> list[AssessmentScheme]:
+    """A jurisdiction's schemes of the year whose results are public, in
+    :data:`KIND_ORDER`. One query."""
+    return [s for s in schemes_for_year(year, jurisdiction) if procedure.results_public(s.stage)]
 
 
-def public_years() -> list[int]:
-    """Years with a scheme whose results are public, newest first. One query."""
+def public_years(jurisdiction: Jurisdiction = None) -> list[int]:
+    """Years with a scheme of the jurisdiction whose results are public, newest
+    first. One query."""
     return list(
-        AssessmentScheme.objects.filter(stage__in=PUBLIC_STAGES)
+        AssessmentScheme.objects.of(jurisdiction)
+        .filter(stage__in=PUBLIC_STAGES)
         .order_by("-year")
         .values_list("year", flat=True)
         .distinct()
     )
 
 
-def public_results(year: int, *, today: dt.date | None = None) -> list[PublicScheme]:
+def public_results(
+    year: int, *, jurisdiction: Jurisdiction = None, today: dt.date | None = None
+) -> list[PublicScheme]:
     """The public schemes of ``year`` (公示 or final), bureaus first, each with
     its ranking: rank, unit, total, grade and the titles the unit was awarded
     that year. Empty when none of the year's schemes is public.
@@ -420,7 +438,7 @@ def public_results(year: int, *, today: dt.date | None = None) -> list[PublicSch
     no person, money, item or evidence: what it returns may be shown to anyone.
     """
     today = today or clock.today()
-    schemes = public_schemes_for_year(year)
+    schemes = public_schemes_for_year(year, jurisdiction)
     if not schemes:
         return []
     results = (
@@ -551,13 +569,23 @@ def cost_of(item: AssessmentItem, unit: Unit, *, today: dt.date, user: Reader) -
     ``readable`` when ``user`` may open its page. A fixed number of queries."""
     from projects import access as plan_access
     from projects import status, supervision
-    from projects.models import Milestone, Supervision
+    from projects.models import Milestone, PlanYear, Supervision
 
     Source = AssessmentItem.Source
-    year = item.category.scheme.year
+    scheme = item.category.scheme
+    year = scheme.year
     milestones = None
     if item.source in (Source.UNIT_MILESTONES, Source.LINKED, Source.UNIT_LATE):
-        milestones = Milestone.objects.for_year(year).filter(unit=unit)
+        milestones = Milestone.objects.for_year(year).filter(
+            unit=unit, project__plan__jurisdiction_id=scheme.jurisdiction_id
+        )
+        if (
+            unit.is_jurisdiction
+            and item.source != Source.LINKED
+            and PlanYear.objects.filter(year=year, jurisdiction=unit).exists()
+        ):
+            # A county measured on its own programme (``services.unit_figures``).
+            milestones = Milestone.objects.for_year(year).filter(project__plan__jurisdiction=unit)
         if item.source == Source.LINKED:
             milestones = milestones.filter(assessment_items=item)
         late = status.late_q(today)
@@ -576,7 +604,9 @@ def cost_of(item: AssessmentItem, unit: Unit, *, today: dt.date, user: Reader) -
         total = milestones.count() if len(found) > COST_LIMIT else len(found)
         return Cost(found[:COST_LIMIT], [], max(0, total - COST_LIMIT))
     if item.source in (Source.UNIT_SUPERVISIONS, Source.UNIT_LATE_ACKS):
-        items = Supervision.objects.filter(plan__year=year, unit=unit)
+        items = Supervision.objects.filter(
+            plan__year=year, plan__jurisdiction_id=scheme.jurisdiction_id, unit=unit
+        )
         if item.source == Source.UNIT_SUPERVISIONS and item.supervision_level_id:
             items = items.filter(level_id=item.supervision_level_id)
         if item.source == Source.UNIT_LATE_ACKS:

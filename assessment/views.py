@@ -40,13 +40,37 @@ from common.params import BadParameter, int_param
 from projects.access import can_read_unit_report
 
 
+def _jurisdiction(request) -> int | None:
+    """The jurisdiction whose assessment the page shows: ``?j=<id>`` when the user
+    may read it (``access.can_read_jurisdiction``: their own, or one below for the
+    office of a higher one), else the user's own (None: the home jurisdiction, for
+    an account attached to none)."""
+    own = access.own_jurisdiction_id(request.user)
+    if request.GET.get("j"):
+        asked = int_param(request.GET, "j", label=_("辖区"))
+        if asked != own and access.can_read_jurisdiction(request.user, asked):
+            return asked
+    return own
+
+
+def _j_query(request, jurisdiction_id: int | None) -> str:
+    """The ``j`` parameter that keeps a page on another jurisdiction than the
+    user's own (empty on their own: the single-city URLs stay as they were)."""
+    if jurisdiction_id is None or jurisdiction_id == access.own_jurisdiction_id(request.user):
+        return ""
+    return f"j={jurisdiction_id}"
+
+
 @login_required
 def index(request):
-    """The latest year that has a scheme."""
-    scheme = AssessmentScheme.objects.order_by("-year").first()
+    """The latest year that has a scheme of the jurisdiction."""
+    jurisdiction = _jurisdiction(request)
+    scheme = AssessmentScheme.objects.of(jurisdiction).order_by("-year").first()
     if scheme is None:
         return render(request, "assessment/ranking.html", {"table": None, "year": None})
-    return redirect("assessment_ranking", year=scheme.year)
+    url = reverse("assessment_ranking", kwargs={"year": scheme.year})
+    jq = _j_query(request, jurisdiction)
+    return redirect(f"{url}?{jq}" if jq else url)
 
 
 RANKING_PAGE_SIZE = 50
@@ -55,8 +79,10 @@ RANKING_PAGE_SIZE = 50
 @login_required
 def ranking(request, year: int):
     """The year's ranking: in full for the office and vice-mayors; once public
-    (公示, final), its public columns for every unit (``access.ranking_access``)."""
-    schemes = selectors.schemes_for_year(year)
+    (公示, final), its public columns for every unit (``access.ranking_access``).
+    The jurisdiction's (``?j=``, else the user's own)."""
+    jurisdiction = _jurisdiction(request)
+    schemes = selectors.schemes_for_year(year, jurisdiction)
     kind = request.GET.get("kind") or None
     scheme = _ranking_scheme(request.user, schemes, kind)
     reach = access.ranking_access(request.user, scheme)
@@ -81,6 +107,7 @@ def ranking(request, year: int):
         )
     query = request.GET.copy()
     query.pop("page", None)
+    jq = _j_query(request, jurisdiction)
     return render(
         request,
         "assessment/ranking.html",
@@ -90,6 +117,7 @@ def ranking(request, year: int):
             "page": page,
             "query": query.urlencode(),
             "reach": reach,
+            "jq": jq,
             "schemes": access.readable_rankings(request.user, schemes),
             "changes": selectors.scheme_changes(table.scheme) if table else [],
             "can_compute": table is not None and access.can_edit(request.user, table.scheme),
@@ -168,6 +196,7 @@ def unit_detail(request, year: int, unit_id: int):
             "card": card,
             "can_edit": access.can_edit(request.user, scheme),
             "can_read_ranking": access.ranking_access(request.user, scheme) is not None,
+            "jq": _j_query(request, scheme.jurisdiction_id),
             "unit_card_pdf": can_read_unit_report(request.user, unit),
             "show_self": procedure.position(scheme.stage)
             >= procedure.position(procedure.Stage.SELF),
@@ -202,6 +231,7 @@ def item_detail(request, year: int, unit_id: int, item_id: int):
         pk=item_id,
         category__scheme__year=year,
         category__scheme__unit_kind=unit.kind,
+        category__scheme__jurisdiction_id=unit.jurisdiction_id,
     )
     scheme = item.category.scheme
     today = clock.today()
@@ -482,7 +512,11 @@ def evidence(request, year: int, unit_id: int, item_id: int):
     """The evidence file behind a raw value, for whoever may read the unit's card."""
     unit = access.get_assessed_unit(request.user, unit_id)
     entry = get_object_or_404(
-        AssessmentEntry, unit=unit, item_id=item_id, item__category__scheme__year=year
+        AssessmentEntry,
+        unit=unit,
+        item_id=item_id,
+        item__category__scheme__year=year,
+        item__category__scheme__jurisdiction_id=unit.jurisdiction_id,
     )
     return _download(entry.evidence, f"{unit.name}-{entry.item.name}")
 
@@ -492,7 +526,11 @@ def self_evidence(request, year: int, unit_id: int, item_id: int):
     """The evidence file of a unit's own value (自评), for whoever may read its card."""
     unit = access.get_assessed_unit(request.user, unit_id)
     own = get_object_or_404(
-        SelfEntry, unit=unit, item_id=item_id, item__category__scheme__year=year
+        SelfEntry,
+        unit=unit,
+        item_id=item_id,
+        item__category__scheme__year=year,
+        item__category__scheme__jurisdiction_id=unit.jurisdiction_id,
     )
     return _download(own.evidence, own.evidence_name or f"{unit.name}-{own.item.name}")
 
@@ -535,9 +573,11 @@ def _attach(form, exc: ValidationError) -> None:
 
 
 def _scheme_from_post(request, year: int) -> AssessmentScheme:
-    """The scheme named by the form's ``scheme`` field: 400 when it is not an id."""
+    """The scheme named by the form's ``scheme`` field: 400 when it is not an id,
+    404 when the user may not read it (another jurisdiction's)."""
     pk = int_param(request.POST, "scheme", label=_("考核办法"))
-    return get_object_or_404(AssessmentScheme, year=year, pk=pk)
+    scheme = get_object_or_404(AssessmentScheme, year=year, pk=pk)
+    return access.require_scheme(request.user, scheme)
 
 
 def _move_refusal(user, scheme: AssessmentScheme, target: str) -> str:
@@ -566,7 +606,7 @@ def stage(request, year: int):
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, str(error))
-        return redirect(_ranking_url(scheme))
+        return redirect(_ranking_url(scheme, request))
     target = form.cleaned_data["target"]
     if not access.can_move(request.user, scheme, target):
         raise PermissionDenied(_move_refusal(request.user, scheme, target))
@@ -583,7 +623,7 @@ def stage(request, year: int):
             _("%(name)s 已进入“%(stage)s”阶段。")
             % {"name": scheme.name, "stage": procedure.Stage(target).label},
         )
-    return redirect(_ranking_url(scheme))
+    return redirect(_ranking_url(scheme, request))
 
 
 @login_required
@@ -611,13 +651,14 @@ def compute_run(request, year: int, run_id: int):
     )
     if run.requested_by_id != request.user.pk and not access.can_edit(request.user, run.scheme):
         raise Http404
+    access.require_scheme(request.user, run.scheme)
     if run.status == ComputeRun.Status.DONE:
         messages.success(
             request,
             _("已重新计算 %(units)s 个单位的考核结果，待录入 %(missing)s 项。")
             % {"units": run.units, "missing": run.missing},
         )
-        return redirect(_ranking_url(run.scheme))
+        return redirect(_ranking_url(run.scheme, request))
     return render(
         request,
         "assessment/compute_run.html",
@@ -626,7 +667,7 @@ def compute_run(request, year: int, run_id: int):
             "run": run,
             "refresh_seconds": COMPUTE_REFRESH_SECONDS,
             "can_retry": access.can_edit(request.user, run.scheme),
-            "ranking_url": _ranking_url(run.scheme),
+            "ranking_url": _ranking_url(run.scheme, request),
         },
     )
 
@@ -635,5 +676,7 @@ def compute_run(request, year: int, run_id: int):
 COMPUTE_REFRESH_SECONDS = 3
 
 
-def _ranking_url(scheme: AssessmentScheme) -> str:
-    return reverse("assessment_ranking", kwargs={"year": scheme.year}) + f"?kind={scheme.unit_kind}"
+def _ranking_url(scheme: AssessmentScheme, request) -> str:
+    url = reverse("assessment_ranking", kwargs={"year": scheme.year}) + f"?kind={scheme.unit_kind}"
+    jq = _j_query(request, scheme.jurisdiction_id)
+    return f"{url}&{jq}" if jq else url

@@ -90,7 +90,7 @@ def rankings(year: int) -> list[Ranking]:
     """Every scheme of the year with its ranking; empty when there is no scheme."""
     tables = []
     for scheme in selectors.schemes_for_year(year):
-        table = selectors.assessment_table(year, scheme.unit_kind)
+        table = selectors.assessment_table(year, scheme=scheme)
         if table is not None:
             tables.append(Ranking(table))
     return tables

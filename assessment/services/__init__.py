@@ -32,9 +32,9 @@ from common import bulk, clock
 from common.history import history_reason
 from common.writes import touch, touch_fields
 from projects import status, supervision
-from projects.dashboard import UnitRow, unit_ranking
-from projects.models import Indicator, PlanYear, Project, ProjectUnit, Supervision
-from responsibility.models import Unit
+from projects.dashboard import AsOf, UnitRow, add_counts, milestone_figures, unit_ranking
+from projects.models import Indicator, Milestone, PlanYear, Project, ProjectUnit, Supervision
+from responsibility.models import JURISDICTION_KINDS, Unit, existing_home_jurisdiction
 
 
 class SchemeInvalid(ValidationError):
@@ -57,6 +57,8 @@ def _require_editable(scheme: AssessmentScheme, by, *, step: bool = False) -> No
     check their own stage and role); an administrator always, on record."""
     if step or access.can_edit(by, scheme):
         return
+    if not access.can_write_jurisdiction(by, scheme.jurisdiction_id):
+        raise PermissionDenied(_("上级辖区只能查看下级辖区的考核结果，不能修改。"))
     if not access.is_office(by):
         raise PermissionDenied(_("只有市政府办公室可以录入或调整考核数据。"))
     if scheme.stage == procedure.Stage.SELF:
@@ -154,7 +156,11 @@ def _occurrences(scheme: AssessmentScheme, items, unit_ids: set[int]):
     late_acks: dict[int, int] = defaultdict(int)
     if wanted & {Source.UNIT_SUPERVISIONS, Source.UNIT_LATE_ACKS}:
         rows = (
-            Supervision.objects.filter(plan__year=scheme.year, unit_id__in=unit_ids)
+            Supervision.objects.filter(
+                plan__year=scheme.year,
+                plan__jurisdiction_id=scheme.jurisdiction_id,
+                unit_id__in=unit_ids,
+            )
             .order_by()
             .values("unit", "level")
             .annotate(
@@ -170,12 +176,65 @@ def _occurrences(scheme: AssessmentScheme, items, unit_ids: set[int]):
 
 def unit_figures(scheme: AssessmentScheme) -> dict[int, UnitRow]:
     """Each unit's milestone figures in the scheme's year as of today, read
-    through the dashboard's selector (``projects.dashboard.unit_ranking``), so
-    the assessment counts milestones exactly as the pages and PDFs do. One query."""
-    plan = PlanYear.objects.filter(year=scheme.year).first()
-    if plan is None:
-        return {}
-    return {row.pk: row for row in unit_ranking(plan, as_of=clock.today())}
+    through the dashboard's selector (``projects.dashboard.unit_ranking``) on the
+    programme of the scheme's jurisdiction (its ``PlanYear`` of the year), so the
+    assessment counts milestones exactly as the pages and PDFs do.
+
+    An assessed unit that is itself a jurisdiction (a county in a city's county
+    scheme) is measured on its own programme instead, when it has one: the
+    milestones of its own plan of the year (:func:`jurisdiction_figures`).
+    A fixed number of queries."""
+    plan = PlanYear.objects.filter(year=scheme.year, jurisdiction_id=scheme.jurisdiction_id).first()
+    rows = {} if plan is None else {r.pk: r for r in unit_ranking(plan, as_of=clock.today())}
+    if scheme.unit_kind in JURISDICTION_KINDS:
+        rows.update(jurisdiction_figures(scheme.year, _assessed_units(scheme).values("pk")))
+    return rows
+
+
+def jurisdiction_figures(year: int, jurisdictions) -> dict[int, UnitRow]:
+    """Jurisdiction id → the milestone figures of its own programme (every
+    milestone of its ``PlanYear`` of ``year``) as of today, counted as the
+    dashboard counts a unit's. Jurisdictions without a plan that year are left
+    out. One query grouped by jurisdiction."""
+    on = AsOf(clock.today(), clock.warning_days())
+    groups = (
+        Milestone.objects.filter(
+            project__plan__year=year, project__plan__jurisdiction__in=jurisdictions
+        )
+        .order_by()
+        .values(
+            "project__plan__jurisdiction",
+            "project__plan__jurisdiction__name",
+            "project__plan__jurisdiction__full_name",
+        )
+        .annotate(**milestone_figures(on.date, on.window))
+    )
+    rows: dict[int, UnitRow] = {}
+    for g in groups:
+        pk = g["project__plan__jurisdiction"]
+        name = g["project__plan__jurisdiction__name"]
+        row = UnitRow(pk, name, display_name=g["project__plan__jurisdiction__full_name"] or name)
+        add_counts(row, g)
+        row.due_done += g["due_done"]
+        rows[pk] = row
+    return rows
+
+
+def _jurisdiction_indicators(year: int, jurisdiction_ids) -> dict[int, list[int]]:
+    """Jurisdiction id → [met, total] of the indicators of its own plan of ``year``
+    (those without a plan are left out). One query."""
+    met_total: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    rows = (
+        Indicator.objects.for_year(year)
+        .filter(project__plan__jurisdiction__in=list(jurisdiction_ids))
+        .order_by()
+        .values_list("project__plan__jurisdiction_id", "direction", "target", "actual")
+    )
+    for jurisdiction_id, direction, target, actual in rows:
+        is_met = status.indicator_met(direction=direction, target=target, actual=actual)
+        met_total[jurisdiction_id][1] += 1
+        met_total[jurisdiction_id][0] += 1 if is_met else 0
+    return dict(met_total)
 
 
 def computed_raws(
@@ -233,10 +292,13 @@ def computed_raws(
 
     if Source.UNIT_INDICATORS in sources:
         # Plain rows, not model instances: a province has thousands of indicators.
-        year_projects = Project.objects.filter(plan__year=scheme.year)
+        year_projects = Project.objects.filter(
+            plan__year=scheme.year, plan__jurisdiction_id=scheme.jurisdiction_id
+        )
         project_units = _project_units(year_projects)
         rows = (
             Indicator.objects.for_year(scheme.year)
+            .filter(project__plan__jurisdiction_id=scheme.jurisdiction_id)
             .order_by()
             .values_list("project_id", "subitem__unit_id", "direction", "target", "actual")
         )
@@ -247,6 +309,9 @@ def computed_raws(
             for unit_id in units:
                 met_total[unit_id][1] += 1
                 met_total[unit_id][0] += 1 if is_met else 0
+        if scheme.unit_kind in JURISDICTION_KINDS:
+            # An assessed jurisdiction with its own programme: every indicator of it.
+            met_total.update(_jurisdiction_indicators(scheme.year, unit_ids))
         for item in items:
             if item.source == Source.UNIT_INDICATORS:
                 kind = item.rule().kind
@@ -343,7 +408,49 @@ def _values(obj, fields) -> tuple:
 
 
 def _assessed_units(scheme: AssessmentScheme):
-    return Unit.objects.filter(kind=scheme.unit_kind, is_active=True).order_by("order", "name")
+    """The active units of the scheme's kind that belong to its jurisdiction (a
+    city's county scheme: the counties directly below the city)."""
+    return Unit.objects.filter(
+        kind=scheme.unit_kind, jurisdiction_id=scheme.jurisdiction_id, is_active=True
+    ).order_by("order", "name")
+
+
+class ChildrenNotComputed(ValidationError):
+    """A scheme that credits the titles of lower jurisdictions' schemes, computed
+    before those schemes are (``assessment_compute_year`` computes them first)."""
+
+
+def child_schemes(scheme: AssessmentScheme) -> dict[int, AssessmentScheme]:
+    """County id → its own township scheme of the year (the scheme of
+    jurisdiction = that county, kind township), for the counties a city's county
+    scheme assesses. Empty for any other scheme. One query."""
+    if scheme.unit_kind != Unit.Kind.COUNTY:
+        return {}
+    return {
+        s.jurisdiction_id: s
+        for s in AssessmentScheme.objects.filter(
+            year=scheme.year,
+            unit_kind=Unit.Kind.TOWNSHIP,
+            jurisdiction__in=_assessed_units(scheme).values("pk"),
+        ).select_related("jurisdiction")
+    }
+
+
+def _require_children_computed(scheme: AssessmentScheme) -> dict[int, AssessmentScheme]:
+    """The counties' township schemes (``child_schemes``), once every one of them
+    has been computed; else a ``ChildrenNotComputed`` naming what is missing."""
+    children = child_schemes(scheme) if scheme.child_title_points else {}
+    missing = [c for c in children.values() if c.computed_at is None]
+    if missing:
+        names = "、".join(f"{c.jurisdiction.name}的“{c.name}”" for c in missing)
+        raise ChildrenNotComputed(
+            _(
+                "%(schemes)s尚未计算：%(year)s年乡镇(街道)称号未定，无法计算县市区得分。"
+                "请先计算这些县市区的乡镇(街道)考核结果。"
+            )
+            % {"schemes": names, "year": scheme.year}
+        )
+    return children
 
 
 @transaction.atomic
@@ -368,6 +475,7 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None, step: bool = False)
         .in_order()
         .prefetch_related("indicators__subitem", "milestones")
     )
+    children = _require_children_computed(scheme)
     units = list(_assessed_units(scheme))
     unit_ids = [u.pk for u in units]
     # Entered raw values as plain rows (tens of thousands at province size).
@@ -403,7 +511,7 @@ def assessment_compute(*, scheme: AssessmentScheme, by=None, step: bool = False)
     }
     # The items as plain tuples for the loop below (units × items iterations).
     item_rows = [(item.pk, item.rule(), item.category_id, item.is_bonus) for item in items]
-    titled_children = _titled_children(scheme, unit_ids)
+    titled_children = _titled_children(scheme, unit_ids, children)
     reason = _change_reason(scheme, "重新计算考核结果")
 
     new_results, new_scores, changed_scores, totals, result_before = [], [], [], {}, {}
@@ -556,15 +664,41 @@ def _keep_figures(result: AssessmentResult, row: UnitRow | None) -> None:
     ) = figures
 
 
-def _titled_children(scheme: AssessmentScheme, unit_ids) -> dict[int, int]:
-    """Unit id → how many of its subordinate units hold the child title this year."""
+def _titled_children(
+    scheme: AssessmentScheme, unit_ids, children: dict[int, AssessmentScheme]
+) -> dict[int, int]:
+    """Unit id → how many of its townships hold the child title this year.
+
+    A county that runs its own township scheme (``children``: county id → that
+    scheme) is credited with the titles earned in it, that is by the units of
+    the county's own jurisdiction; a county without one (single-city data, where
+    the townships are in the city's own township scheme) with the titles of the
+    units below it in the org chart (``Unit.parent``). Two queries at most."""
     if not scheme.child_title_points:
         return {}
-    titles = TitleAward.objects.filter(year=scheme.year, unit__parent_id__in=unit_ids)
+    titles = TitleAward.objects.filter(year=scheme.year)
     if scheme.child_title_name:
         titles = titles.filter(name=scheme.child_title_name)
-    rows = titles.values("unit__parent_id").annotate(n=Count("unit", distinct=True))
-    return {row["unit__parent_id"]: row["n"] for row in rows}
+    counted: dict[int, int] = {}
+    if children:
+        own = (
+            titles.filter(
+                unit__jurisdiction_id__in=list(children),
+                unit__kind=Unit.Kind.TOWNSHIP,
+            )
+            .values("unit__jurisdiction_id")
+            .annotate(n=Count("unit", distinct=True))
+        )
+        counted.update({row["unit__jurisdiction_id"]: row["n"] for row in own})
+    rest = [pk for pk in unit_ids if pk not in children]
+    if rest:
+        rows = (
+            titles.filter(unit__parent_id__in=rest)
+            .values("unit__parent_id")
+            .annotate(n=Count("unit", distinct=True))
+        )
+        counted.update({row["unit__parent_id"]: row["n"] for row in rows})
+    return counted
 
 
 def _award_titles(scheme: AssessmentScheme, results, *, by, reason: str) -> int:
@@ -621,15 +755,47 @@ def _award_titles(scheme: AssessmentScheme, results, *, by, reason: str) -> int:
     return len(wanted) + len(manual)
 
 
+def _depth(pk: int, parent: dict[int, int | None]) -> int:
+    depth = 0
+    while parent.get(pk) is not None and depth <= len(parent):
+        pk, depth = parent[pk], depth + 1  # type: ignore[assignment]
+    return depth
+
+
 @transaction.atomic
-def assessment_compute_year(*, year: int, by=None) -> list[ComputeSummary]:
-    """Compute a year's schemes in dependency order: townships earn titles before
-    counties are credited for them."""
+def assessment_compute_year(
+    *, year: int, jurisdiction: Unit | int | None = None, by=None
+) -> list[ComputeSummary]:
+    """Compute the year's schemes of a jurisdiction (None: the home jurisdiction)
+    and of every jurisdiction below it, in dependency order: the lower
+    jurisdictions first (a county's township scheme before the city's county
+    scheme that credits its titles), and within one jurisdiction townships
+    before bureaus before counties. With ``by``, only the schemes ``by`` may
+    compute: the office of a higher jurisdiction reads the lower ones' results
+    and does not compute them, so a scheme that credits a lower scheme not yet
+    computed is refused (``ChildrenNotComputed``)."""
+    from responsibility.jurisdictions import jurisdictions, subtree_ids
+
+    root = jurisdiction_ref_id(jurisdiction)
+    if root is None:
+        return []
+    parent = dict(jurisdictions().values_list("pk", "jurisdiction_id"))
     order = {Unit.Kind.TOWNSHIP: 0, Unit.Kind.BUREAU: 1, Unit.Kind.COUNTY: 2}
     schemes = sorted(
-        AssessmentScheme.objects.for_year(year), key=lambda s: order.get(s.unit_kind, 9)
+        AssessmentScheme.objects.filter(year=year, jurisdiction__in=subtree_ids(root)),
+        key=lambda s: (-_depth(s.jurisdiction_id, parent), order.get(s.unit_kind, 9)),
     )
+    if by is not None:
+        schemes = [s for s in schemes if access.can_write_jurisdiction(by, s.jurisdiction_id)]
     return [assessment_compute(scheme=s, by=by) for s in schemes]
+
+
+def jurisdiction_ref_id(jurisdiction: Unit | int | None) -> int | None:
+    """A jurisdiction's id; None: the home jurisdiction's (None when there is none)."""
+    if jurisdiction is None:
+        home = existing_home_jurisdiction()
+        return home.pk if home else None
+    return jurisdiction if isinstance(jurisdiction, int) else jurisdiction.pk
 
 
 # --- Entries and overrides -------------------------------------------------------------
@@ -668,9 +834,19 @@ def assessment_enter_raw(
     entry._change_reason = _change_reason(scheme, reason)
     entry._history_user = by
     entry.save()
-    if recompute and not scheme.problems():
+    if recompute and not scheme.problems() and not _children_missing(scheme):
         assessment_compute(scheme=scheme, by=by, step=step)
     return entry
+
+
+def _children_missing(scheme: AssessmentScheme) -> bool:
+    """A county's township scheme this scheme credits is not computed yet: an
+    entry is kept, and the results wait for a compute in dependency order."""
+    try:
+        _require_children_computed(scheme)
+    except ChildrenNotComputed:
+        return True
+    return False
 
 
 @transaction.atomic
@@ -735,12 +911,15 @@ def scheme_copy_to_next_year(
     items; its "修订说明" starts with where it came from. Links to indicators and
     milestones are year-specific and are not copied (listed in the notes)."""
     year = year or scheme.year + 1
-    if AssessmentScheme.objects.filter(year=year, unit_kind=scheme.unit_kind).exists():
+    if AssessmentScheme.objects.filter(
+        jurisdiction_id=scheme.jurisdiction_id, year=year, unit_kind=scheme.unit_kind
+    ).exists():
         raise ValidationError(
             _("%(year)s年已有“%(kind)s”的考核办法。")
             % {"year": year, "kind": scheme.get_unit_kind_display()}
         )
     copy = AssessmentScheme(
+        jurisdiction_id=scheme.jurisdiction_id,
         year=year,
         name=scheme.name.replace(str(scheme.year), str(year)),
         copied_from=scheme,
