@@ -201,13 +201,14 @@ def writes_in(user: User, jurisdiction_id: int | None) -> bool:
 
 
 def _unit_jurisdiction(user: User, unit_id: int) -> int | None:
-    """The jurisdiction of a unit, remembered for the request on the user object."""
-    cache: dict[int, int | None] = user.__dict__.setdefault("_zhucheng_unit_jurisdiction", {})
-    if unit_id not in cache:
-        cache[unit_id] = (
-            Unit.objects.filter(pk=unit_id).values_list("jurisdiction_id", flat=True).first()
-        )
-    return cache[unit_id]
+    """The jurisdiction of a unit. Every unit's is read at the first question, in
+    one query, and remembered on the user object for the request: a page asking
+    about each of its rows runs one query, whatever the number of rows."""
+    cache: dict[int, int | None] | None = user.__dict__.get("_zhucheng_unit_jurisdiction")
+    if cache is None:
+        cache = dict(Unit.objects.values_list("pk", "jurisdiction_id"))
+        user.__dict__["_zhucheng_unit_jurisdiction"] = cache
+    return cache.get(unit_id)
 
 
 def decides_for_unit(user: User, unit_id: int | None) -> bool:
