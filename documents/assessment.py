@@ -86,11 +86,14 @@ class Ranking:
         return [(label, n) for label, n in self.table.grade_counts().items()]
 
 
-def rankings(year: int) -> list[Ranking]:
-    """Every scheme of the year with its ranking; empty when there is no scheme."""
+def rankings(year: int, jurisdiction_id: int | None = None) -> list[Ranking]:
+    """Every scheme of the year of ``jurisdiction_id`` (of any, when None) with
+    its ranking; empty when there is no scheme."""
     tables = []
     for scheme in selectors.schemes_for_year(year):
-        table = selectors.assessment_table(year, scheme.unit_kind)
+        if jurisdiction_id is not None and scheme.jurisdiction_id != jurisdiction_id:
+            continue
+        table = selectors.assessment_table(year, scheme=scheme)
         if table is not None:
             tables.append(Ranking(table))
     return tables
