@@ -74,9 +74,10 @@ def register(kind: Kind) -> Kind:
 
 def current_version(kind: str, params: dict) -> str | None:
     """The data version a file of ``kind`` for ``params`` must carry; None when
-    the jurisdiction it prints (``params["j"]``) has no plan for its year. The ONE place the data version is computed."""
+    the jurisdiction it prints (``params["j"]``) has no plan for its year.
+    The ONE place the data version is computed."""
     spec = KINDS[kind]
-    # The PDFs by what each report prints; the list exports by their year.
+    # The PDFs by what each report prints; the list exports by their plan's.
     if kind in PRINTS:
         version = report_version(kind, params)
     else:
