@@ -101,5 +101,9 @@ def rankings(year: int, jurisdiction_id: int | None = None) -> list[Ranking]:
 
 def unit_card(year: int, unit: Unit) -> Any | None:
     """The unit's assessment card (``assessment.selectors.UnitCard``), or None
-    when the year has no scheme for this kind of unit."""
-    return selectors.unit_card(year, unit)
+    when the year has no scheme for this kind of unit in the unit's jurisdiction
+    (the one that assesses it): never another jurisdiction's scheme."""
+    card = selectors.unit_card(year, unit)
+    if card is not None and card.scheme.jurisdiction_id != unit.jurisdiction_id:
+        return None
+    return card
