@@ -86,10 +86,11 @@ class Ranking:
         return [(label, n) for label, n in self.table.grade_counts().items()]
 
 
-def rankings(year: int) -> list[Ranking]:
-    """Every scheme of the year with its ranking; empty when there is no scheme."""
+def rankings(year: int, jurisdiction_id: int | None = None) -> list[Ranking]:
+    """Every scheme of the year of ``jurisdiction_id`` (the home one's, when None)
+    with its ranking; empty when there is no scheme."""
     tables = []
-    for scheme in selectors.schemes_for_year(year):
+    for scheme in selectors.schemes_for_year(year, jurisdiction_id):
         table = selectors.assessment_table(year, scheme=scheme)
         if table is not None:
             tables.append(Ranking(table))
@@ -98,5 +99,9 @@ def rankings(year: int) -> list[Ranking]:
 
 def unit_card(year: int, unit: Unit) -> Any | None:
     """The unit's assessment card (``assessment.selectors.UnitCard``), or None
-    when the year has no scheme for this kind of unit."""
-    return selectors.unit_card(year, unit)
+    when the year has no scheme for this kind of unit in the unit's jurisdiction
+    (the one that assesses it): never another jurisdiction's scheme."""
+    card = selectors.unit_card(year, unit)
+    if card is not None and card.scheme.jurisdiction_id != unit.jurisdiction_id:
+        return None
+    return card

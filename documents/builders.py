@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from common import clock
 from documents import assessment
+from documents.cache import jurisdiction_id
 from documents.render import CHUNK_MARK, parts
 from projects import charts
 from projects.access import WHOLE_CITY, Portion
@@ -47,8 +48,10 @@ class ReportNotFound(Exception):
     """The report's year, unit or kind does not exist; the message says which, in Chinese."""
 
 
-def get_plan(year: int) -> PlanYear:
-    plan = PlanYear.objects.filter(year=year).first()
+def get_plan(year: int, jurisdiction: Unit | int | None = None) -> PlanYear:
+    """The plan of ``jurisdiction`` (the home one when None) for ``year``: a
+    year's plan is unique per jurisdiction, several jurisdictions may have one."""
+    plan = PlanYear.objects.filter(year=year, jurisdiction_id=jurisdiction_id(jurisdiction)).first()
     if plan is None:
         raise ReportNotFound(_("没有 %(year)s 年度的责任制文件。") % {"year": year})
     return plan
@@ -199,10 +202,13 @@ def _mark_parts(sections: list[dict]) -> None:
         group[0]["new_part"] = True
 
 
-def annual_context(year: int, portion: Portion = WHOLE_CITY) -> dict:
-    """年度绩效考核报告: cover, summary, projects, ranking, charts, annex per unit;
-    for a vice-mayor, their portfolio (the figures of their dashboard)."""
-    plan = get_plan(year)
+def annual_context(
+    year: int, portion: Portion = WHOLE_CITY, jurisdiction: Unit | int | None = None
+) -> dict:
+    """年度绩效考核报告 of ``jurisdiction``'s programme (the home one when None):
+    cover, summary, projects, ranking, charts, annex per unit; for a vice-mayor,
+    their portfolio (the figures of their dashboard)."""
+    plan = get_plan(year, jurisdiction)
     today, window = clock.today(), clock.warning_days()
     board = year_figures(plan, as_of=today, mayor=portion.mayor)
     ranked = board.units or []
@@ -237,7 +243,7 @@ def annual_context(year: int, portion: Portion = WHOLE_CITY) -> dict:
         "ranking_parts": parts(ranking),
         "annex": annex,
         "annex_parts": parts(annex, _annex_rows),
-        "rankings": assessment.rankings(year),
+        "rankings": assessment.rankings(year, plan.jurisdiction_id),
         "chunk_mark": CHUNK_MARK,
         "charts": _charts(board) if board.project_rows else None,
     }
@@ -258,8 +264,9 @@ def unit_context(year: int, unit: Unit) -> dict:
     figures the result was computed from (stored with it), the same computation
     as the score table below it, not today's counts: a milestone done since
     then shows up in the later sections (today's), with a note saying so.
+    The plan is that of the unit's jurisdiction (the programme it works in).
     """
-    plan = get_plan(year)
+    plan = get_plan(year, unit.jurisdiction_id)
     today, window = clock.today(), clock.warning_days()
     board = year_figures(plan, as_of=today, unit=unit)
     ranking = unit_ranking(plan, as_of=today)
@@ -312,10 +319,12 @@ def _block_rows(block: dict) -> int:
     return sum(max(len(row.milestones), 1) for row in block["rows"])
 
 
-def responsibility_context(year: int, portion: Portion = WHOLE_CITY) -> dict:
-    """责任分解表: the red-header document's annex, one line per sub-item (for a
-    vice-mayor, those of their portfolio)."""
-    plan = get_plan(year)
+def responsibility_context(
+    year: int, portion: Portion = WHOLE_CITY, jurisdiction: Unit | int | None = None
+) -> dict:
+    """责任分解表 of ``jurisdiction``'s programme: the red-header document's annex,
+    one line per sub-item (for a vice-mayor, those of their portfolio)."""
+    plan = get_plan(year, jurisdiction)
     projects = list(
         portion.projects(Project.objects.filter(plan=plan))
         .for_list()
@@ -378,11 +387,13 @@ def responsibility_context(year: int, portion: Portion = WHOLE_CITY) -> dict:
     }
 
 
-def bulletin_context(as_of: dt.date, portion: Portion = WHOLE_CITY) -> dict:
-    """督查通报 as of a date: overdue and due-soon milestones, by unit, and the
-    milestones finished late (逾期完成) up to that date with their days late
-    (for a vice-mayor, those of their portfolio)."""
-    plan = get_plan(as_of.year)
+def bulletin_context(
+    as_of: dt.date, portion: Portion = WHOLE_CITY, jurisdiction: Unit | int | None = None
+) -> dict:
+    """督查通报 of ``jurisdiction``'s programme as of a date: overdue and due-soon
+    milestones, by unit, and the milestones finished late (逾期完成) up to that
+    date with their days late (for a vice-mayor, those of their portfolio)."""
+    plan = get_plan(as_of.year, jurisdiction)
     window = clock.warning_days()
     milestones = portion.milestones(Milestone.objects.filter(project__plan=plan))
     projects = portion.projects(Project.objects.filter(plan=plan))

@@ -20,6 +20,7 @@ import hashlib
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.db.models import F, Func, IntegerField, OuterRef, Q, Subquery
 
 from projects.models import (
@@ -31,6 +32,7 @@ from projects.models import (
     ProjectUnit,
     SubItem,
 )
+from responsibility.models import Unit, existing_home_jurisdiction
 
 # Bump when the templates or the builders change what a PDF shows, so files
 # stored by an earlier release are not served.
@@ -52,10 +54,37 @@ def _count(queryset) -> Subquery:
     )
 
 
-def data_version(year: int) -> str | None:
-    """A short key that changes whenever anything printed for ``year`` changes.
+def jurisdiction_id(jurisdiction: Unit | int | None) -> int | None:
+    """The id of the jurisdiction whose programme a document prints: the one
+    given (a unit or its id), else the home jurisdiction (the command line, the
+    files stored before jurisdictions)."""
+    if isinstance(jurisdiction, Unit):
+        return jurisdiction.pk
+    if jurisdiction is not None:
+        return int(jurisdiction)
+    home = existing_home_jurisdiction()
+    return home.pk if home is not None else None
 
-    One query. None when the year has no plan.
+
+def _plan(year: int, jurisdiction: int | None):
+    """The plan of (jurisdiction, year) as a queryset (the home jurisdiction when
+    None, looked up inside the same query: still one query)."""
+    if jurisdiction is not None:
+        return PlanYear.objects.filter(year=year, jurisdiction_id=int(jurisdiction))
+    home = (
+        Unit.objects.jurisdictions()
+        .filter(name=getattr(settings, "ZHUCHENG_HOME_JURISDICTION", "诸城市"))
+        .order_by("pk")
+        .values("pk")[:1]
+    )
+    return PlanYear.objects.filter(year=year, jurisdiction_id=Subquery(home))
+
+
+def data_version(year: int, jurisdiction: int | None = None) -> str | None:
+    """A short key that changes whenever anything printed for the plan of
+    ``jurisdiction`` (its id; the home one when None) for ``year`` changes.
+
+    One query. None when that jurisdiction has no plan for the year.
     """
     plan = OuterRef("pk")
     parts: dict[str, Subquery] = {}
@@ -93,7 +122,7 @@ def data_version(year: int) -> str | None:
                 f.name == "updated_at" for f in model._meta.fields
             ):
                 parts[f"u_{model._meta.label}"] = _max(model._default_manager.all(), "updated_at")
-    row = PlanYear.objects.filter(year=year).values("pk", "updated_at").annotate(**parts).first()
+    row = _plan(year, jurisdiction).values("pk", "updated_at").annotate(**parts).first()
     if row is None:
         return None
     text = repr(sorted((key, str(value)) for key, value in row.items()))
@@ -212,7 +241,10 @@ def report_version(kind: str, params: dict) -> str | None:
     not on another unit's sub-items or indicators for a unit card, not on
     milestones outside a vice-mayor's portfolio for that portfolio's reports.
 
-    One query. None when the year has no plan.
+    The plan is that of ``params["j"]`` (the jurisdiction whose programme the
+    report prints; the home one when missing) for the year.
+
+    One query. None when that jurisdiction has no plan for the year.
     """
     plan = OuterRef("pk")
     printed = PRINTS[kind]
@@ -227,12 +259,7 @@ def report_version(kind: str, params: dict) -> str | None:
     parts.update(_app_parts(ORG_APP))
     if "assessment" in printed:
         parts.update(_app_parts("assessment"))
-    row = (
-        PlanYear.objects.filter(year=_year(params))
-        .values("pk", "updated_at")
-        .annotate(**parts)
-        .first()
-    )
+    row = _plan(_year(params), params.get("j")).values("pk", "updated_at").annotate(**parts).first()
     if row is None:
         return None
     text = repr((kind, sorted((key, str(value)) for key, value in row.items())))

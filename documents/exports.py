@@ -3,12 +3,14 @@
 The workbooks are built by ``projects.exports``; here they become two kinds of
 the file store (``documents.files``), so a large export runs on a worker and a
 second identical request joins it. A file's identity is the reader's *scope*
-(who may see which rows: everything, one vice-mayor's portfolio, one unit) and
-the normalized filter query, so readers with the same scope share a file; the
+(who may see which rows: an office's jurisdictions, one vice-mayor's portfolio,
+one unit), the jurisdiction whose programme the list shows (``j``, as the page:
+``access.page_jurisdiction``) and the normalized filter query, so readers with
+the same scope share a file, and two offices of different jurisdictions never; the
 user who asked is passed along (``_user``, not part of the key) so the worker
-rebuilds the same filtered queryset for that user. Its data version is the
-year's (``documents.cache``) plus the state of the year's 督办单, which the
-milestone export prints.
+rebuilds the same filtered queryset for that user. Its data version is that of
+the jurisdiction's plan for the year (``documents.cache``) plus the state of
+that plan's 督办单, which the milestone export prints.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from django.utils.translation import gettext as _
 from common import clock
 from documents import files
 from documents.builders import ReportNotFound
+from documents.cache import jurisdiction_id
 from documents.render import RenderedPdf
 from projects import access
 from projects.dashboard import pick_year, plan_years
@@ -33,31 +36,50 @@ IGNORED = frozenset({"page", "format"})
 
 
 def scope_key(user) -> str:
-    """Who may see which rows, as a string: ``all``, ``mayor:<id>``, ``unit:<id>``, ``none``."""
+    """Who may see which rows, as a string: ``all`` (reads everything),
+    ``all:<jurisdiction id>`` (an office: its jurisdiction and those below),
+    ``mayor:<id>``, ``unit:<id>``, ``none``."""
     scope = access.scope_for(user)
     if scope.reach is access.Reach.MAYOR and scope.mayor is not None:
         return f"mayor:{scope.mayor.pk}"
     if scope.reach is access.Reach.UNIT and scope.unit is not None:
         return f"unit:{scope.unit.pk}"
+    if scope.reach is access.Reach.ALL and not scope.sees_all:
+        return f"all:{scope.jurisdiction.pk if scope.jurisdiction else ''}"
     return scope.reach.value
+
+
+# Set by the export itself, never taken from the query as typed.
+OWN_KEYS = frozenset({"year", "j"})
 
 
 def export_params(user, query: QueryDict) -> dict | None:
     """The file-store parameters of an export of ``query`` for ``user``: the
-    scope, the year the list shows and the normalized query (sorted pairs,
-    empty values and paging left out). None when no year has a plan."""
-    year = pick_year(query.get("year"), plan_years(), clock.today())
+    scope, the jurisdiction and year the list shows (as the page picks them:
+    ``?j=`` when the user reads it, else their own) and the normalized query
+    (sorted pairs, empty values and paging left out). None when that
+    jurisdiction has no plan."""
+    jurisdiction = access.page_jurisdiction(user, query.get("j"))
+    if jurisdiction is None:
+        return None
+    year = pick_year(query.get("year"), plan_years(jurisdiction), clock.today())
     if year is None:
         return None
     pairs = sorted(
         (key, value.strip())
         for key, values in query.lists()
-        if key not in IGNORED and key != "year"
+        if key not in IGNORED and key not in OWN_KEYS
         for value in values
         if value.strip()
     )
-    pairs.append(("year", str(year)))
-    return {"scope": scope_key(user), "year": year, "query": pairs, "_user": user.pk}
+    pairs += [("j", str(jurisdiction.pk)), ("year", str(year))]
+    return {
+        "scope": scope_key(user),
+        "j": jurisdiction.pk,
+        "year": year,
+        "query": pairs,
+        "_user": user.pk,
+    }
 
 
 def _reader(params: dict):
@@ -88,9 +110,12 @@ def _year(params: dict) -> int:
 
 
 def _supervision_version(params: dict) -> str:
-    """The year's 督办单 by state, their milestone links and the level names: one query."""
+    """The 督办单 of the plan the export prints (its jurisdiction's for the year)
+    by state, their milestone links and the level names: one query."""
     rows = (
-        Supervision.objects.filter(plan__year=params["year"])
+        Supervision.objects.filter(
+            plan__year=params["year"], plan__jurisdiction_id=jurisdiction_id(params.get("j"))
+        )
         .values("state")
         .annotate(n=Count("pk"), last=Max("pk"), links=Count("milestones"))
         .order_by("state")

@@ -74,10 +74,14 @@ def register(kind: Kind) -> Kind:
 
 def current_version(kind: str, params: dict) -> str | None:
     """The data version a file of ``kind`` for ``params`` must carry; None when
-    its year has no plan. The ONE place the data version is computed."""
+    the jurisdiction it prints (``params["j"]``) has no plan for its year.
+    The ONE place the data version is computed."""
     spec = KINDS[kind]
-    # The PDFs by what each report prints; the list exports by their year.
-    version = report_version(kind, params) if kind in PRINTS else data_version(spec.year(params))
+    # The PDFs by what each report prints; the list exports by their plan's.
+    if kind in PRINTS:
+        version = report_version(kind, params)
+    else:
+        version = data_version(spec.year(params), params.get("j"))
     if version is None or spec.extra_version is None:
         return version
     return _digest(version, spec.extra_version(params))[:16]

@@ -1,5 +1,8 @@
 """The printable reports as PDF downloads. Who may read which is decided in
 ``projects.access``; the files come from the file store (``documents.files``).
+The annual report, the responsibility table and the bulletin print the programme
+of the page's jurisdiction (``?j=``, checked by ``access.page_jurisdiction``: an
+id the reader may not read gives their own); a unit card that of the unit's.
 
 A request answers at once: the PDF when the file for the current data is done,
 else a 生成中 page (HTTP 202) that refreshes itself every few seconds until it
@@ -71,12 +74,21 @@ def _serve(request, kind: str, params: dict, what: str) -> HttpResponseBase:
     return page
 
 
+def _jurisdiction(request):
+    """The jurisdiction whose programme the page showed (``?j=``, validated)."""
+    jurisdiction = access.page_jurisdiction(request.user, request.GET.get("j"))
+    if jurisdiction is None:
+        raise Http404(_("尚未设置辖区。"))
+    return jurisdiction
+
+
 @get_or_retry
 @login_required
 def annual(request, year: int):
     portion = access.city_report_portion(request.user)
+    jurisdiction = _jurisdiction(request)
     what = _("%(year)s年度绩效考核报告") % {"year": year}
-    return _serve(request, "annual", reports.annual_params(year, portion), what)
+    return _serve(request, "annual", reports.annual_params(year, portion, jurisdiction), what)
 
 
 @get_or_retry
@@ -91,8 +103,9 @@ def unit_card(request, year: int, unit_id: int):
 @login_required
 def responsibility(request, year: int):
     portion = access.city_report_portion(request.user)
+    params = reports.responsibility_params(year, portion, _jurisdiction(request))
     what = _("%(year)s年度责任分解表") % {"year": year}
-    return _serve(request, "responsibility", reports.responsibility_params(year, portion), what)
+    return _serve(request, "responsibility", params, what)
 
 
 @get_or_retry
@@ -100,6 +113,7 @@ def responsibility(request, year: int):
 def bulletin(request):
     """``?as_of=YYYY-MM-DD``, today when left out; anything else is a 404."""
     portion = access.city_report_portion(request.user)
+    jurisdiction = _jurisdiction(request)
     raw = request.GET.get("as_of", "").strip()
     if not raw:
         as_of = clock.today()
@@ -109,7 +123,7 @@ def bulletin(request):
         except ValueError as exc:
             raise Http404("as_of must be YYYY-MM-DD") from exc
     what = _("督查通报（截至%(date)s）") % {"date": as_of.isoformat()}
-    return _serve(request, "bulletin", reports.bulletin_params(as_of, portion), what)
+    return _serve(request, "bulletin", reports.bulletin_params(as_of, portion, jurisdiction), what)
 
 
 # --- the list exports (XLSX) ---------------------------------------------------

@@ -688,11 +688,12 @@ class Portion:
 
     @property
     def key(self) -> str:
-        """Names the portion in the PDF cache key."""
+        """Names the portion in the PDF cache key; an office's names its
+        jurisdiction (the programmes it reads), so two offices never share a file."""
         scope = self.scope
         if scope.sees_all:
             return "city"
-        owner = scope.mayor or scope.unit
+        owner = scope.mayor or scope.unit or scope.jurisdiction
         return f"{scope.reach.value}:{owner.pk if owner else ''}"
 
     def projects(self, queryset):
@@ -736,8 +737,8 @@ def city_report_portion(user: User) -> Portion:
 def can_read_unit_report(user: User, unit: Unit) -> bool:
     """Whether the user gets ``unit``'s report card (see the rule above)."""
     scope = scope_for(user)
-    if scope.sees_all:
-        return True
+    if scope.reach is Reach.ALL:  # an office: the units of the programmes it reads
+        return scope.reads(unit.jurisdiction_id)
     return scope.reach is Reach.UNIT and scope.unit is not None and scope.unit.pk == unit.pk
 
 

@@ -1,4 +1,8 @@
-"""``manage.py render_report annual|unit|responsibility|bulletin ... -o out.pdf``."""
+"""``manage.py render_report annual|unit|responsibility|bulletin ... -o out.pdf``.
+
+``--jurisdiction NAME`` says whose programme to print (default the home
+jurisdiction); a unit card prints that of the unit's jurisdiction.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from common import clock
 from documents import pdfs as reports
+from responsibility.models import existing_home_jurisdiction
 
 KIND_LABELS = {
     "annual": "年度绩效考核报告",
@@ -29,16 +34,22 @@ class Command(BaseCommand):
         parser.add_argument("--year", help="年度，如 2010（annual、unit、responsibility 必填）")
         parser.add_argument("--unit", help="责任单位简称、全称或编号（unit 必填）")
         parser.add_argument("--as-of", dest="as_of", help="通报截至日期 YYYY-MM-DD，默认今天")
+        parser.add_argument("--jurisdiction", help="辖区名称（打印该辖区的年度计划），默认本级辖区")
         parser.add_argument("-o", "--output", help="输出文件，默认按报告名称保存在当前目录")
 
-    def handle(self, *args, kind, year, unit, as_of, output, **options):
+    def handle(self, *args, kind, year, unit, as_of, output, jurisdiction=None, **options):
         if kind not in reports.KINDS:
             raise CommandError(
                 f"未知的报告类型“{kind}”，可选："
                 + "、".join(f"{k}（{v}）" for k, v in KIND_LABELS.items())
             )
         try:
-            rendered = self._render(kind, year=year, unit=unit, as_of=as_of)
+            where = (
+                reports.find_jurisdiction(jurisdiction)
+                if jurisdiction
+                else existing_home_jurisdiction()
+            )
+            rendered = self._render(kind, year=year, unit=unit, as_of=as_of, where=where)
         except reports.ReportNotFound as exc:
             raise CommandError(str(exc)) from exc
         path = Path(output or rendered.filename)
@@ -50,19 +61,20 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"已生成{KIND_LABELS[kind]}：{path}（{rendered.pages} 页）")
         )
 
-    def _render(self, kind: str, *, year, unit, as_of) -> reports.RenderedPdf:
+    def _render(self, kind: str, *, year, unit, as_of, where) -> reports.RenderedPdf:
         if kind == "bulletin":
-            return reports.bulletin_pdf(_date(as_of) if as_of else clock.today())
+            as_of = _date(as_of) if as_of else clock.today()
+            return reports.bulletin_pdf(as_of, jurisdiction=where)
         if year is None:
             raise CommandError("请用 --year 指定年度，如 --year 2010。")
         year = _year(year)
         if kind == "annual":
-            return reports.annual_pdf(year)
+            return reports.annual_pdf(year, jurisdiction=where)
         if kind == "responsibility":
-            return reports.responsibility_pdf(year)
+            return reports.responsibility_pdf(year, jurisdiction=where)
         if not unit:
             raise CommandError("请用 --unit 指定责任单位，如 --unit 质监局。")
-        return reports.unit_pdf(year, reports.find_unit(unit))
+        return reports.unit_pdf(year, reports.find_unit(unit, where))
 
 
 def _year(text: str) -> int:
