@@ -399,10 +399,8 @@ EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", "false")
 ZHUCHENG_HOME_JURISDICTION = os.environ.get("ZHUCHENG_HOME_JURISDICTION", "诸城市")
 
 # load_demo also loads the sample county programme (示例县, under 诸城市, with its own
-# 2010 plan). Off by default until the pages, exports and assessment read one
-# jurisdiction's plan of a year (issue 17): until then a second 2010 plan would
-# mix 示例县 into 诸城市's figures.
-ZHUCHENG_DEMO_SAMPLE_COUNTY = envbool("ZHUCHENG_DEMO_SAMPLE_COUNTY", "0")
+# 2010 plan), so that the roll-up can be seen (issue 17); 0 leaves it out.
+ZHUCHENG_DEMO_SAMPLE_COUNTY = envbool("ZHUCHENG_DEMO_SAMPLE_COUNTY", "1")
 
 # A milestone turns amber this many days before it falls due (DESIGN.md, status rules).
 ZHUCHENG_WARNING_DAYS = envint("ZHUCHENG_WARNING_DAYS", 7)

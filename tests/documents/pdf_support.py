@@ -12,6 +12,7 @@ import time_machine
 from django.core.cache import cache
 
 from projects.models import ProjectUnit, SubItem
+from responsibility.models import home_jurisdiction
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEMO_DAY = dt.datetime(2010, 9, 30, 10, 0, tzinfo=SHANGHAI)
@@ -83,8 +84,14 @@ def demo_day():
 def units_of_year(year: int) -> set[str]:
     """Every unit the year's projects and sub-items name."""
     return set(
-        ProjectUnit.objects.filter(project__plan__year=year).values_list("unit__name", flat=True)
-    ) | set(SubItem.objects.filter(project__plan__year=year).values_list("unit__name", flat=True))
+        ProjectUnit.objects.filter(
+            project__plan__year=year, project__plan__jurisdiction=home_jurisdiction()
+        ).values_list("unit__name", flat=True)
+    ) | set(
+        SubItem.objects.filter(
+            project__plan__year=year, project__plan__jurisdiction=home_jurisdiction()
+        ).values_list("unit__name", flat=True)
+    )
 
 
 def assert_official_pdf(data: bytes, *, min_pages: int, max_pages: int) -> str:
@@ -97,3 +104,11 @@ def assert_official_pdf(data: bytes, *, min_pages: int, max_pages: int) -> str:
     assert "第1页/共" in text
     assert f"第{pages}页/共{pages}页" in text
     return text
+
+
+def home_plan(year: int = 2010):
+    """The demo city's own plan of ``year`` (the demo also holds its sample county's)."""
+    from projects.models import PlanYear
+    from responsibility.models import home_jurisdiction
+
+    return PlanYear.objects.get(year=year, jurisdiction=home_jurisdiction())

@@ -16,14 +16,18 @@ import pytest
 from assessment import services
 from assessment.models import AssessmentScheme
 from documents import pdfs as pdf
-from projects.models import Milestone, PlanYear
+from projects.models import Milestone
 from responsibility import roles
-from responsibility.models import Unit
+from responsibility.models import (
+    Unit,
+    home_jurisdiction,
+)
 from tests import factories
 from tests.documents.page_text import dashboard_units, figures, page_as, section, table_rows
 from tests.documents.pdf_support import (  # noqa: F401 — fixtures
     _empty_pdf_cache,
     demo_day,
+    home_plan,
     pdf_text,
 )
 
@@ -37,7 +41,7 @@ COLOURS = [("green", "正常"), ("late", "逾期完成"), ("amber", "临期"), (
 
 @pytest.fixture
 def demo_year(demo_loaded, demo_day):
-    return PlanYear.objects.get(year=2010)
+    return home_plan()
 
 
 @pytest.fixture
@@ -86,7 +90,9 @@ def test_dashboard_and_annual_pdf_print_the_same_figures_for_the_demo_year(
 
     assert len(units) == 20
     assert sum(u["late"] for u in units) == int(late) > 0  # the demo finishes some late
-    display = dict(Unit.objects.values_list("name", "full_name"))
+    display = dict(
+        Unit.objects.filter(jurisdiction=home_jurisdiction()).values_list("name", "full_name")
+    )
     for u in units:
         name = display[u["name"]] or u["name"]
         line = (
@@ -206,7 +212,7 @@ def _paragraph_on_time(text: str) -> tuple[int, int, str]:
 def test_unit_card_text_and_score_table_agree_after_a_milestone_changes(
     demo_year, demo_day, reviewer, client
 ):
-    zhijian = Unit.objects.get(name="质监局")
+    zhijian = Unit.objects.get(name="质监局", jurisdiction=home_jurisdiction())
     today = dt.date(2010, 9, 30)
     before = pdf_text(pdf.unit_pdf(2010, zhijian).data)
     done = _paragraph_done(before)
@@ -221,9 +227,7 @@ def test_unit_card_text_and_score_table_agree_after_a_milestone_changes(
     stored = AssessmentResult.objects.get(scheme__year=2010, unit=zhijian)
     assert stored.milestones_as_of == dt.date(2010, 9, 27)
     (then,) = [
-        r
-        for r in unit_ranking(PlanYear.objects.get(year=2010), as_of=stored.milestones_as_of)
-        if r.pk == zhijian.pk
+        r for r in unit_ranking(home_plan(), as_of=stored.milestones_as_of) if r.pk == zhijian.pk
     ]
     on_time, late, rate = _paragraph_on_time(before)
     assert (on_time, late, rate) == (then.due_on_time, then.late, f"{then.on_time_percent}%")
@@ -234,12 +238,12 @@ def test_unit_card_text_and_score_table_agree_after_a_milestone_changes(
 
     # Done after the assessment was computed, before anyone recomputes.
     milestone = (
-        Milestone.objects.for_year(2010)
+        Milestone.objects.filter(project__plan=home_plan())
         .filter(unit=zhijian, done_date__isnull=True, due_date__lt=today)
         .order_by("due_date", "pk")
         .first()
     )
-    plan = PlanYear.objects.get(year=2010)
+    plan = home_plan()
     (live_before,) = [r for r in unit_ranking(plan, as_of=today) if r.pk == zhijian.pk]
     milestone.status, milestone.done_date = Milestone.Status.DONE, today
     milestone.save()
@@ -254,7 +258,7 @@ def test_unit_card_text_and_score_table_agree_after_a_milestone_changes(
     assert "此后你单位的进度节点情况已有变化" in after
 
     # The demo's results are in 公示: they stand as published, recomputed or not.
-    scheme = AssessmentScheme.objects.get(year=2010)
+    scheme = AssessmentScheme.objects.get(year=2010, jurisdiction=home_jurisdiction())
     assert scheme.stage == "notice"
     services.assessment_compute(scheme=scheme)
     assert _paragraph_done(pdf_text(pdf.unit_pdf(2010, zhijian).data)) == done

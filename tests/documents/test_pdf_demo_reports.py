@@ -11,12 +11,16 @@ import pytest
 
 from assessment.selectors import assessment_table, unit_card
 from documents import pdfs as pdf
-from projects.models import Milestone, PlanYear, Project, SubItem
-from responsibility.models import Unit
+from projects.models import Milestone, Project, SubItem
+from responsibility.models import (
+    Unit,
+    home_jurisdiction,
+)
 from tests.documents.pdf_support import (  # noqa: F401 — fixtures
     _empty_pdf_cache,
     assert_official_pdf,
     demo_day,
+    home_plan,
     pdf_pages,
     squash,
     units_of_year,
@@ -27,7 +31,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def demo(demo_loaded, demo_day):
-    return PlanYear.objects.get(year=2010)
+    return home_plan()
 
 
 def test_annual_report_prints_every_project_and_unit_in_an_embedded_cjk_font(demo):
@@ -37,7 +41,7 @@ def test_annual_report_prints_every_project_and_unit_in_an_embedded_cjk_font(dem
     assert "诸城市人民政府" in text
     assert squash(demo.doc_number) in text
     assert "2010年度质量兴市项目化推进工作绩效考核报告" in text
-    for name in Project.objects.for_year(2010).values_list("name", flat=True):
+    for name in Project.objects.filter(plan=home_plan()).values_list("name", flat=True):
         assert squash(name) in text, name
     for unit in units_of_year(2010):
         assert unit in text, unit
@@ -60,11 +64,13 @@ def test_responsibility_table_prints_projects_subitems_units_persons_and_mayors(
     assert "诸城市人民政府文件" in text
     assert squash(demo.doc_number) in text
     assert "责任分解表" in text
-    for name in Project.objects.for_year(2010).values_list("name", flat=True):
+    for name in Project.objects.filter(plan=home_plan()).values_list("name", flat=True):
         assert squash(name) in text, name
     for unit in units_of_year(2010):
         assert unit in text, unit
-    for sub in SubItem.objects.for_year(2010).select_related("person", "mayor", "project__mayor"):
+    for sub in SubItem.objects.filter(project__plan=home_plan()).select_related(
+        "person", "mayor", "project__mayor"
+    ):
         assert squash(sub.name) in text, sub.name
         if sub.person:
             assert sub.person.name in text
@@ -73,7 +79,7 @@ def test_responsibility_table_prints_projects_subitems_units_persons_and_mayors(
 
 
 def test_unit_card_shows_the_units_own_projects_only(demo):
-    zhijian = Unit.objects.get(name="质监局")
+    zhijian = Unit.objects.get(name="质监局", jurisdiction=home_jurisdiction())
     data = pdf.unit_pdf(2010, zhijian).data
 
     text = assert_official_pdf(data, min_pages=1, max_pages=10)
@@ -85,10 +91,10 @@ def test_unit_card_shows_the_units_own_projects_only(demo):
     assert "考核项目得分明细" in text
     for item in card.items:
         assert squash(item.name) in text, item.name
-    own = Project.objects.for_year(2010).for_unit(zhijian)
+    own = Project.objects.filter(plan=home_plan()).for_unit(zhijian)
     for name in own.values_list("name", flat=True):
         assert squash(name) in text, name
-    others = Project.objects.for_year(2010).exclude(pk__in=own.values("pk"))
+    others = Project.objects.filter(plan=home_plan()).exclude(pk__in=own.values("pk"))
     assert others.exists()
     for name in others.values_list("name", flat=True):
         assert squash(name) not in text, name
@@ -101,15 +107,23 @@ def test_bulletin_lists_what_is_overdue_and_due_soon_by_unit(demo):
     text = assert_official_pdf(data, min_pages=1, max_pages=20)
     assert "督查通报" in text
     assert "截至2010年9月30日" in text
-    overdue = Milestone.objects.for_year(2010).overdue(as_of).select_related("unit")
-    soon = Milestone.objects.for_year(2010).due_within(7, as_of).select_related("unit")
+    overdue = (
+        Milestone.objects.filter(project__plan=home_plan()).overdue(as_of).select_related("unit")
+    )
+    soon = (
+        Milestone.objects.filter(project__plan=home_plan())
+        .due_within(7, as_of)
+        .select_related("unit")
+    )
     assert overdue.exists() and soon.exists()
     for milestone in [*overdue, *soon]:
         assert squash(milestone.name) in text, milestone.name
         assert milestone.unit.name in text
     # What was done on time is not in the bulletin; what was done late is, with its days.
-    on_time = Milestone.objects.for_year(2010).done_on_time(as_of).order_by("pk")
-    late = Milestone.objects.for_year(2010).done_late(as_of).select_related("unit")
+    on_time = Milestone.objects.filter(project__plan=home_plan()).done_on_time(as_of).order_by("pk")
+    late = (
+        Milestone.objects.filter(project__plan=home_plan()).done_late(as_of).select_related("unit")
+    )
     assert on_time.exists() and late.exists()
     names_late = {m.name for m in late}
     assert not any(squash(m.name) in text for m in on_time if m.name not in names_late)

@@ -131,8 +131,11 @@ def test_every_demo_unit_mayor_and_plan_names_its_jurisdiction(demo_with_sample_
 
 
 @pytest.mark.django_db
-def test_without_the_setting_the_demo_is_zhucheng_alone(demo_loaded):
-    assert "shili_ban" not in demo_loaded
+def test_make_run_loads_the_sample_county_and_the_setting_leaves_it_out(demo_loaded):
+    assert "shili_ban" in demo_loaded  # the default, as make run loads it
+    with time_machine.travel(DEMO_DAY, tick=False):
+        alone = load(sample_county=False)
+    assert "shili_ban" not in alone
     assert PlanYear.objects.filter(year=2010, jurisdiction__name="诸城市").exists()
 
 
