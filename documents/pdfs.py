@@ -34,7 +34,8 @@ from django.utils.translation import gettext as _
 from common import clock
 from documents import builders as reports
 from documents import files
-from documents.builders import ReportNotFound, jurisdiction_id
+from documents.builders import ReportNotFound
+from documents.cache import jurisdiction_id
 from documents.render import RenderedPdf, template_to_pdf
 from projects.access import WHOLE_CITY, Portion
 from responsibility.models import Unit

@@ -99,7 +99,7 @@ def rollup(parent: Unit, year: int | None, *, today: dt.date | None = None) -> R
     if year is not None and rows:
         ids = list(rows)
         for plan in PlanYear.objects.filter(jurisdiction__in=ids, year=year):
-            rows[plan.jurisdiction_id].plan = plan
+            rows[plan.jurisdiction_id].plan = plan  # type: ignore[index]  # not null
         for row in (
             Project.objects.filter(plan__jurisdiction__in=ids, plan__year=year)
             .values("plan__jurisdiction")

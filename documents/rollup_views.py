@@ -66,7 +66,7 @@ def jurisdiction_rollup_pdf(request, pk: int):
     }
     pdf = template_to_pdf("pdf/rollup.html", {"data": data}, filename=name)
     response = HttpResponse(pdf.data, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(False, name)
+    response["Content-Disposition"] = content_disposition_header(False, name) or "inline"
     response["Cache-Control"] = "private, no-cache"
     return response
 
@@ -79,6 +79,6 @@ def jurisdiction_rollup_xlsx(request, pk: int):
         "parent": data.parent.name,
         "year": data.year or "",
     }
-    response["Content-Disposition"] = content_disposition_header(True, name)
+    response["Content-Disposition"] = content_disposition_header(True, name) or "attachment"
     response["Cache-Control"] = "private, no-cache"
     return response

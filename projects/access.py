@@ -239,7 +239,7 @@ def _prefixed(condition: Q, prefix: str) -> Q:
         if isinstance(child, Q):
             result.children.append(_prefixed(child, prefix))
         else:
-            key, value = child
+            key, value = child  # type: ignore[misc]  # a (lookup, value) pair
             result.children.append((prefix + key, value))
     return result
 

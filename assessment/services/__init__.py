@@ -779,7 +779,7 @@ def assessment_compute_year(
     root = jurisdiction_ref_id(jurisdiction)
     if root is None:
         return []
-    parent = dict(jurisdictions().values_list("pk", "jurisdiction_id"))
+    parent: dict[int, int | None] = dict(jurisdictions().values_list("pk", "jurisdiction_id"))
     order = {Unit.Kind.TOWNSHIP: 0, Unit.Kind.BUREAU: 1, Unit.Kind.COUNTY: 2}
     schemes = sorted(
         AssessmentScheme.objects.filter(year=year, jurisdiction__in=subtree_ids(root)),

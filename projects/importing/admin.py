@@ -150,6 +150,7 @@ class UploadForm(forms.Form):
     def initial_jurisdiction(self, user) -> None:
         """Preselect the user's own jurisdiction, else the home one."""
         field = self.fields["jurisdiction"]
+        assert isinstance(field, forms.ModelChoiceField) and field.queryset is not None
         for candidate in (user_jurisdiction(user), existing_home_jurisdiction()):
             if candidate is not None and field.queryset.filter(pk=candidate.pk).exists():
                 field.initial = candidate.pk
@@ -499,7 +500,9 @@ class TargetsImportAdmin(admin.ModelAdmin):
             year = None
         # One jurisdiction's plan (issue 17); without ?jurisdiction=, the home one's.
         raw = request.GET.get("jurisdiction", "")
-        if raw.isdigit() and len(raw) < 19:
+        if year is None:
+            plan = None
+        elif raw.isdigit() and len(raw) < 19:
             plan = plans.filter(year=year, jurisdiction_id=int(raw)).first()
         else:
             plan = plans.filter(year=year, jurisdiction=existing_home_jurisdiction()).first()

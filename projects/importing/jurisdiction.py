@@ -34,7 +34,7 @@ def _label(unit: Unit) -> str:
     label = unit.name
     if unit.full_name and unit.full_name != unit.name:
         label += f"（{unit.full_name}）"
-    if unit.jurisdiction_id is not None:
+    if unit.jurisdiction is not None:
         label = f"{unit.jurisdiction.name} / {label}"
     return label
 
@@ -62,7 +62,7 @@ def find_jurisdiction(name: str | None) -> Unit | None:
         raise JurisdictionNotFound(
             f"“{name}”对应多个辖区：{listed}。请改用全称，或先在管理后台把名称改为不同的。"
         )
-    names = {}
+    names: dict[str, Unit] = {}
     for unit in known:
         for text in (unit.name, unit.full_name):
             if text:
