@@ -290,3 +290,41 @@ def test_rollup_queries_do_not_grow_with_the_children(
     with CaptureQueriesContext(connection) as five:
         c.get(url, {"year": 2010})
     assert len(five) == len(two)
+
+
+# --- bad input in the programme and year parameters -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["abc", "99999999999999999999", "-1", "１２", "\x07", "1 OR 1=1", "2" * 5000, ""],
+)
+def test_a_bad_jurisdiction_parameter_shows_ones_own_programme(tree, client_as, raw):
+    """Nonsense, out-of-range and control-character ``?j=`` values are not errors:
+    every list shows the reader's own programme, nothing else."""
+    c = client_as(tree.east.office)
+    for url in ("/", reverse("project_list"), reverse("milestone_list")):
+        page = c.get(url, {"j": raw, "year": 2010})
+        assert page.status_code == 200, (url, raw)
+        html = page.content.decode()
+        assert "west电梯安全" not in html and "city电梯安全" not in html, (url, raw)
+    assert c.get("/", {"j": raw}).context["board"].plan == tree.east.plan
+
+
+@pytest.mark.parametrize("raw", ["abc", "99999999999999999999", "\x07", "1" * 5000])
+def test_a_bad_rollup_year_falls_back_to_a_planned_year(tree, client_as, raw):
+    c = client_as(tree.city.office)
+    for name in ("jurisdiction_rollup", "jurisdiction_rollup_xlsx"):
+        response = c.get(reverse(name, args=[tree.city.j.pk]), {"year": raw})
+        assert response.status_code == 200, (name, raw)
+    assert (
+        c.get(reverse("jurisdiction_rollup", args=[tree.city.j.pk]), {"year": raw})
+        .context["data"]
+        .year
+        == 2010
+    )
+
+
+def test_a_rollup_id_past_bigint_is_404(client_as, tree):
+    c = client_as(tree.city.office)
+    assert c.get(f"/jurisdictions/{'9' * 25}/").status_code == 404
